@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Local control plane: a real etcd, kube-apiserver and kube-controller-manager built from the
+# official Go modules (see controlplane/go.mod for the pinned version), cached outside the repo.
+#
+#   e2e/controlplane.sh build   build the binary once (cached in $PALISADE_CACHE)
+#   e2e/controlplane.sh start   start on loopback, write $PALISADE_CP_DIR/admin.kubeconfig
+#   e2e/controlplane.sh stop    stop every process and remove the data (idempotent)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+k8s_version="$(awk '$1=="k8s.io/kubernetes"{print $2}' "$here/controlplane/go.mod")"
+cache="${PALISADE_CACHE:-$HOME/.cache/palisade}"
+binary="$cache/controlplane-$k8s_version-$(cat "$here/controlplane/go.mod" "$here/controlplane/main.go" | sha256sum | cut -c1-12)"
+dir="${PALISADE_CP_DIR:-${TMPDIR:-/tmp}/palisade-controlplane}"
+etcd_port="${PALISADE_ETCD_PORT:-23790}"
+etcd_peer_port=$((etcd_port + 1))
+api_port="${PALISADE_API_PORT:-26443}"
+kcm_port="${PALISADE_KCM_PORT:-26257}"
+
+die() { echo "controlplane: $*" >&2; exit 1; }
+
+build() {
+  if [[ -x "$binary" ]]; then return; fi
+  command -v go >/dev/null || die "go is not installed"
+  mkdir -p "$cache"
+  echo "controlplane: building Kubernetes $k8s_version (first time only; cached at $binary)" >&2
+  if ! (cd "$here/controlplane" && go build -trimpath -ldflags='-s -w' -o "$binary.tmp" .); then
+    rm -f "$binary.tmp"
+    die "build of the control plane failed (see the go output above)"
+  fi
+  mv "$binary.tmp" "$binary"
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_for() { # description, seconds, command...
+  local what="$1" seconds="$2"; shift 2
+  for _ in $(seq 1 $((seconds * 5))); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  return 1
+}
+
+certs() {
+  local pki="$dir/pki"
+  mkdir -p "$pki"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=palisade-e2e-ca" \
+    -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=palisade-admin" \
+    -keyout "$pki/admin.key" -out "$pki/admin.csr" 2>/dev/null
+  openssl x509 -req -in "$pki/admin.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+    -days 7 -out "$pki/admin.crt" 2>/dev/null
+  openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
+}
+
+kubeconfig() {
+  local pki="$dir/pki"
+  cat > "$dir/admin.kubeconfig" <<KCFG
+apiVersion: v1
+kind: Config
+clusters:
+- name: palisade-e2e
+  cluster:
+    server: https://127.0.0.1:$api_port
+    certificate-authority: $dir/apiserver/apiserver.crt
+contexts:
+- name: palisade-e2e
+  context: {cluster: palisade-e2e, user: admin}
+current-context: palisade-e2e
+users:
+- name: admin
+  user:
+    client-certificate: $pki/admin.crt
+    client-key: $pki/admin.key
+KCFG
+}
+
+start() {
+  build
+  if [[ -f "$dir/pids" ]]; then die "already running (pids in $dir/pids); run '$0 stop' first"; fi
+  for port in "$etcd_port" "$etcd_peer_port" "$api_port" "$kcm_port"; do
+    port_free "$port" || die "port $port on 127.0.0.1 is taken; set PALISADE_ETCD_PORT / PALISADE_API_PORT / PALISADE_KCM_PORT"
+  done
+  mkdir -p "$dir/logs" "$dir/apiserver"
+  trap 'status=$?; if [[ $status != 0 ]]; then echo "controlplane: start failed; stopping" >&2; stop; fi' EXIT
+  certs
+  local started; started=$(date +%s%N)
+
+  "$binary" etcd --name palisade-e2e --data-dir "$dir/etcd" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
+    --initial-cluster "palisade-e2e=http://127.0.0.1:$etcd_peer_port" \
+    --unsafe-no-fsync --log-level warn >"$dir/logs/etcd.log" 2>&1 &
+  echo $! >> "$dir/pids"
+  wait_for etcd 30 curl -sf "http://127.0.0.1:$etcd_port/health" || die "etcd did not become healthy; see $dir/logs/etcd.log"
+
+  "$binary" kube-apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --secure-port "$api_port" --cert-dir "$dir/apiserver" \
+    --client-ca-file "$dir/pki/ca.crt" --authorization-mode Node,RBAC \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
+    --service-cluster-ip-range 10.96.0.0/16 --advertise-address 127.0.0.1 \
+    --enable-admission-plugins NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,DefaultStorageClass,ResourceQuota,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy \
+    --allow-privileged=true >"$dir/logs/kube-apiserver.log" 2>&1 &
+  echo $! >> "$dir/pids"
+  wait_for apiserver 60 test -s "$dir/apiserver/apiserver.crt" || die "kube-apiserver wrote no serving cert; see $dir/logs/kube-apiserver.log"
+  kubeconfig
+  wait_for apiserver 90 kubectl --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz \
+    || die "kube-apiserver did not become ready; see $dir/logs/kube-apiserver.log"
+
+  "$binary" kube-controller-manager --kubeconfig "$dir/admin.kubeconfig" \
+    --bind-address 127.0.0.1 --secure-port "$kcm_port" \
+    --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/apiserver/apiserver.crt" \
+    --use-service-account-credentials --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
+    --controllers '*,-cloud-node-lifecycle-controller,-node-ipam-controller,-node-lifecycle-controller' \
+    --leader-elect=false >"$dir/logs/kube-controller-manager.log" 2>&1 &
+  echo $! >> "$dir/pids"
+  wait_for serviceaccounts 60 kubectl --kubeconfig "$dir/admin.kubeconfig" -n default get serviceaccount default \
+    || die "kube-controller-manager created no default service account; see $dir/logs/kube-controller-manager.log"
+  trap - EXIT
+  echo "controlplane: Kubernetes $k8s_version ready in $(( ($(date +%s%N) - started) / 1000000 )) ms; export KUBECONFIG=$dir/admin.kubeconfig" >&2
+}
+
+stop() {
+  if [[ -f "$dir/pids" ]]; then
+    tac "$dir/pids" | while read -r pid; do kill "$pid" 2>/dev/null || true; done
+    for _ in $(seq 1 50); do
+      alive=0
+      while read -r pid; do kill -0 "$pid" 2>/dev/null && alive=1; done < "$dir/pids"
+      [[ $alive == 0 ]] && break
+      sleep 0.1
+    done
+    while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done < "$dir/pids"
+  fi
+  rm -rf "$dir"
+}
+
+case "${1:-}" in
+  build) build ;;
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 build|start|stop" >&2; exit 2 ;;
+esac

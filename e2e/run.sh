@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs the end-to-end tests against a fresh local control plane and always stops it afterwards.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export PALISADE_CP_DIR="${PALISADE_CP_DIR:-${TMPDIR:-/tmp}/palisade-e2e-$$}"
+trap '"$here/controlplane.sh" stop' EXIT
+"$here/controlplane.sh" start
+export KUBECONFIG="$PALISADE_CP_DIR/admin.kubeconfig"
+cargo test --locked -p palisade-e2e -- --test-threads 2 "$@"

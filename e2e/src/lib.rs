@@ -1,0 +1,36 @@
+//! Helpers for end-to-end tests against the local control plane that `e2e/run.sh` starts.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs kubectl against the control plane named by `KUBECONFIG`.
+///
+/// Panics with a clear message when the tests run without a control plane, because a
+/// silently skipped e2e test would pass without proving anything.
+pub fn kubectl(args: &[&str]) -> Output {
+    let kubeconfig = std::env::var("KUBECONFIG")
+        .expect("KUBECONFIG is not set: run the e2e tests through e2e/run.sh (or `make test`)");
+    Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .expect("kubectl runs")
+}
+
+/// Runs kubectl and returns stdout, failing the test with stderr when kubectl fails.
+pub fn kubectl_ok(args: &[&str]) -> String {
+    let output = kubectl(args);
+    assert!(
+        output.status.success(),
+        "kubectl {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
