@@ -1,12 +1,16 @@
 # The two newcomer commands: `make demo` and `make test`.
-.PHONY: demo test unit e2e crds check-generated controlplane-stop
+.PHONY: demo test lint unit e2e crds check-generated controlplane-stop
 
 # Runs Palisade's demo on the built-in local control plane (real kube-apiserver + etcd).
 demo:
 	bash e2e/demo.sh
 
 # Runs the whole test suite: generated files current, unit tests, e2e tests against a real API server.
-test: check-generated unit e2e
+test: lint check-generated unit e2e
+
+lint:
+	cargo fmt --check
+	cargo clippy --locked --workspace --all-targets -- -D warnings
 
 unit:
 	cargo test --locked --workspace --exclude palisade-e2e

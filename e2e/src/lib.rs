@@ -38,10 +38,31 @@ pub fn kubectl_ok(args: &[&str]) -> String {
 /// Runs kubectl authenticated only by a bearer token (e.g. a service account's), against the
 /// same server and CA as the admin kubeconfig.
 pub fn kubectl_with_token(token: &str, args: &[&str]) -> Output {
-    let server = kubectl_ok(&["config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"]);
-    let ca = kubectl_ok(&["config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.certificate-authority}"]);
+    let server = kubectl_ok(&[
+        "config",
+        "view",
+        "--minify",
+        "-o",
+        "jsonpath={.clusters[0].cluster.server}",
+    ]);
+    let ca = kubectl_ok(&[
+        "config",
+        "view",
+        "--minify",
+        "-o",
+        "jsonpath={.clusters[0].cluster.certificate-authority}",
+    ]);
     Command::new("kubectl")
-        .args(["--kubeconfig", "/dev/null", "--server", &server, "--certificate-authority", &ca, "--token", token])
+        .args([
+            "--kubeconfig",
+            "/dev/null",
+            "--server",
+            &server,
+            "--certificate-authority",
+            &ca,
+            "--token",
+            token,
+        ])
         .args(args)
         .current_dir(repo_root())
         .output()

@@ -25,23 +25,51 @@ fn install_crds() {
 #[test]
 fn valid_examples_are_accepted_and_listed_with_printer_columns() {
     install_crds();
-    for example in ["examples/baseline-restricted.yaml", "examples/posture-report.yaml", "examples/cluster-posture-report.yaml"] {
+    for example in [
+        "examples/baseline-restricted.yaml",
+        "examples/posture-report.yaml",
+        "examples/cluster-posture-report.yaml",
+    ] {
         kubectl_ok(&["apply", "--server-side", "-f", example]);
     }
     let baselines = kubectl_ok(&["get", "hb"]);
-    let header: Vec<&str> = baselines.lines().next().unwrap_or_default().split_whitespace().collect();
-    assert_eq!(header, ["NAME", "PROFILE", "PRIORITY", "MATCHED", "DRIFTED", "READY", "AGE"]);
+    let header: Vec<&str> = baselines
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        ["NAME", "PROFILE", "PRIORITY", "MATCHED", "DRIFTED", "READY", "AGE"]
+    );
     assert!(baselines.contains("production"), "{baselines}");
 
     let reports = kubectl_ok(&["get", "posturereports", "-A"]);
     let header: Vec<&str> = reports.lines().next().unwrap_or_default().split_whitespace().collect();
-    assert_eq!(header, ["NAMESPACE", "NAME", "BASELINE", "SCORE", "CRITICAL", "HIGH", "DRIFT", "COMPLIANT", "AGE"]);
+    assert_eq!(
+        header,
+        [
+            "NAMESPACE",
+            "NAME",
+            "BASELINE",
+            "SCORE",
+            "CRITICAL",
+            "HIGH",
+            "DRIFT",
+            "COMPLIANT",
+            "AGE"
+        ]
+    );
     assert!(kubectl_ok(&["get", "posture", "-n", "default"]).contains("posture"));
     assert!(kubectl_ok(&["get", "cposture"]).contains("cluster"));
 
     let stored: serde_json::Value =
         serde_json::from_str(&kubectl_ok(&["get", "hb", "production", "-o", "json"])).expect("json");
-    assert_eq!(stored["spec"]["allowAnnotationExemptions"], true, "the default is applied by the schema");
+    assert_eq!(
+        stored["spec"]["allowAnnotationExemptions"], true,
+        "the default is applied by the schema"
+    );
 }
 
 #[test]
@@ -53,7 +81,10 @@ fn invalid_baselines_are_rejected_with_readable_messages() {
         ("exception-blank-reason", "exception reason must not be empty"),
         ("exception-without-expiry", "expires: Required value"),
         ("bad-severity", "Unsupported value: \"catastrophic\""),
-        ("no-namespaces-selected", "spec must select namespaces with namespaceSelector or namespaces"),
+        (
+            "no-namespaces-selected",
+            "spec must select namespaces with namespaceSelector or namespaces",
+        ),
     ];
     for (name, expected) in cases {
         let path = format!("examples/invalid/{name}.yaml");
@@ -79,7 +110,11 @@ fn explain_once_published(field: &str) -> String {
     loop {
         let output = kubectl(&["explain", field]);
         if output.status.success() || Instant::now() > deadline {
-            assert!(output.status.success(), "kubectl explain {field}: {}", String::from_utf8_lossy(&output.stderr));
+            assert!(
+                output.status.success(),
+                "kubectl explain {field}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
             return String::from_utf8_lossy(&output.stdout).into_owned();
         }
         std::thread::sleep(Duration::from_millis(500));

@@ -15,12 +15,34 @@ fn a_service_account_token_is_authorized_by_rbac() {
     };
 
     let denied = as_reader(&["get", "configmaps"]);
-    assert!(!denied.status.success(), "an unbound service account must not list configmaps");
+    assert!(
+        !denied.status.success(),
+        "an unbound service account must not list configmaps"
+    );
     let stderr = String::from_utf8_lossy(&denied.stderr);
-    assert!(stderr.contains("system:serviceaccount:sa-token-test:reader"), "{stderr}");
+    assert!(
+        stderr.contains("system:serviceaccount:sa-token-test:reader"),
+        "{stderr}"
+    );
 
-    kubectl_ok(&["-n", "sa-token-test", "create", "role", "cm-reader", "--verb=list", "--resource=configmaps"]);
-    kubectl_ok(&["-n", "sa-token-test", "create", "rolebinding", "cm-reader", "--role=cm-reader", "--serviceaccount=sa-token-test:reader"]);
+    kubectl_ok(&[
+        "-n",
+        "sa-token-test",
+        "create",
+        "role",
+        "cm-reader",
+        "--verb=list",
+        "--resource=configmaps",
+    ]);
+    kubectl_ok(&[
+        "-n",
+        "sa-token-test",
+        "create",
+        "rolebinding",
+        "cm-reader",
+        "--role=cm-reader",
+        "--serviceaccount=sa-token-test:reader",
+    ]);
     let allowed = as_reader(&["get", "configmaps"]);
     assert!(allowed.status.success(), "{}", String::from_utf8_lossy(&allowed.stderr));
     // kube-controller-manager publishes the root CA into every namespace.

@@ -171,7 +171,10 @@ pub struct Exception {
 }
 
 fn exception_rules(schema: &mut schemars::Schema) {
-    with_cel_rules(schema, &[("size(self.reason.trim()) > 0", "exception reason must not be empty")]);
+    with_cel_rules(
+        schema,
+        &[("size(self.reason.trim()) > 0", "exception reason must not be empty")],
+    );
 }
 
 /// Identifies resources by kind and name glob.
@@ -225,4 +228,3 @@ pub struct ExpiredException {
     /// When it expired.
     pub expired: k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
 }
-

@@ -25,7 +25,11 @@ pub enum Severity {
 
 /// All of Palisade's CRDs as one multi-document YAML stream, in a stable order.
 pub fn crds_yaml() -> Result<String, serde_yaml::Error> {
-    let crds = [HardeningBaseline::crd(), PostureReport::crd(), ClusterPostureReport::crd()];
+    let crds = [
+        HardeningBaseline::crd(),
+        PostureReport::crd(),
+        ClusterPostureReport::crd(),
+    ];
     let mut out = String::new();
     for crd in crds {
         out.push_str("---\n");
@@ -72,14 +76,19 @@ mod tests {
             }
         }
         let mut missing = Vec::new();
-        for crd in [HardeningBaseline::crd(), PostureReport::crd(), ClusterPostureReport::crd()] {
+        for crd in [
+            HardeningBaseline::crd(),
+            PostureReport::crd(),
+            ClusterPostureReport::crd(),
+        ] {
             let crd = serde_json::to_value(crd).expect("CRD serializes");
             let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
             let name = crd["metadata"]["name"].as_str().unwrap_or_default().to_owned();
             walk(&name, schema, &mut missing);
         }
         // Fields of the standard metav1.Condition carry upstream descriptions; metadata is the API server's.
-        missing.retain(|path| !path.ends_with(".metadata") && !path.ends_with(".apiVersion") && !path.ends_with(".kind"));
+        missing
+            .retain(|path| !path.ends_with(".metadata") && !path.ends_with(".apiVersion") && !path.ends_with(".kind"));
         assert!(missing.is_empty(), "fields without description: {missing:#?}");
     }
 

@@ -4,7 +4,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "palisade", version, about = "Kubernetes security posture measured against a declared hardening baseline")]
+#[command(
+    name = "palisade",
+    version,
+    about = "Kubernetes security posture measured against a declared hardening baseline"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
