@@ -33,8 +33,8 @@ build() {
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-wait_for() { # description, seconds, command...
-  local what="$1" seconds="$2"; shift 2
+wait_for() { # seconds, command...
+  local seconds="$1"; shift
   for _ in $(seq 1 $((seconds * 5))); do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.2
@@ -94,7 +94,7 @@ start() {
     --initial-cluster "palisade-e2e=http://127.0.0.1:$etcd_peer_port" \
     --unsafe-no-fsync --log-level warn >"$dir/logs/etcd.log" 2>&1 &
   echo $! >> "$dir/pids"
-  wait_for etcd 30 curl -sf "http://127.0.0.1:$etcd_port/health" || die "etcd did not become healthy; see $dir/logs/etcd.log"
+  wait_for 30 curl -sf "http://127.0.0.1:$etcd_port/health" || die "etcd did not become healthy; see $dir/logs/etcd.log"
 
   "$binary" kube-apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --secure-port "$api_port" --cert-dir "$dir/apiserver" \
@@ -105,9 +105,9 @@ start() {
     --enable-admission-plugins NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,DefaultStorageClass,ResourceQuota,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy \
     --allow-privileged=true >"$dir/logs/kube-apiserver.log" 2>&1 &
   echo $! >> "$dir/pids"
-  wait_for apiserver 60 test -s "$dir/apiserver/apiserver.crt" || die "kube-apiserver wrote no serving cert; see $dir/logs/kube-apiserver.log"
+  wait_for 60 test -s "$dir/apiserver/apiserver.crt" || die "kube-apiserver wrote no serving cert; see $dir/logs/kube-apiserver.log"
   kubeconfig
-  wait_for apiserver 90 kubectl --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz \
+  wait_for 90 kubectl --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz \
     || die "kube-apiserver did not become ready; see $dir/logs/kube-apiserver.log"
 
   "$binary" kube-controller-manager --kubeconfig "$dir/admin.kubeconfig" \
@@ -117,7 +117,7 @@ start() {
     --controllers '*,-cloud-node-lifecycle-controller,-node-ipam-controller,-node-lifecycle-controller' \
     --leader-elect=false >"$dir/logs/kube-controller-manager.log" 2>&1 &
   echo $! >> "$dir/pids"
-  wait_for serviceaccounts 60 kubectl --kubeconfig "$dir/admin.kubeconfig" -n default get serviceaccount default \
+  wait_for 60 kubectl --kubeconfig "$dir/admin.kubeconfig" -n default get serviceaccount default \
     || die "kube-controller-manager created no default service account; see $dir/logs/kube-controller-manager.log"
   trap - EXIT
   echo "controlplane: Kubernetes $k8s_version ready in $(( ($(date +%s%N) - started) / 1000000 )) ms; export KUBECONFIG=$dir/admin.kubeconfig" >&2
