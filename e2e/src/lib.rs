@@ -15,9 +15,12 @@ pub fn repo_root() -> PathBuf {
 pub fn kubectl(args: &[&str]) -> Output {
     let kubeconfig = std::env::var("KUBECONFIG")
         .expect("KUBECONFIG is not set: run the e2e tests through e2e/run.sh (or `make test`)");
+    run_kubectl(&["--kubeconfig", &kubeconfig], args)
+}
+
+fn run_kubectl(connection: &[&str], args: &[&str]) -> Output {
     Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
+        .args(connection)
         .args(args)
         .current_dir(repo_root())
         .output()
@@ -52,19 +55,15 @@ pub fn kubectl_with_token(token: &str, args: &[&str]) -> Output {
         "-o",
         "jsonpath={.clusters[0].cluster.certificate-authority}",
     ]);
-    Command::new("kubectl")
-        .args([
-            "--kubeconfig",
-            "/dev/null",
-            "--server",
-            &server,
-            "--certificate-authority",
-            &ca,
-            "--token",
-            token,
-        ])
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .expect("kubectl runs")
+    let connection = [
+        "--kubeconfig",
+        "/dev/null",
+        "--server",
+        &server,
+        "--certificate-authority",
+        &ca,
+        "--token",
+        token,
+    ];
+    run_kubectl(&connection, args)
 }

@@ -9,6 +9,7 @@ mod report;
 pub use baseline::*;
 pub use report::*;
 
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
 use serde::{Deserialize, Serialize};
 
@@ -23,15 +24,19 @@ pub enum Severity {
     Info,
 }
 
-/// All of Palisade's CRDs as one multi-document YAML stream, in a stable order.
-pub fn crds_yaml() -> Result<String, serde_yaml::Error> {
-    let crds = [
+/// All of Palisade's CRDs, in a stable order.
+pub fn crds() -> [CustomResourceDefinition; 3] {
+    [
         HardeningBaseline::crd(),
         PostureReport::crd(),
         ClusterPostureReport::crd(),
-    ];
+    ]
+}
+
+/// All of Palisade's CRDs as one multi-document YAML stream, in a stable order.
+pub fn crds_yaml() -> Result<String, serde_yaml::Error> {
     let mut out = String::new();
-    for crd in crds {
+    for crd in crds() {
         out.push_str("---\n");
         out.push_str(&serde_yaml::to_string(&crd)?);
     }
@@ -76,11 +81,7 @@ mod tests {
             }
         }
         let mut missing = Vec::new();
-        for crd in [
-            HardeningBaseline::crd(),
-            PostureReport::crd(),
-            ClusterPostureReport::crd(),
-        ] {
+        for crd in crds() {
             let crd = serde_json::to_value(crd).expect("CRD serializes");
             let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
             let name = crd["metadata"]["name"].as_str().unwrap_or_default().to_owned();
