@@ -1,0 +1,24 @@
+//! The checks, grouped by area. Each group is a table of [`CheckDef`](crate::CheckDef)s; the
+//! catalog is their union.
+
+mod image;
+mod namespace;
+mod network;
+mod pss;
+mod rbac;
+mod secret;
+mod service;
+mod workload;
+
+use crate::catalog::CheckDef;
+
+pub(crate) static ALL: &[&[CheckDef]] = &[
+    pss::CHECKS,
+    workload::CHECKS,
+    image::CHECKS,
+    network::CHECKS,
+    service::CHECKS,
+    rbac::CHECKS,
+    secret::CHECKS,
+    namespace::CHECKS,
+];

@@ -1,0 +1,3 @@
+use crate::catalog::CheckDef;
+
+pub static CHECKS: &[CheckDef] = &[];

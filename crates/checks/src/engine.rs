@@ -1,0 +1,443 @@
+//! Runs catalog checks over an inventory. Pure: the caller supplies the clock and parameters.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, EnvFromSource, EnvVar, EphemeralContainer, Lifecycle, PodSpec, Probe,
+    ResourceRequirements, SecurityContext,
+};
+use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::jiff::Timestamp;
+use serde::Serialize;
+
+use crate::catalog::{CheckDef, Eval, catalog};
+use crate::inventory::{ClusterInventory, Inventory, NamespaceInventory, Workload};
+
+/// Annotation listing check ids or globs (comma-separated) a resource is exempt from.
+pub const EXEMPT_ANNOTATION: &str = "palisade.dev/exempt";
+/// Annotation giving the reason for [`EXEMPT_ANNOTATION`].
+pub const EXEMPT_REASON_ANNOTATION: &str = "palisade.dev/exempt-reason";
+/// Label the API server puts on the RBAC objects it bootstraps; those are the platform's own
+/// and not judged.
+const BOOTSTRAP_LABEL: &str = "kubernetes.io/bootstrapping";
+
+/// Inputs checks read besides the objects.
+#[derive(Clone, Debug)]
+pub struct Params {
+    pub allowed_registries: Vec<String>,
+    pub allowed_capabilities: Vec<String>,
+    pub max_secret_age_days: i64,
+    /// Whether checks that read secret values run (`reads_secret_data`).
+    pub content_checks: bool,
+    /// The evaluation time; age checks are skipped without it.
+    pub now: Option<Timestamp>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            allowed_registries: Vec::new(),
+            allowed_capabilities: Vec::new(),
+            max_secret_age_days: 90,
+            content_checks: false,
+            now: None,
+        }
+    }
+}
+
+/// A resource a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ResourceRef {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ResourceRef {
+    pub fn new(kind: &str, namespace: Option<&str>, name: &str) -> ResourceRef {
+        ResourceRef {
+            kind: kind.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn of(kind: &str, metadata: &ObjectMeta) -> ResourceRef {
+        ResourceRef::new(
+            kind,
+            metadata.namespace.as_deref(),
+            metadata.name.as_deref().unwrap_or_default(),
+        )
+    }
+}
+
+/// One failing check on one resource (and container).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    pub check: &'static str,
+    pub resource: ResourceRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// Never contains a secret's or a literal env var's value.
+    pub message: String,
+    /// The reason given by a `palisade.dev/exempt` annotation on the resource that covers this
+    /// check. Whether it counts is the baseline's decision.
+    #[serde(skip)]
+    pub annotation_exemption: Option<String>,
+}
+
+impl Finding {
+    pub fn new(check: &'static str, resource: ResourceRef, message: impl Into<String>) -> Finding {
+        Finding {
+            check,
+            resource,
+            container: None,
+            message: message.into(),
+            annotation_exemption: None,
+        }
+    }
+
+    /// Records an exemption when the resource's annotations list this finding's check.
+    pub fn exempt_by(mut self, annotations: Option<&BTreeMap<String, String>>) -> Finding {
+        self.annotation_exemption = exemption(|key| annotations?.get(key).map(String::as_str), self.check);
+        self
+    }
+}
+
+fn exemption<'a>(lookup: impl Fn(&str) -> Option<&'a str>, check: &str) -> Option<String> {
+    let listed = lookup(EXEMPT_ANNOTATION)?;
+    listed
+        .split(',')
+        .any(|pattern| crate::glob::matches(pattern.trim(), check))
+        .then(|| {
+            lookup(EXEMPT_REASON_ANNOTATION)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("annotation {EXEMPT_ANNOTATION}"))
+        })
+}
+
+/// What a workload check found: a message, and the container when it is about one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub container: Option<String>,
+    pub message: String,
+}
+
+impl Violation {
+    pub fn pod(message: impl Into<String>) -> Violation {
+        Violation {
+            container: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn container(container: &ContainerView, message: impl Into<String>) -> Violation {
+        Violation {
+            container: Some(container.name.to_string()),
+            message: message.into(),
+        }
+    }
+}
+
+/// Which list of the pod spec a container comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerKind {
+    Init,
+    Regular,
+    Ephemeral,
+}
+
+/// The fields checks read, common to containers, init containers and ephemeral containers
+/// (which the API models as a separate type).
+#[derive(Clone, Copy, Debug)]
+pub struct ContainerView<'a> {
+    pub kind: ContainerKind,
+    pub name: &'a str,
+    pub image: Option<&'a str>,
+    pub security_context: Option<&'a SecurityContext>,
+    pub ports: &'a [ContainerPort],
+    pub env: &'a [EnvVar],
+    pub env_from: &'a [EnvFromSource],
+    pub resources: Option<&'a ResourceRequirements>,
+    pub probes: [Option<&'a Probe>; 3],
+    pub lifecycle: Option<&'a Lifecycle>,
+}
+
+impl<'a> ContainerView<'a> {
+    fn of(kind: ContainerKind, c: &'a Container) -> ContainerView<'a> {
+        ContainerView {
+            kind,
+            name: &c.name,
+            image: c.image.as_deref(),
+            security_context: c.security_context.as_ref(),
+            ports: c.ports.as_deref().unwrap_or_default(),
+            env: c.env.as_deref().unwrap_or_default(),
+            env_from: c.env_from.as_deref().unwrap_or_default(),
+            resources: c.resources.as_ref(),
+            probes: [
+                c.liveness_probe.as_ref(),
+                c.readiness_probe.as_ref(),
+                c.startup_probe.as_ref(),
+            ],
+            lifecycle: c.lifecycle.as_ref(),
+        }
+    }
+
+    fn of_ephemeral(c: &'a EphemeralContainer) -> ContainerView<'a> {
+        ContainerView {
+            kind: ContainerKind::Ephemeral,
+            name: &c.name,
+            image: c.image.as_deref(),
+            security_context: c.security_context.as_ref(),
+            ports: c.ports.as_deref().unwrap_or_default(),
+            env: c.env.as_deref().unwrap_or_default(),
+            env_from: c.env_from.as_deref().unwrap_or_default(),
+            resources: c.resources.as_ref(),
+            probes: [
+                c.liveness_probe.as_ref(),
+                c.readiness_probe.as_ref(),
+                c.startup_probe.as_ref(),
+            ],
+            lifecycle: c.lifecycle.as_ref(),
+        }
+    }
+}
+
+/// Init, regular and ephemeral containers of a pod spec, in that order.
+pub fn containers(spec: &PodSpec) -> impl Iterator<Item = ContainerView<'_>> {
+    let init = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .map(|c| ContainerView::of(ContainerKind::Init, c));
+    let regular = spec
+        .containers
+        .iter()
+        .map(|c| ContainerView::of(ContainerKind::Regular, c));
+    let ephemeral = spec
+        .ephemeral_containers
+        .iter()
+        .flatten()
+        .map(ContainerView::of_ephemeral);
+    init.chain(regular).chain(ephemeral)
+}
+
+/// What a workload check sees.
+pub struct WorkloadCtx<'a> {
+    pub workload: &'a Workload,
+    pub namespace: &'a NamespaceInventory,
+    pub params: &'a Params,
+}
+
+impl WorkloadCtx<'_> {
+    pub fn spec(&self) -> &PodSpec {
+        &self.workload.spec
+    }
+
+    pub fn containers(&self) -> impl Iterator<Item = ContainerView<'_>> {
+        containers(&self.workload.spec)
+    }
+
+    /// Whether the pod declares itself a Windows pod (`spec.os.name`), which the Pod Security
+    /// Standards exempt from Linux-only controls.
+    pub fn is_windows(&self) -> bool {
+        self.workload.spec.os.as_ref().is_some_and(|os| os.name == "windows")
+    }
+}
+
+/// What a namespace check sees.
+pub struct NamespaceCtx<'a> {
+    pub namespace: &'a NamespaceInventory,
+    pub cluster: &'a ClusterInventory,
+    pub params: &'a Params,
+}
+
+/// What a cross-namespace check sees.
+pub struct ClusterCtx<'a> {
+    pub inventory: &'a Inventory,
+    pub params: &'a Params,
+}
+
+/// A binding with the rules of the role it refers to (empty when the role is unknown).
+pub struct Grant<'a> {
+    pub binding: ResourceRef,
+    pub role_ref: &'a RoleRef,
+    pub subjects: &'a [Subject],
+    pub rules: &'a [PolicyRule],
+}
+
+impl Grant<'_> {
+    /// The namespace a namespaced binding grants in (`None` for ClusterRoleBindings).
+    pub fn namespace(&self) -> Option<&str> {
+        self.binding.namespace.as_deref()
+    }
+}
+
+/// Findings of a namespace and how many resources were evaluated.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Evaluation {
+    /// Sorted and without duplicates: replicas of one workload yield one finding.
+    pub findings: Vec<Finding>,
+    pub resources_evaluated: usize,
+}
+
+fn runs(check: &CheckDef, params: &Params, selected: &dyn Fn(&CheckDef) -> bool) -> bool {
+    (params.content_checks || !check.reads_secret_data) && selected(check)
+}
+
+/// Evaluates the selected namespace-scoped checks (workload, namespace and RoleBinding checks).
+pub fn evaluate_namespace(
+    namespace: &NamespaceInventory,
+    cluster: &ClusterInventory,
+    params: &Params,
+    selected: &dyn Fn(&CheckDef) -> bool,
+) -> Evaluation {
+    let mut findings = BTreeSet::new();
+    let grants = namespace_grants(namespace, cluster);
+    for check in catalog().iter().filter(|check| runs(check, params, selected)) {
+        match check.eval {
+            Eval::Workload(eval) => {
+                for workload in &namespace.workloads {
+                    let ctx = WorkloadCtx {
+                        workload,
+                        namespace,
+                        params,
+                    };
+                    let resource = ResourceRef::new(&workload.kind, Some(&namespace.name), &workload.name);
+                    for violation in eval(&ctx) {
+                        let mut finding = Finding::new(check.id, resource.clone(), violation.message);
+                        finding.container = violation.container;
+                        finding.annotation_exemption = exemption(|key| workload.annotation(key), check.id);
+                        findings.insert(finding);
+                    }
+                }
+            }
+            Eval::Namespace(eval) => findings.extend(eval(&NamespaceCtx {
+                namespace,
+                cluster,
+                params,
+            })),
+            Eval::Grant(eval) => findings.extend(grant_findings(check, eval, &grants)),
+            Eval::Cluster(_) => {}
+        }
+    }
+    let workloads: BTreeSet<(&str, &str)> = namespace
+        .workloads
+        .iter()
+        .map(|workload| (workload.kind.as_str(), workload.name.as_str()))
+        .collect();
+    Evaluation {
+        findings: findings.into_iter().collect(),
+        resources_evaluated: workloads.len()
+            + namespace.service_accounts.len()
+            + namespace.services.len()
+            + namespace.roles.len()
+            + namespace.role_bindings.len()
+            + namespace.network_policies.len()
+            + namespace.secrets.len()
+            + namespace.ingresses.len()
+            + usize::from(namespace.namespace.is_some()),
+    }
+}
+
+/// Evaluates the selected cluster-scoped checks: ClusterRoleBindings and cross-namespace checks.
+pub fn evaluate_cluster(inventory: &Inventory, params: &Params, selected: &dyn Fn(&CheckDef) -> bool) -> Evaluation {
+    let mut findings = BTreeSet::new();
+    let grants = cluster_grants(&inventory.cluster);
+    for check in catalog().iter().filter(|check| runs(check, params, selected)) {
+        match check.eval {
+            Eval::Grant(eval) => findings.extend(grant_findings(check, eval, &grants)),
+            Eval::Cluster(eval) => findings.extend(eval(&ClusterCtx { inventory, params })),
+            Eval::Workload(_) | Eval::Namespace(_) => {}
+        }
+    }
+    Evaluation {
+        findings: findings.into_iter().collect(),
+        resources_evaluated: inventory.cluster.cluster_roles.len() + inventory.cluster.cluster_role_bindings.len(),
+    }
+}
+
+fn grant_findings<'a>(
+    check: &'a CheckDef,
+    eval: fn(&Grant) -> Option<String>,
+    grants: &'a [(Grant<'a>, Option<&'a BTreeMap<String, String>>)],
+) -> impl Iterator<Item = Finding> + 'a {
+    grants.iter().filter_map(move |(grant, annotations)| {
+        eval(grant).map(|message| Finding::new(check.id, grant.binding.clone(), message).exempt_by(*annotations))
+    })
+}
+
+fn is_bootstrap_default(metadata: &ObjectMeta) -> bool {
+    metadata.labels.as_ref().is_some_and(|labels| {
+        labels
+            .get(BOOTSTRAP_LABEL)
+            .is_some_and(|value| value == "rbac-defaults")
+    })
+}
+
+type GrantWithAnnotations<'a> = (Grant<'a>, Option<&'a BTreeMap<String, String>>);
+
+fn namespace_grants<'a>(
+    namespace: &'a NamespaceInventory,
+    cluster: &'a ClusterInventory,
+) -> Vec<GrantWithAnnotations<'a>> {
+    namespace
+        .role_bindings
+        .iter()
+        .filter(|binding| !is_bootstrap_default(&binding.metadata))
+        .map(|binding| {
+            let role_name = binding.role_ref.name.as_str();
+            let rules = if binding.role_ref.kind == "Role" {
+                namespace
+                    .roles
+                    .iter()
+                    .find(|role| role.metadata.name.as_deref() == Some(role_name))
+                    .and_then(|role| role.rules.as_deref())
+            } else {
+                cluster_role_rules(cluster, role_name)
+            };
+            let grant = Grant {
+                binding: ResourceRef::new(
+                    "RoleBinding",
+                    Some(&namespace.name),
+                    binding.metadata.name.as_deref().unwrap_or_default(),
+                ),
+                role_ref: &binding.role_ref,
+                subjects: binding.subjects.as_deref().unwrap_or_default(),
+                rules: rules.unwrap_or_default(),
+            };
+            (grant, binding.metadata.annotations.as_ref())
+        })
+        .collect()
+}
+
+fn cluster_grants(cluster: &ClusterInventory) -> Vec<GrantWithAnnotations<'_>> {
+    cluster
+        .cluster_role_bindings
+        .iter()
+        .filter(|binding| !is_bootstrap_default(&binding.metadata))
+        .map(|binding| {
+            let grant = Grant {
+                binding: ResourceRef::new(
+                    "ClusterRoleBinding",
+                    None,
+                    binding.metadata.name.as_deref().unwrap_or_default(),
+                ),
+                role_ref: &binding.role_ref,
+                subjects: binding.subjects.as_deref().unwrap_or_default(),
+                rules: cluster_role_rules(cluster, &binding.role_ref.name).unwrap_or_default(),
+            };
+            (grant, binding.metadata.annotations.as_ref())
+        })
+        .collect()
+}
+
+fn cluster_role_rules<'a>(cluster: &'a ClusterInventory, name: &str) -> Option<&'a [PolicyRule]> {
+    cluster
+        .cluster_roles
+        .iter()
+        .find(|role| role.metadata.name.as_deref() == Some(name))
+        .and_then(|role| role.rules.as_deref())
+}

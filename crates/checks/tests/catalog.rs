@@ -1,0 +1,154 @@
+//! Every check's fixtures, and the catalog's own invariants.
+
+use std::collections::BTreeSet;
+
+use palisade_checks::baseline::params_from;
+use palisade_checks::manifest::parse_documents;
+use palisade_checks::{AddOptions, Expect, Inventory, catalog, evaluate_cluster, evaluate_namespace};
+use palisade_crds::HardeningBaseline;
+
+/// The instant fixtures are evaluated at (fixtures with ages are written relative to it).
+const FIXTURE_NOW: &str = "2026-06-01T00:00:00Z";
+
+fn fails(check_id: &str, manifests: &str) -> bool {
+    let (objects, error) = parse_documents(manifests);
+    assert!(error.is_none(), "{check_id}: fixture does not parse: {error:?}");
+    let mut inventory = Inventory::default();
+    let mut parameters = None;
+    let options = AddOptions {
+        keep_secret_data: true,
+        ..AddOptions::default()
+    };
+    for object in objects {
+        if object["kind"] == "HardeningBaseline" {
+            let baseline: HardeningBaseline = serde_json::from_value(object).expect("fixture baseline");
+            parameters = baseline.spec.parameters;
+            continue;
+        }
+        inventory
+            .add_object(object, &options)
+            .unwrap_or_else(|error| panic!("{check_id}: fixture object rejected: {error}"));
+    }
+    let params = params_from(parameters.as_ref(), true, Some(FIXTURE_NOW.parse().expect("time")));
+    let only = |check: &palisade_checks::CheckDef| check.id == check_id;
+    let namespace_findings = inventory
+        .namespaces
+        .values()
+        .flat_map(|namespace| evaluate_namespace(namespace, &inventory.cluster, &params, &only).findings);
+    let cluster_findings = evaluate_cluster(&inventory, &params, &only).findings;
+    let all: Vec<_> = namespace_findings.chain(cluster_findings).collect();
+    assert!(all.iter().all(|finding| finding.check == check_id));
+    !all.is_empty()
+}
+
+#[test]
+fn every_fixture_fails_or_passes_as_declared() {
+    let mut wrong = Vec::new();
+    for check in catalog() {
+        for (index, fixture) in check.fixtures.iter().enumerate() {
+            let failed = fails(check.id, fixture.manifests);
+            if failed != (fixture.expect == Expect::Fail) {
+                wrong.push(format!("{} fixture {index}: expected {:?}", check.id, fixture.expect));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "fixtures disagree with their checks:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn every_check_has_a_failing_and_a_passing_fixture() {
+    for check in catalog() {
+        for expect in [Expect::Fail, Expect::Pass] {
+            assert!(
+                check.fixtures.iter().any(|fixture| fixture.expect == expect),
+                "{} has no {expect:?} fixture",
+                check.id
+            );
+        }
+    }
+}
+
+#[test]
+fn ids_are_unique_and_well_formed() {
+    let mut seen = BTreeSet::new();
+    for check in catalog() {
+        assert!(seen.insert(check.id), "duplicate id {}", check.id);
+        let (area, name) = check.id.split_once('.').expect("area.name");
+        assert!(!area.is_empty() && !name.is_empty(), "{}", check.id);
+        assert!(
+            check.id.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '-'),
+            "{}",
+            check.id
+        );
+        assert!(!check.title.is_empty() && !check.remediation.is_empty() && !check.fails_when.is_empty());
+    }
+}
+
+/// The catalog table of DESIGN.md §3: these ids are public API and must never disappear.
+#[test]
+fn the_designed_catalog_is_complete() {
+    let designed = [
+        "pod.host-process",
+        "pod.host-namespaces",
+        "pod.privileged",
+        "pod.capabilities-baseline",
+        "pod.host-path",
+        "pod.host-ports",
+        "pod.apparmor",
+        "pod.selinux",
+        "pod.proc-mount",
+        "pod.seccomp-baseline",
+        "pod.sysctls",
+        "pod.volume-types",
+        "pod.privilege-escalation",
+        "pod.run-as-non-root",
+        "pod.run-as-user",
+        "pod.seccomp-restricted",
+        "pod.capabilities-restricted",
+        "pod.read-only-root-fs",
+        "pod.runtime-socket",
+        "pod.default-service-account",
+        "pod.automount-token",
+        "pod.secret-env",
+        "pod.literal-credential-env",
+        "pod.resource-limits",
+        "image.mutable-tag",
+        "image.digest-unpinned",
+        "image.registry-not-allowed",
+        "net.default-deny-ingress",
+        "net.default-deny-egress",
+        "net.pod-unprotected",
+        "net.egress-any",
+        "net.ingress-any",
+        "net.dns-blocked",
+        "svc.public-load-balancer",
+        "svc.node-port",
+        "rbac.cluster-admin-binding",
+        "rbac.wildcard",
+        "rbac.secrets-read",
+        "rbac.escalation-verbs",
+        "rbac.pod-exec",
+        "rbac.node-proxy",
+        "rbac.workload-create",
+        "rbac.anonymous-grant",
+        "rbac.authenticated-grant",
+        "rbac.default-sa-bound",
+        "rbac.webhook-admin",
+        "secret.legacy-sa-token",
+        "secret.unreferenced",
+        "secret.rotation-age",
+        "secret.cloud-credentials",
+        "secret.reused-value",
+        "ns.pod-security-label",
+        "ns.default-namespace-workloads",
+    ];
+    let missing: Vec<&str> = designed
+        .into_iter()
+        .filter(|id| palisade_checks::find(id).is_none())
+        .collect();
+    assert!(missing.is_empty(), "catalog lacks {missing:?}");
+}
