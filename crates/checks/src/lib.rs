@@ -7,14 +7,14 @@
 pub mod baseline;
 pub mod catalog;
 mod checks;
-// pub mod drift;
+pub mod drift;
 pub mod engine;
-// pub mod exceptions;
+pub mod exceptions;
 pub mod glob;
 pub mod inventory;
 pub mod manifest;
 pub mod pss;
-// pub mod score;
+pub mod score;
 pub mod selector;
 
 pub use catalog::{Category, CheckDef, Expect, Fixture, PssLevel, catalog, find};

@@ -165,7 +165,7 @@ pub static CHECKS: &[CheckDef] = &[
             },
             Fixture {
                 expect: Expect::Pass,
-                manifests: "{apiVersion: palisade.dev/v1alpha1, kind: HardeningBaseline, metadata: {name: b}, spec: {namespaces: [default], parameters: {allowedCapabilities: [NET_RAW]}}}\n---\n{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: x, securityContext: {capabilities: {add: [NET_RAW]}}}]}}",
+                manifests: "{apiVersion: palisade.dev/v1alpha1, kind: HardeningBaseline, metadata: {name: b}, spec: {profile: baseline, namespaces: [default], parameters: {allowedCapabilities: [NET_RAW]}}}\n---\n{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: x, securityContext: {capabilities: {add: [NET_RAW]}}}]}}",
             },
         ],
     },

@@ -1,0 +1,188 @@
+//! Exceptions: a baseline's time-limited accepted deviations and, unless the baseline forbids
+//! them, `palisade.dev/exempt` annotations on the resources themselves.
+
+use k8s_openapi::jiff::Timestamp;
+use palisade_crds::Exception;
+use serde::Serialize;
+
+use crate::baseline::ResolvedBaseline;
+use crate::engine::Finding;
+use crate::glob;
+
+/// What covers an excepted finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum Cover {
+    /// `spec.exceptions[index]` of the baseline.
+    Exception {
+        index: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+    },
+    /// The resource's `palisade.dev/exempt` annotation.
+    Annotation,
+}
+
+/// A finding an exception or exemption covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Excepted {
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub reason: String,
+    /// When the exception stops applying; annotations never expire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Timestamp>,
+    pub cover: Cover,
+}
+
+/// Findings split by whether something covers them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub failing: Vec<Finding>,
+    pub excepted: Vec<Excepted>,
+    /// Indices of the baseline's exceptions that have expired (they cover nothing any more).
+    pub expired: Vec<usize>,
+}
+
+fn covers(exception: &Exception, finding: &Finding) -> bool {
+    let any = |patterns: &[String], value: Option<&str>| {
+        patterns.is_empty() || value.is_some_and(|value| patterns.iter().any(|pattern| glob::matches(pattern, value)))
+    };
+    let resource = &finding.resource;
+    exception
+        .checks
+        .iter()
+        .any(|pattern| glob::matches(pattern, finding.check))
+        && any(&exception.namespaces, resource.namespace.as_deref())
+        && any(&exception.containers, finding.container.as_deref())
+        && (exception.resources.is_empty()
+            || exception.resources.iter().any(|target| {
+                target.kind.eq_ignore_ascii_case(&resource.kind) && glob::matches(&target.name, &resource.name)
+            }))
+}
+
+/// Splits findings into failing and excepted at `now`. Baseline exceptions are tried first
+/// (they carry an owner and an expiry), then annotation exemptions when the baseline allows
+/// them. An exception expires at its `expires` instant.
+pub fn apply(findings: Vec<Finding>, baseline: &ResolvedBaseline, now: Timestamp) -> Applied {
+    let active: Vec<(usize, &Exception)> = baseline
+        .exceptions
+        .iter()
+        .enumerate()
+        .filter(|(_, exception)| exception.expires.0 > now)
+        .collect();
+    let mut applied = Applied {
+        expired: (0..baseline.exceptions.len())
+            .filter(|index| !active.iter().any(|(active_index, _)| active_index == index))
+            .collect(),
+        ..Applied::default()
+    };
+    for finding in findings {
+        if let Some((index, exception)) = active.iter().find(|(_, exception)| covers(exception, &finding)) {
+            applied.excepted.push(Excepted {
+                reason: exception.reason.clone(),
+                expires: Some(exception.expires.0),
+                cover: Cover::Exception {
+                    index: *index,
+                    owner: exception.owner.clone(),
+                },
+                finding,
+            });
+        } else if let Some(reason) = finding
+            .annotation_exemption
+            .clone()
+            .filter(|_| baseline.allow_annotation_exemptions)
+        {
+            applied.excepted.push(Excepted {
+                reason,
+                expires: None,
+                cover: Cover::Annotation,
+                finding,
+            });
+        } else {
+            applied.failing.push(finding);
+        }
+    }
+    applied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::resolve;
+    use crate::engine::ResourceRef;
+    use serde_json::json;
+
+    fn finding(check: &'static str, kind: &str, name: &str, container: Option<&str>) -> Finding {
+        let mut finding = Finding::new(check, ResourceRef::new(kind, Some("shop"), name), "m");
+        finding.container = container.map(str::to_string);
+        finding
+    }
+
+    fn baseline(extra: serde_json::Value) -> ResolvedBaseline {
+        let mut spec = json!({"namespaces": ["shop"], "profile": "restricted", "exceptions": [
+            {"checks": ["pod.read-only-root-fs"], "resources": [{"kind": "Deployment", "name": "legacy-*"}],
+             "reason": "legacy writes to /tmp", "expires": "2027-01-01T00:00:00Z", "owner": "team-a"},
+            {"checks": ["image.*"], "namespaces": ["shop"], "containers": ["sidecar"],
+             "reason": "vendor sidecar", "expires": "2026-01-01T00:00:00Z"},
+        ]});
+        if let (Some(spec), Some(extra)) = (spec.as_object_mut(), extra.as_object()) {
+            spec.extend(extra.clone());
+        }
+        resolve(Some("b"), &serde_json::from_value(spec).expect("spec")).expect("valid")
+    }
+
+    fn now() -> Timestamp {
+        "2026-06-01T00:00:00Z".parse().expect("time")
+    }
+
+    #[test]
+    fn exceptions_match_checks_resources_and_containers() {
+        let findings = vec![
+            finding("pod.read-only-root-fs", "Deployment", "legacy-api", Some("c")),
+            finding("pod.read-only-root-fs", "Deployment", "api", Some("c")),
+            finding("pod.read-only-root-fs", "StatefulSet", "legacy-db", Some("c")),
+        ];
+        let applied = apply(findings, &baseline(json!({})), now());
+        assert_eq!(applied.excepted.len(), 1);
+        assert_eq!(applied.excepted[0].finding.resource.name, "legacy-api");
+        assert_eq!(
+            applied.excepted[0].cover,
+            Cover::Exception {
+                index: 0,
+                owner: Some("team-a".into())
+            }
+        );
+        assert_eq!(applied.failing.len(), 2);
+    }
+
+    #[test]
+    fn expired_exceptions_cover_nothing_and_are_listed() {
+        let applied = apply(
+            vec![finding("image.mutable-tag", "Pod", "p", Some("sidecar"))],
+            &baseline(json!({})),
+            now(),
+        );
+        assert_eq!(applied.failing.len(), 1);
+        assert_eq!(applied.expired, vec![1]);
+    }
+
+    #[test]
+    fn annotation_exemptions_unless_forbidden() {
+        let mut exempt = finding("pod.privileged", "Pod", "p", None);
+        exempt.annotation_exemption = Some("CNI agent".into());
+        let allowed = apply(
+            vec![exempt.clone()],
+            &baseline(json!({"allowAnnotationExemptions": true})),
+            now(),
+        );
+        assert_eq!(allowed.excepted[0].cover, Cover::Annotation);
+        assert_eq!(allowed.excepted[0].reason, "CNI agent");
+        let forbidden = apply(
+            vec![exempt],
+            &baseline(json!({"allowAnnotationExemptions": false})),
+            now(),
+        );
+        assert_eq!(forbidden.failing.len(), 1);
+    }
+}
