@@ -142,12 +142,15 @@ pub enum Added {
 pub enum AddError {
     #[error("not a Kubernetes object: `apiVersion` and `kind` are required")]
     NotAnObject,
-    #[error("invalid {kind}: {source}")]
-    Invalid {
-        kind: String,
+    #[error("List item {index}: {source}")]
+    ListItem {
+        index: usize,
         #[source]
-        source: serde_json::Error,
+        source: Box<AddError>,
     },
+    /// The message never quotes a value from the object (see [`redact_values`]).
+    #[error("invalid {kind}: {message}")]
+    Invalid { kind: String, message: String },
 }
 
 /// How manifests are read into an inventory.
@@ -171,23 +174,17 @@ impl Default for AddOptions {
 impl Inventory {
     /// Adds one manifest object (or every item of a `…List`). Workload controllers are added
     /// as their pod template.
-    pub fn add_object(&mut self, object: serde_json::Value, options: &AddOptions) -> Result<Added, AddError> {
+    pub fn add_object(&mut self, mut object: serde_json::Value, options: &AddOptions) -> Result<Added, AddError> {
         let api_version = object.get("apiVersion").and_then(|value| value.as_str());
         let kind = object.get("kind").and_then(|value| value.as_str());
         let (Some(api_version), Some(kind)) = (api_version, kind) else {
             return Err(AddError::NotAnObject);
         };
         let (api_version, kind) = (api_version.to_string(), kind.to_string());
-        if kind.ends_with("List") {
-            if let Some(serde_json::Value::Array(items)) = object.get("items") {
-                let mut added = 0;
-                for item in items.clone() {
-                    if let Added::Objects(count) = self.add_object(item, options)? {
-                        added += count;
-                    }
-                }
-                return Ok(Added::Objects(added));
-            }
+        if kind.ends_with("List")
+            && let Some(serde_json::Value::Array(items)) = object.get_mut("items").map(std::mem::take)
+        {
+            return self.add_list_items(items, options);
         }
         let default_ns = options.default_namespace.as_str();
         match (api_version.as_str(), kind.as_str()) {
@@ -286,6 +283,26 @@ impl Inventory {
         Ok(Added::Objects(1))
     }
 
+    /// Adds every item it can; a bad item does not cost the others, and the first one is
+    /// reported with its position.
+    fn add_list_items(&mut self, items: Vec<serde_json::Value>, options: &AddOptions) -> Result<Added, AddError> {
+        let mut added = 0;
+        let mut first_error = None;
+        for (index, item) in items.into_iter().enumerate() {
+            match self.add_object(item, options) {
+                Ok(Added::Objects(count)) => added += count,
+                Ok(Added::UnknownKind { .. }) => {}
+                Err(error) => {
+                    first_error.get_or_insert(AddError::ListItem {
+                        index,
+                        source: Box::new(error),
+                    });
+                }
+            }
+        }
+        first_error.map_or(Ok(Added::Objects(added)), Err)
+    }
+
     fn add_template(
         &mut self,
         kind: &str,
@@ -314,20 +331,33 @@ fn namespace_of(metadata: &mut ObjectMeta, default_ns: &str) -> String {
 }
 
 fn parse<T: DeserializeOwned>(kind: &str, object: serde_json::Value) -> Result<T, AddError> {
-    serde_json::from_value(object).map_err(|source| AddError::Invalid {
+    serde_json::from_value(object).map_err(|error| AddError::Invalid {
         kind: kind.to_string(),
-        source,
+        message: redact_values(&error.to_string()),
     })
+}
+
+/// Removes the offending value serde quotes in "invalid type/value" errors: it may be a
+/// literal env value or secret data, which must never reach an error message.
+fn redact_values(message: &str) -> String {
+    for marker in ["invalid type: ", "invalid value: "] {
+        if let Some(start) = message.find(marker) {
+            let value_start = start + marker.len();
+            let rest = &message[value_start..];
+            let what = rest.split([' ', ',']).next().unwrap_or_default();
+            let tail = rest.find(", expected").map_or("", |at| &rest[at..]);
+            return format!("{}{what} (value redacted){tail}", &message[..value_start]);
+        }
+    }
+    message.to_string()
 }
 
 /// Drops secret values before the object is typed, so they never reach an inventory (or an
 /// error message) unless content checks asked for them.
 fn strip_secret_data(mut object: serde_json::Value, keep: bool) -> serde_json::Value {
-    if !keep {
-        if let Some(fields) = object.as_object_mut() {
-            fields.remove("data");
-            fields.remove("stringData");
-        }
+    if !keep && let Some(fields) = object.as_object_mut() {
+        fields.remove("data");
+        fields.remove("stringData");
     }
     object
 }
@@ -406,6 +436,41 @@ mod tests {
             inventory.add_object(json!([1]), &options),
             Err(AddError::NotAnObject)
         ));
+    }
+
+    #[test]
+    fn type_errors_never_quote_the_value() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "env": [{"name": "PASSWORD", "value": 424242}]}]}});
+        let error = Inventory::default()
+            .add_object(pod, &AddOptions::default())
+            .expect_err("invalid");
+        let message = error.to_string();
+        assert!(!message.contains("424242"), "{message}");
+        assert!(
+            message.contains("invalid type: integer (value redacted), expected"),
+            "{message}"
+        );
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "spec": {"os": {"name": ["s3cr3t"]}}});
+        let message = Inventory::default()
+            .add_object(pod, &AddOptions::default())
+            .expect_err("invalid")
+            .to_string();
+        assert!(!message.contains("s3cr3t"), "{message}");
+    }
+
+    #[test]
+    fn a_bad_list_item_costs_only_itself() {
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "v1", "kind": "Pod", "spec": "bad"},
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ok"}},
+        ]});
+        let mut inventory = Inventory::default();
+        let error = inventory
+            .add_object(list, &AddOptions::default())
+            .expect_err("item 0 is bad");
+        assert!(error.to_string().starts_with("List item 0: invalid Pod"), "{error}");
+        assert_eq!(inventory.namespaces["default"].workloads.len(), 1);
     }
 
     #[test]

@@ -732,7 +732,7 @@ fn proc_mount(ctx: &WorkloadCtx) -> Vec<Violation> {
     })
 }
 
-fn seccomp_type<'a>(profile: Option<&'a k8s_openapi::api::core::v1::SeccompProfile>) -> Option<&'a str> {
+fn seccomp_type(profile: Option<&k8s_openapi::api::core::v1::SeccompProfile>) -> Option<&str> {
     profile.map(|profile| profile.type_.as_str())
 }
 

@@ -1,3 +1,690 @@
-use crate::catalog::CheckDef;
+//! Secrets hygiene: long-lived token secrets, secrets nothing uses, secrets never rotated, cloud
+//! credentials kept in secrets and values shared across namespaces. The checks that read values
+//! never put a value, or anything derived from it, into a finding: messages name keys only.
 
-pub static CHECKS: &[CheckDef] = &[];
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::core::v1::{PodSpec, Secret, ServiceAccount};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::jiff::Timestamp;
+use palisade_crds::{Profile, Severity};
+
+use crate::catalog::{Category, CheckDef, Eval, Expect, Fixture};
+use crate::engine::{ClusterCtx, Finding, NamespaceCtx, ResourceRef, containers};
+use crate::inventory::NamespaceInventory;
+
+const NSA_SECRETS: &[&str] = &["Secrets"];
+
+const SERVICE_ACCOUNT_TOKEN: &str = "kubernetes.io/service-account-token";
+const HELM_RELEASE: &str = "helm.sh/release.v1";
+const BOOTSTRAP_TOKEN: &str = "bootstrap.kubernetes.io/token";
+/// Annotation naming the ServiceAccount a legacy token secret belongs to.
+const SERVICE_ACCOUNT_NAME_ANNOTATION: &str = "kubernetes.io/service-account.name";
+const SECONDS_PER_DAY: i64 = 86_400;
+/// Shorter values (flags, ports, "true") repeat across namespaces without being shared secrets.
+const MIN_REUSED_VALUE_LEN: usize = 8;
+/// `AKIA`/`ASIA` and 16 more uppercase letters or digits.
+const AWS_KEY_ID_LEN: usize = 20;
+/// The keys where a secret's type puts a private key by design (the pattern is expected there).
+const PRIVATE_KEY_SLOTS: &[(&str, &str)] = &[
+    ("kubernetes.io/tls", "tls.key"),
+    ("kubernetes.io/ssh-auth", "ssh-privatekey"),
+];
+
+pub static CHECKS: &[CheckDef] = &[
+    CheckDef {
+        id: "secret.legacy-sa-token",
+        title: "No long-lived service account token secrets",
+        severity: Severity::Medium,
+        category: Category::Secrets,
+        required_in: Some(Profile::Restricted),
+        pss: None,
+        cis: &[],
+        nsa: NSA_SECRETS,
+        fails_when: "a Secret of type kubernetes.io/service-account-token exists",
+        remediation: "Delete the secret and let pods use projected, auto-rotated service account tokens; for an external client issue a short-lived token with `kubectl create token` or the TokenRequest API.",
+        reads_secret_data: false,
+        eval: Eval::Namespace(legacy_sa_token),
+        fixtures: &[
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: builder-token, annotations: {kubernetes.io/service-account.name: builder}}, type: kubernetes.io/service-account-token}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: s}, type: Opaque, stringData: {password: hunter2-hunter2}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: untyped}}",
+            },
+        ],
+    },
+    CheckDef {
+        id: "secret.unreferenced",
+        title: "Every secret is used",
+        severity: Severity::Low,
+        category: Category::Secrets,
+        required_in: None,
+        pss: None,
+        cis: &[],
+        nsa: NSA_SECRETS,
+        fails_when: "a secret is referenced by no workload, ServiceAccount or Ingress of its namespace",
+        remediation: "Delete secrets nothing uses (after checking that no external tool reads them); an unused credential is one more to leak and nobody to notice.",
+        reads_secret_data: false,
+        eval: Eval::Namespace(unreferenced),
+        fixtures: &[
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Namespace, metadata: {name: default}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: orphan}, type: Opaque}\n---\n{apiVersion: apps/v1, kind: Deployment, metadata: {name: d}, spec: {selector: {}, template: {spec: {containers: [{name: c, image: x, env: [{name: P, valueFrom: {secretKeyRef: {name: other, key: p}}}]}]}}}}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Namespace, metadata: {name: default}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: db}}\n---\n{apiVersion: v1, kind: Pod, metadata: {name: p, namespace: other}, spec: {containers: [{name: c, image: x, envFrom: [{secretRef: {name: db}}]}]}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Namespace, metadata: {name: default}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: db}, type: Opaque}\n---\n{apiVersion: apps/v1, kind: Deployment, metadata: {name: d}, spec: {selector: {}, template: {spec: {containers: [{name: c, image: x, envFrom: [{secretRef: {name: db}}]}]}}}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Namespace, metadata: {name: default}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: db}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: bundle}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: files}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: pull}, type: kubernetes.io/dockerconfigjson}\n---\n{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {imagePullSecrets: [{name: pull}], volumes: [{name: a, secret: {secretName: files}}, {name: b, projected: {sources: [{secret: {name: bundle}}]}}], initContainers: [{name: i, image: x, env: [{name: P, valueFrom: {secretKeyRef: {name: db, key: p}}}]}], containers: [{name: c, image: x}]}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Namespace, metadata: {name: default}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: cert}, type: kubernetes.io/tls}\n---\n{apiVersion: networking.k8s.io/v1, kind: Ingress, metadata: {name: i}, spec: {tls: [{secretName: cert}]}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: registry}, type: kubernetes.io/dockerconfigjson}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: mounted}}\n---\n{apiVersion: v1, kind: ServiceAccount, metadata: {name: app}, imagePullSecrets: [{name: registry}], secrets: [{name: mounted}]}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Namespace, metadata: {name: default}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: sh.helm.release.v1.web.v1}, type: helm.sh/release.v1}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: app-token}, type: kubernetes.io/service-account-token}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: owned, ownerReferences: [{apiVersion: example.com/v1, kind: Database, name: db, uid: u}]}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: orphan}, type: Opaque}",
+            },
+        ],
+    },
+    CheckDef {
+        id: "secret.rotation-age",
+        title: "Secrets are rotated",
+        severity: Severity::Low,
+        category: Category::Secrets,
+        required_in: None,
+        pss: None,
+        cis: &[],
+        nsa: NSA_SECRETS,
+        fails_when: "a secret was created longer ago than `parameters.maxSecretAgeDays` (default 90 days)",
+        remediation: "Rotate the credential and recreate the secret (or have an external secrets operator do it); raise `maxSecretAgeDays` in the HardeningBaseline if your rotation period is longer.",
+        reads_secret_data: false,
+        eval: Eval::Namespace(rotation_age),
+        fixtures: &[
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: s, creationTimestamp: '2026-01-01T00:00:00Z'}}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: palisade.dev/v1alpha1, kind: HardeningBaseline, metadata: {name: b}, spec: {profile: restricted, namespaces: [default], parameters: {maxSecretAgeDays: 30}}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: s, creationTimestamp: '2026-04-01T00:00:00Z'}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: s, creationTimestamp: '2026-05-01T00:00:00Z'}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: undated}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: palisade.dev/v1alpha1, kind: HardeningBaseline, metadata: {name: b}, spec: {profile: restricted, namespaces: [default], parameters: {maxSecretAgeDays: 365}}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: s, creationTimestamp: '2026-01-01T00:00:00Z'}}",
+            },
+        ],
+    },
+    CheckDef {
+        id: "secret.cloud-credentials",
+        title: "Secrets hold no static cloud credentials",
+        severity: Severity::High,
+        category: Category::Secrets,
+        required_in: Some(Profile::Restricted),
+        pss: None,
+        cis: &[],
+        nsa: NSA_SECRETS,
+        fails_when: "a secret value holds an AWS access key ID, a GCP service account key, an Azure storage account key or a PEM private key outside the key slot its secret type provides for one",
+        remediation: "Use workload identity (IRSA or EKS Pod Identity, GKE Workload Identity, Azure Workload Identity) instead of static keys; otherwise fetch them at run time from a secrets manager and rotate them.",
+        reads_secret_data: true,
+        eval: Eval::Namespace(cloud_credentials),
+        fixtures: &[
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: aws}, type: Opaque, stringData: {aws_access_key_id: AKIAIOSFODNN7EXAMPLE}}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: aws}, data: {credentials: W2RlZmF1bHRdCmF3c19hY2Nlc3Nfa2V5X2lkPUFTSUFJT1NGT0ROTjdFWEFNUExFCg==}}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: gcp}, stringData: {key.json: '{\"type\":  \"service_account\", \"project_id\": \"demo-project\", \"private_key_id\": \"0123456789abcdef\", \"private_key\": \"placeholder-key\", \"client_email\": \"ci@demo-project.iam.gserviceaccount.com\"}'}}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: azure}, stringData: {connection: 'DefaultEndpointsProtocol=https;AccountName=demostore;AccountKey=ZmFrZS1henVyZS1rZXk=;EndpointSuffix=core.windows.net'}}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: signer}, type: Opaque, stringData: {signing.pem: \"-----BEGIN EC PRIVATE KEY-----\\nbm90LWEtcmVhbC1rZXk=\\n-----END EC PRIVATE KEY-----\\n\"}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: web-tls}, type: kubernetes.io/tls, stringData: {tls.crt: \"-----BEGIN CERTIFICATE-----\\nbm90LWEtcmVhbC1jZXJ0\\n-----END CERTIFICATE-----\\n\", tls.key: \"-----BEGIN PRIVATE KEY-----\\nbm90LWEtcmVhbC1rZXk=\\n-----END PRIVATE KEY-----\\n\"}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: app}, stringData: {password: hunter2-hunter2, id: AKIAIOSFODNN7EXAMPLES, lower: akiaiosfodnn7example, json: '{\"type\": \"authorized_user\", \"private_key\": \"none\"}'}}",
+            },
+        ],
+    },
+    CheckDef {
+        id: "secret.reused-value",
+        title: "Secret values are not shared across namespaces",
+        severity: Severity::Medium,
+        category: Category::Secrets,
+        required_in: None,
+        pss: None,
+        cis: &[],
+        nsa: NSA_SECRETS,
+        fails_when: "the same value (8 bytes or longer) appears in secrets of two or more namespaces",
+        remediation: "Issue a separate credential per namespace (or per workload), so that one leaked namespace does not expose the others and each can be rotated and revoked alone.",
+        reads_secret_data: true,
+        eval: Eval::Cluster(reused_value),
+        fixtures: &[
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: a, namespace: team-a}, stringData: {password: correct-horse-battery-staple}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: b, namespace: team-b}, data: {db-password: Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5LXN0YXBsZQ==}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: a}, stringData: {password: correct-horse-battery-staple}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: b}, stringData: {password: correct-horse-battery-staple}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: c, namespace: team-b}, stringData: {password: hunter2-hunter2}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Secret, metadata: {name: a, namespace: team-a}, stringData: {tls: 'on', ca.crt: \"-----BEGIN CERTIFICATE-----\\nbm90LWEtcmVhbC1jZXJ0\\n-----END CERTIFICATE-----\\n\"}}\n---\n{apiVersion: v1, kind: Secret, metadata: {name: b, namespace: team-b}, stringData: {tls: 'on', ca.crt: \"-----BEGIN CERTIFICATE-----\\nbm90LWEtcmVhbC1jZXJ0\\n-----END CERTIFICATE-----\\n\"}}",
+            },
+        ],
+    },
+];
+
+fn legacy_sa_token(ctx: &NamespaceCtx) -> Vec<Finding> {
+    ctx.namespace
+        .secrets
+        .iter()
+        .filter(|secret| secret_type(secret) == SERVICE_ACCOUNT_TOKEN)
+        .map(|secret| {
+            let message = match annotation(secret, SERVICE_ACCOUNT_NAME_ANNOTATION) {
+                Some(account) => format!("is a long-lived token of ServiceAccount {account}"),
+                None => "is a long-lived service account token".to_string(),
+            };
+            finding("secret.legacy-sa-token", &ctx.namespace.name, secret, message)
+        })
+        .collect()
+}
+
+fn unreferenced(ctx: &NamespaceCtx) -> Vec<Finding> {
+    // Without the Namespace object the input may be a partial set of manifests, whose
+    // references live elsewhere.
+    if ctx.namespace.namespace.is_none() {
+        return Vec::new();
+    }
+    let referenced = referenced_secrets(ctx.namespace);
+    ctx.namespace
+        .secrets
+        .iter()
+        .filter(|secret| is_user_managed(secret))
+        .filter(|secret| !referenced.contains(secret.metadata.name.as_deref().unwrap_or_default()))
+        .map(|secret| {
+            let message = "is referenced by no workload, ServiceAccount or Ingress of the namespace";
+            finding("secret.unreferenced", &ctx.namespace.name, secret, message)
+        })
+        .collect()
+}
+
+fn rotation_age(ctx: &NamespaceCtx) -> Vec<Finding> {
+    let Some(now) = ctx.params.now else {
+        return Vec::new();
+    };
+    let max_days = ctx.params.max_secret_age_days;
+    ctx.namespace
+        .secrets
+        .iter()
+        .filter_map(|secret| {
+            let created = secret.metadata.creation_timestamp.as_ref()?;
+            let days = age_in_days(now, created.0);
+            (days > max_days).then(|| {
+                let message = format!("was created {days} days ago, more than the {max_days} days allowed");
+                finding("secret.rotation-age", &ctx.namespace.name, secret, message)
+            })
+        })
+        .collect()
+}
+
+fn cloud_credentials(ctx: &NamespaceCtx) -> Vec<Finding> {
+    ctx.namespace
+        .secrets
+        .iter()
+        .filter_map(|secret| {
+            let found: Vec<String> = key_values(secret)
+                .filter_map(|(key, value)| {
+                    let credential = credential_kind(value, private_key_expected(secret, key))?;
+                    Some(format!("key {key} holds {credential}"))
+                })
+                .collect();
+            (!found.is_empty()).then(|| {
+                finding(
+                    "secret.cloud-credentials",
+                    &ctx.namespace.name,
+                    secret,
+                    found.join("; "),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Where one value occurs: a key of a secret.
+struct Occurrence<'a> {
+    namespace: &'a str,
+    secret: &'a Secret,
+    key: &'a str,
+}
+
+fn reused_value(ctx: &ClusterCtx) -> Vec<Finding> {
+    // Values are compared as bytes in a map; neither they nor a digest of them leave this function.
+    let mut by_value: BTreeMap<&[u8], Vec<Occurrence>> = BTreeMap::new();
+    for (namespace, inventory) in &ctx.inventory.namespaces {
+        for secret in &inventory.secrets {
+            for (key, value) in key_values(secret).filter(|(_, value)| is_shareable_secret(value)) {
+                by_value
+                    .entry(value)
+                    .or_default()
+                    .push(Occurrence { namespace, secret, key });
+            }
+        }
+    }
+    let mut reuses: BTreeMap<(&str, &str), (&Secret, BTreeSet<String>)> = BTreeMap::new();
+    for occurrences in by_value.values() {
+        for occurrence in occurrences {
+            let Some(other) = occurrences.iter().find(|other| other.namespace != occurrence.namespace) else {
+                continue;
+            };
+            let reuse = format!(
+                "key {} has the same value as {}/{} key {}",
+                occurrence.key,
+                other.namespace,
+                name(other.secret),
+                other.key
+            );
+            reuses
+                .entry((occurrence.namespace, name(occurrence.secret)))
+                .or_insert_with(|| (occurrence.secret, BTreeSet::new()))
+                .1
+                .insert(reuse);
+        }
+    }
+    reuses
+        .into_iter()
+        .map(|((namespace, _), (secret, messages))| {
+            let message = messages.into_iter().collect::<Vec<_>>().join("; ");
+            finding("secret.reused-value", namespace, secret, message)
+        })
+        .collect()
+}
+
+fn finding(check: &'static str, namespace: &str, secret: &Secret, message: impl Into<String>) -> Finding {
+    let resource = ResourceRef::new("Secret", Some(namespace), name(secret));
+    Finding::new(check, resource, message).exempt_by(secret.metadata.annotations.as_ref())
+}
+
+fn name(secret: &Secret) -> &str {
+    secret.metadata.name.as_deref().unwrap_or_default()
+}
+
+/// The secret's type; the API server defaults a missing one to Opaque.
+fn secret_type(secret: &Secret) -> &str {
+    secret.type_.as_deref().unwrap_or("Opaque")
+}
+
+fn annotation<'a>(secret: &'a Secret, key: &str) -> Option<&'a str> {
+    secret.metadata.annotations.as_ref()?.get(key).map(String::as_str)
+}
+
+/// Every key and value of `data` (already base64-decoded) and `stringData`.
+fn key_values(secret: &Secret) -> impl Iterator<Item = (&str, &[u8])> {
+    let data = secret
+        .data
+        .iter()
+        .flatten()
+        .map(|(key, value)| (key.as_str(), value.0.as_slice()));
+    let string_data = secret
+        .string_data
+        .iter()
+        .flatten()
+        .map(|(key, value)| (key.as_str(), value.as_bytes()));
+    data.chain(string_data)
+}
+
+/// Whether a person, not tooling, manages the secret's lifecycle: token secrets belong to the
+/// ServiceAccount machinery, Helm release records to Helm, and owned secrets to their owner.
+fn is_user_managed(secret: &Secret) -> bool {
+    let tooling_type = matches!(
+        secret_type(secret),
+        SERVICE_ACCOUNT_TOKEN | HELM_RELEASE | BOOTSTRAP_TOKEN
+    );
+    let owned = secret
+        .metadata
+        .owner_references
+        .as_ref()
+        .is_some_and(|owners| !owners.is_empty());
+    !tooling_type && !owned
+}
+
+/// Names of the secrets a namespace's workloads, ServiceAccounts and Ingresses refer to.
+fn referenced_secrets(namespace: &NamespaceInventory) -> BTreeSet<&str> {
+    let mut names = BTreeSet::new();
+    for workload in &namespace.workloads {
+        names.extend(pod_secret_names(&workload.spec));
+    }
+    for account in &namespace.service_accounts {
+        names.extend(service_account_secret_names(account));
+    }
+    for ingress in &namespace.ingresses {
+        names.extend(ingress_secret_names(ingress));
+    }
+    names
+}
+
+/// Secrets a pod mounts, projects, reads into its environment or pulls images with.
+fn pod_secret_names(spec: &PodSpec) -> Vec<&str> {
+    let mut names = Vec::new();
+    for volume in spec.volumes.iter().flatten() {
+        names.extend(volume.secret.as_ref().and_then(|secret| secret.secret_name.as_deref()));
+        let projected = volume
+            .projected
+            .as_ref()
+            .and_then(|projected| projected.sources.as_ref());
+        names.extend(
+            projected
+                .into_iter()
+                .flatten()
+                .filter_map(|source| Some(source.secret.as_ref()?.name.as_str())),
+        );
+    }
+    for container in containers(spec) {
+        names.extend(container.env.iter().filter_map(|env| {
+            let selector = env.value_from.as_ref()?.secret_key_ref.as_ref()?;
+            Some(selector.name.as_str())
+        }));
+        names.extend(
+            container
+                .env_from
+                .iter()
+                .filter_map(|source| Some(source.secret_ref.as_ref()?.name.as_str())),
+        );
+    }
+    names.extend(
+        spec.image_pull_secrets
+            .iter()
+            .flatten()
+            .map(|secret| secret.name.as_str()),
+    );
+    names
+}
+
+fn service_account_secret_names(account: &ServiceAccount) -> impl Iterator<Item = &str> {
+    let mountable = account
+        .secrets
+        .iter()
+        .flatten()
+        .filter_map(|secret| secret.name.as_deref());
+    let pull = account
+        .image_pull_secrets
+        .iter()
+        .flatten()
+        .map(|secret| secret.name.as_str());
+    mountable.chain(pull)
+}
+
+fn ingress_secret_names(ingress: &Ingress) -> impl Iterator<Item = &str> {
+    let tls = ingress.spec.as_ref().and_then(|spec| spec.tls.as_ref());
+    tls.into_iter().flatten().filter_map(|tls| tls.secret_name.as_deref())
+}
+
+/// Whole days from `created` to `now` (negative when created in the future).
+fn age_in_days(now: Timestamp, created: Timestamp) -> i64 {
+    (now.as_second() - created.as_second()) / SECONDS_PER_DAY
+}
+
+fn private_key_expected(secret: &Secret, key: &str) -> bool {
+    PRIVATE_KEY_SLOTS.contains(&(secret_type(secret), key))
+}
+
+/// What kind of cloud credential the value holds, if any, as a phrase for the message.
+fn credential_kind(value: &[u8], private_key_expected: bool) -> Option<&'static str> {
+    if has_aws_access_key_id(value) {
+        Some("an AWS access key ID")
+    } else if is_gcp_service_account_key(value) {
+        Some("a GCP service account key")
+    } else if find(value, b"AccountKey=").is_some() {
+        Some("an Azure storage account key")
+    } else if !private_key_expected && has_pem_private_key(value) {
+        Some("a PEM private key")
+    } else {
+        None
+    }
+}
+
+/// An AWS access key ID: `AKIA` (long-term) or `ASIA` (temporary) and 16 uppercase letters or
+/// digits, not part of a longer run of such characters.
+fn has_aws_access_key_id(value: &[u8]) -> bool {
+    let is_key_char = |byte: &u8| byte.is_ascii_uppercase() || byte.is_ascii_digit();
+    value.windows(AWS_KEY_ID_LEN).enumerate().any(|(start, candidate)| {
+        let prefixed = candidate.starts_with(b"AKIA") || candidate.starts_with(b"ASIA");
+        let before = start.checked_sub(1).and_then(|index| value.get(index));
+        let after = value.get(start + AWS_KEY_ID_LEN);
+        prefixed
+            && candidate.iter().all(is_key_char)
+            && !before.is_some_and(is_key_char)
+            && !after.is_some_and(is_key_char)
+    })
+}
+
+/// A GCP service account key file: JSON with `"type": "service_account"` and a private key.
+fn is_gcp_service_account_key(value: &[u8]) -> bool {
+    let is_service_account = ends_of(value, b"\"type\"").any(|end| {
+        value
+            .get(end..)
+            .map(<[u8]>::trim_ascii_start)
+            .and_then(|rest| rest.strip_prefix(b":"))
+            .is_some_and(|rest| rest.trim_ascii_start().starts_with(b"\"service_account\""))
+    });
+    is_service_account && find(value, b"\"private_key\"").is_some()
+}
+
+/// A PEM block whose label ends in `PRIVATE KEY` (RSA, EC, OPENSSH, ENCRYPTED, PKCS#8, ...).
+fn has_pem_private_key(value: &[u8]) -> bool {
+    ends_of(value, b"-----BEGIN ").any(|end| {
+        let rest = value.get(end..).unwrap_or_default();
+        let label = find(rest, b"-----").and_then(|label_end| rest.get(..label_end));
+        label.is_some_and(|label| !label.contains(&b'\n') && label.ends_with(b"PRIVATE KEY"))
+    })
+}
+
+/// Whether a value is worth comparing across namespaces: long enough not to repeat by chance,
+/// and not a public certificate (CA bundles are meant to be shared).
+fn is_shareable_secret(value: &[u8]) -> bool {
+    let public_certificate =
+        value.trim_ascii_start().starts_with(b"-----BEGIN CERTIFICATE-----") && find(value, b"PRIVATE KEY").is_none();
+    value.len() >= MIN_REUSED_VALUE_LEN && !public_certificate
+}
+
+/// The first position of `needle` in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+/// The position just after each occurrence of `needle` in `haystack`.
+fn ends_of<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    // `windows(0)` would panic; an empty needle occurs nowhere worth reporting.
+    let size = needle.len().max(1);
+    haystack
+        .windows(size)
+        .enumerate()
+        .filter(move |(_, window)| *window == needle)
+        .map(move |(start, _)| start + size)
+}
+
+#[cfg(test)]
+mod tests {
+    use palisade_crds::HardeningBaseline;
+
+    use super::*;
+    use crate::baseline::params_from;
+    use crate::catalog::CheckDef;
+    use crate::engine::{evaluate_cluster, evaluate_namespace};
+    use crate::inventory::{AddOptions, Inventory};
+    use crate::manifest::parse_documents;
+
+    /// Values shorter than this could appear in a message by coincidence (a key named "on").
+    const MIN_CHECKED_VALUE_LEN: usize = 4;
+
+    /// The fixture's findings, evaluated as the catalog harness does, and every secret value it
+    /// contains (decoded, and as the base64 text of `data`).
+    fn evaluate_fixture(check: &CheckDef, manifests: &str) -> (Vec<Finding>, Vec<String>) {
+        let (objects, error) = parse_documents(manifests);
+        assert!(error.is_none(), "{}: {error:?}", check.id);
+        let options = AddOptions {
+            keep_secret_data: true,
+            ..AddOptions::default()
+        };
+        let mut inventory = Inventory::default();
+        let mut parameters = None;
+        let mut values = Vec::new();
+        for object in objects {
+            if object["kind"] == "HardeningBaseline" {
+                let baseline: HardeningBaseline = serde_json::from_value(object).expect("fixture baseline");
+                parameters = baseline.spec.parameters;
+                continue;
+            }
+            let encoded = object["data"].as_object().into_iter().flatten();
+            values.extend(encoded.filter_map(|(_, value)| value.as_str().map(str::to_string)));
+            assert!(inventory.add_object(object, &options).is_ok(), "{}", check.id);
+        }
+        for secret in inventory.namespaces.values().flat_map(|namespace| &namespace.secrets) {
+            values.extend(key_values(secret).map(|(_, value)| String::from_utf8_lossy(value).into_owned()));
+        }
+        let now = "2026-06-01T00:00:00Z".parse().ok();
+        let params = params_from(parameters.as_ref(), true, now);
+        let only = |candidate: &CheckDef| candidate.id == check.id;
+        let mut findings: Vec<Finding> = inventory
+            .namespaces
+            .values()
+            .flat_map(|namespace| evaluate_namespace(namespace, &inventory.cluster, &params, &only).findings)
+            .collect();
+        findings.extend(evaluate_cluster(&inventory, &params, &only).findings);
+        (findings, values)
+    }
+
+    fn first_fixture(id: &str, expect: Expect) -> (Vec<Finding>, Vec<String>) {
+        let check = CHECKS.iter().find(|check| check.id == id).expect("check");
+        let fixture = check
+            .fixtures
+            .iter()
+            .find(|fixture| fixture.expect == expect)
+            .expect("fixture");
+        evaluate_fixture(check, fixture.manifests)
+    }
+
+    #[test]
+    fn findings_never_contain_a_fixture_value() {
+        let mut values_checked = 0;
+        for check in CHECKS {
+            for fixture in check.fixtures {
+                let (findings, values) = evaluate_fixture(check, fixture.manifests);
+                for finding in &findings {
+                    let shown = format!("{} {finding:?}", finding.message);
+                    for value in values.iter().filter(|value| value.len() >= MIN_CHECKED_VALUE_LEN) {
+                        values_checked += 1;
+                        assert!(
+                            !shown.contains(value.as_str()),
+                            "{}: finding shows a value: {shown}",
+                            check.id
+                        );
+                    }
+                }
+            }
+        }
+        assert!(values_checked > 0, "no fixture finding was checked against a value");
+    }
+
+    #[test]
+    fn messages_name_keys_and_counterparts() {
+        let (findings, _) = first_fixture("secret.reused-value", Expect::Fail);
+        let messages: Vec<(String, &str)> = findings
+            .iter()
+            .map(|finding| {
+                (
+                    finding.resource.namespace.clone().unwrap_or_default(),
+                    finding.message.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                (
+                    "team-a".to_string(),
+                    "key password has the same value as team-b/b key db-password"
+                ),
+                (
+                    "team-b".to_string(),
+                    "key db-password has the same value as team-a/a key password"
+                ),
+            ]
+        );
+        let cloud = CHECKS
+            .iter()
+            .find(|check| check.id == "secret.cloud-credentials")
+            .expect("check");
+        let (findings, _) = evaluate_fixture(cloud, cloud.fixtures[1].manifests);
+        let messages: Vec<&str> = findings.iter().map(|finding| finding.message.as_str()).collect();
+        assert_eq!(messages, vec!["key credentials holds an AWS access key ID"]);
+    }
+
+    #[test]
+    fn aws_key_ids_need_the_exact_shape() {
+        assert!(has_aws_access_key_id(b"AKIAIOSFODNN7EXAMPLE"));
+        assert!(has_aws_access_key_id(b"id=ASIAIOSFODNN7EXAMPLE\n"));
+        assert!(!has_aws_access_key_id(b"AKIAIOSFODNN7EXAMPLEX"));
+        assert!(!has_aws_access_key_id(b"XAKIAIOSFODNN7EXAMPLE"));
+        assert!(!has_aws_access_key_id(b"AKIAIOSFODNN7EXAMPL"));
+        assert!(!has_aws_access_key_id(b"AKIAiosfodnn7example"));
+        assert!(!has_aws_access_key_id(b""));
+    }
+
+    #[test]
+    fn pem_private_keys_and_gcp_keys() {
+        assert!(has_pem_private_key(b"-----BEGIN OPENSSH PRIVATE KEY-----\n..."));
+        assert!(has_pem_private_key(b"x\n-----BEGIN PRIVATE KEY-----"));
+        assert!(!has_pem_private_key(
+            b"-----BEGIN CERTIFICATE-----\n-----END PRIVATE KEY-----"
+        ));
+        assert!(!has_pem_private_key(b"-----BEGIN "));
+        assert!(is_gcp_service_account_key(
+            br#"{"private_key": "k", "type" :"service_account"}"#
+        ));
+        assert!(!is_gcp_service_account_key(br#"{"type": "service_account"}"#));
+        assert!(!is_gcp_service_account_key(br#"{"private_key": "k", "type""#));
+    }
+
+    #[test]
+    fn ages_are_whole_days() {
+        let now: Timestamp = "2026-06-01T00:00:00Z".parse().expect("time");
+        let created: Timestamp = "2026-02-01T12:00:00Z".parse().expect("time");
+        assert_eq!(age_in_days(now, created), 119);
+        assert_eq!(age_in_days(created, now), -119);
+    }
+}

@@ -318,7 +318,8 @@ fn is_credential_name(name: &str) -> bool {
 /// A value made only of `$(VAR)` references is expanded from other variables, not a literal.
 fn is_literal(value: &str) -> bool {
     let trimmed = value.trim();
-    !trimmed.is_empty() && !(trimmed.starts_with("$(") && trimmed.ends_with(')') && trimmed.matches("$(").count() == 1)
+    let only_a_reference = trimmed.starts_with("$(") && trimmed.ends_with(')') && trimmed.matches("$(").count() == 1;
+    !trimmed.is_empty() && !only_a_reference
 }
 
 fn literal_credential_env(ctx: &WorkloadCtx) -> Vec<Violation> {
