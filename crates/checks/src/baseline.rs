@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::jiff::Timestamp;
 use palisade_crds::{CheckMode, Exception, HardeningBaselineSpec, Parameters, Profile, Severity, Thresholds};
 
-use crate::catalog::{CheckDef, catalog};
+use crate::catalog::{CheckDef, PssLevel, catalog};
 use crate::engine::Params;
 use crate::glob;
 
@@ -58,7 +58,14 @@ impl ResolvedBaseline {
 
     /// The parameters checks read, at `now`.
     pub fn params(&self, content_checks: bool, now: Option<Timestamp>) -> Params {
-        params_from(Some(&self.parameters), content_checks, now)
+        let pod_security_level = match self.profile {
+            Profile::Restricted => PssLevel::Restricted,
+            Profile::Baseline | Profile::Custom => PssLevel::Baseline,
+        };
+        Params {
+            pod_security_level,
+            ..params_from(Some(&self.parameters), content_checks, now)
+        }
     }
 }
 
@@ -73,6 +80,7 @@ pub fn params_from(parameters: Option<&Parameters>, content_checks: bool, now: O
             .map_or(DEFAULT_MAX_SECRET_AGE_DAYS, i64::from),
         content_checks,
         now,
+        ..Params::default()
     }
 }
 

@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
-use crate::catalog::{CheckDef, Eval, catalog};
+use crate::catalog::{CheckDef, Eval, PssLevel, catalog};
 use crate::inventory::{ClusterInventory, Inventory, NamespaceInventory, Workload};
 
 /// Annotation listing check ids or globs (comma-separated) a resource is exempt from.
@@ -32,6 +32,8 @@ pub struct Params {
     pub content_checks: bool,
     /// The evaluation time; age checks are skipped without it.
     pub now: Option<Timestamp>,
+    /// The Pod Security level the governing baseline's profile implies for namespace labels.
+    pub pod_security_level: PssLevel,
 }
 
 impl Default for Params {
@@ -42,6 +44,7 @@ impl Default for Params {
             max_secret_age_days: 90,
             content_checks: false,
             now: None,
+            pod_security_level: PssLevel::Baseline,
         }
     }
 }

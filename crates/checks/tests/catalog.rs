@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use palisade_checks::baseline::params_from;
+use palisade_checks::baseline::{ResolvedBaseline, resolve};
 use palisade_checks::manifest::parse_documents;
 use palisade_checks::{AddOptions, Expect, Inventory, catalog, evaluate_cluster, evaluate_namespace};
 use palisade_crds::HardeningBaseline;
@@ -14,22 +14,24 @@ fn fails(check_id: &str, manifests: &str) -> bool {
     let (objects, error) = parse_documents(manifests);
     assert!(error.is_none(), "{check_id}: fixture does not parse: {error:?}");
     let mut inventory = Inventory::default();
-    let mut parameters = None;
+    let mut baseline = ResolvedBaseline::profile(palisade_crds::Profile::Baseline);
     let options = AddOptions {
         keep_secret_data: true,
         ..AddOptions::default()
     };
     for object in objects {
         if object["kind"] == "HardeningBaseline" {
-            let baseline: HardeningBaseline = serde_json::from_value(object).expect("fixture baseline");
-            parameters = baseline.spec.parameters;
+            let spec = serde_json::from_value::<HardeningBaseline>(object)
+                .expect("fixture baseline")
+                .spec;
+            baseline = resolve(None, &spec).expect("fixture baseline resolves");
             continue;
         }
         inventory
             .add_object(object, &options)
             .unwrap_or_else(|error| panic!("{check_id}: fixture object rejected: {error}"));
     }
-    let params = params_from(parameters.as_ref(), true, Some(FIXTURE_NOW.parse().expect("time")));
+    let params = baseline.params(true, Some(FIXTURE_NOW.parse().expect("time")));
     let only = |check: &palisade_checks::CheckDef| check.id == check_id;
     let namespace_findings = inventory
         .namespaces

@@ -3,15 +3,13 @@
 use palisade_crds::{Profile, Severity};
 
 use super::network::namespace_finding;
-use crate::catalog::{Category, CheckDef, Eval, Expect, Fixture};
+use crate::catalog::{Category, CheckDef, Eval, Expect, Fixture, PssLevel};
 use crate::engine::{Finding, NamespaceCtx, Violation, WorkloadCtx};
 
 const POD_SECURITY_LABEL: &str = "ns.pod-security-label";
 
 /// The label that makes Pod Security admission reject pods violating a level.
 const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
-/// Enforce levels that restrict pods; `privileged` allows everything.
-const RESTRICTING_LEVELS: &[&str] = &["baseline", "restricted"];
 
 pub static CHECKS: &[CheckDef] = &[
     CheckDef {
@@ -23,7 +21,7 @@ pub static CHECKS: &[CheckDef] = &[
         pss: None,
         cis: &["5.2.1"],
         nsa: &["Pod security: pod security enforcement"],
-        fails_when: "the Namespace's `pod-security.kubernetes.io/enforce` label is missing, `privileged` or not a known level (judged only when the Namespace object is known)",
+        fails_when: "the Namespace's `pod-security.kubernetes.io/enforce` label is missing, `privileged`, not a known level, or `baseline` under a restricted-profile baseline (judged only when the Namespace object is known)",
         remediation: "Label the namespace `pod-security.kubernetes.io/enforce: baseline` (or `restricted`), after checking with `kubectl label --dry-run=server` which running pods would violate it.",
         reads_secret_data: false,
         eval: Eval::Namespace(pod_security_label),
@@ -43,6 +41,10 @@ pub static CHECKS: &[CheckDef] = &[
             Fixture {
                 expect: Expect::Pass,
                 manifests: "{apiVersion: v1, kind: Namespace, metadata: {name: default, labels: {pod-security.kubernetes.io/enforce: baseline}}}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: palisade.dev/v1alpha1, kind: HardeningBaseline, metadata: {name: b}, spec: {profile: restricted, namespaces: [default]}}\n---\n{apiVersion: v1, kind: Namespace, metadata: {name: default, labels: {pod-security.kubernetes.io/enforce: baseline}}}",
             },
             Fixture {
                 expect: Expect::Pass,
@@ -90,8 +92,11 @@ fn pod_security_label(ctx: &NamespaceCtx) -> Vec<Finding> {
         .labels
         .as_ref()
         .and_then(|labels| labels.get(ENFORCE_LABEL));
+    let required = ctx.params.pod_security_level;
     let message = match level.map(String::as_str) {
-        Some(level) if RESTRICTING_LEVELS.contains(&level) => return Vec::new(),
+        Some("restricted") => return Vec::new(),
+        Some("baseline") if required == PssLevel::Baseline => return Vec::new(),
+        Some("baseline") => format!("label {ENFORCE_LABEL} is baseline, weaker than the baseline's restricted profile"),
         None => format!("label {ENFORCE_LABEL} is not set, so Pod Security admission rejects no pod"),
         Some("privileged") => format!("label {ENFORCE_LABEL} is privileged, so Pod Security admission rejects no pod"),
         // Levels are case-sensitive: Pod Security admission does not recognise e.g. "Restricted".
