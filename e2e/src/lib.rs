@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -66,4 +67,20 @@ pub fn kubectl_with_token(token: &str, args: &[&str]) -> Output {
         token,
     ];
     run_kubectl(&connection, args)
+}
+
+/// Waits until kube-controller-manager has created the `default` service account of a new
+/// namespace: until then the API server refuses every pod created there (dry runs included).
+pub fn wait_for_default_service_account(namespace: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !kubectl(&["get", "serviceaccount", "default", "-n", namespace])
+        .status
+        .success()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "namespace {namespace} has no default service account after 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

@@ -44,6 +44,8 @@ pub const SAFE_SYSCTLS: &[&str] = &[
     "net.ipv4.tcp_fin_timeout",
     "net.ipv4.tcp_keepalive_intvl",
     "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
 ];
 
 /// SELinux types the baseline level allows (besides undefined and "").
@@ -61,6 +63,7 @@ pub const RESTRICTED_VOLUME_TYPES: &[&str] = &[
     "downwardAPI",
     "emptyDir",
     "ephemeral",
+    "image",
     "persistentVolumeClaim",
     "projected",
     "secret",
@@ -271,6 +274,10 @@ pub static CHECKS: &[CheckDef] = &[
                 expect: Expect::Pass,
                 manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p, annotations: {container.apparmor.security.beta.kubernetes.io/c: localhost/custom}}, spec: {containers: [{name: c, image: x, securityContext: {appArmorProfile: {type: RuntimeDefault}}}]}}",
             },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p, annotations: {container.apparmor.security.beta.kubernetes.io/c: ''}}, spec: {containers: [{name: c, image: x}]}}",
+            },
         ],
     },
     CheckDef {
@@ -310,10 +317,38 @@ pub static CHECKS: &[CheckDef] = &[
         pss: pss(PssLevel::Baseline, "/proc Mount Type"),
         cis: &[],
         nsa: NSA_POD_SECURITY,
-        fails_when: "procMount is not Default",
-        remediation: "Remove `securityContext.procMount` or set it to `Default`.",
+        fails_when: "procMount is not Default in a pod that shares the host's user namespace",
+        remediation: "Remove `securityContext.procMount` or set it to `Default`; an Unmasked /proc is tolerated at this level only in pods with their own user namespace (`hostUsers: false`).",
         reads_secret_data: false,
         eval: Eval::Workload(proc_mount),
+        fixtures: &[
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: x, securityContext: {procMount: Unmasked}}]}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: x, securityContext: {procMount: Default}}]}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {hostUsers: false, containers: [{name: c, image: x, securityContext: {procMount: Unmasked}}]}}",
+            },
+        ],
+    },
+    CheckDef {
+        id: "pod.proc-mount-restricted",
+        title: "The default /proc mount is used, even in a user namespace",
+        severity: Severity::Medium,
+        category: Category::Runtime,
+        required_in: Some(Profile::Restricted),
+        pss: pss(PssLevel::Restricted, "/proc Mount Type"),
+        cis: &[],
+        nsa: NSA_POD_SECURITY,
+        fails_when: "procMount is not Default, whether or not the pod has its own user namespace",
+        remediation: "Remove `securityContext.procMount` or set it to `Default`.",
+        reads_secret_data: false,
+        eval: Eval::Workload(proc_mount_restricted),
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -321,7 +356,7 @@ pub static CHECKS: &[CheckDef] = &[
             },
             Fixture {
                 expect: Expect::Pass,
-                manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: x, securityContext: {procMount: Default}}]}}",
+                manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {hostUsers: false, containers: [{name: c, image: x}]}}",
             },
         ],
     },
@@ -371,6 +406,10 @@ pub static CHECKS: &[CheckDef] = &[
                 expect: Expect::Pass,
                 manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {securityContext: {sysctls: [{name: net.ipv4.tcp_syncookies, value: '1'}]}, containers: [{name: c, image: x}]}}",
             },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {securityContext: {sysctls: [{name: net.ipv4.tcp_rmem, value: '4096 87380 6291456'}]}, containers: [{name: c, image: x}]}}",
+            },
         ],
     },
     CheckDef {
@@ -394,6 +433,10 @@ pub static CHECKS: &[CheckDef] = &[
             Fixture {
                 expect: Expect::Pass,
                 manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {volumes: [{name: a, configMap: {name: m}}, {name: b, persistentVolumeClaim: {claimName: c}}], containers: [{name: c, image: x}]}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {volumes: [{name: v, image: {reference: 'registry.example.com/data:1'}}], containers: [{name: c, image: x}]}}",
             },
         ],
     },
@@ -434,7 +477,7 @@ pub static CHECKS: &[CheckDef] = &[
         pss: pss(PssLevel::Restricted, "Running as Non-root"),
         cis: &["5.2.7"],
         nsa: NSA_NON_ROOT,
-        fails_when: "runAsNonRoot is not true",
+        fails_when: "runAsNonRoot is not true (pods with their own user namespace, `hostUsers: false`, are exempt)",
         remediation: "Set `securityContext.runAsNonRoot: true` on the pod (or on every container) and run the image as a non-zero UID.",
         reads_secret_data: false,
         eval: Eval::Workload(run_as_non_root),
@@ -451,6 +494,10 @@ pub static CHECKS: &[CheckDef] = &[
                 expect: Expect::Pass,
                 manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {securityContext: {runAsNonRoot: true}, containers: [{name: c, image: x}]}}",
             },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {hostUsers: false, containers: [{name: c, image: x, securityContext: {runAsNonRoot: false}}]}}",
+            },
         ],
     },
     CheckDef {
@@ -462,7 +509,7 @@ pub static CHECKS: &[CheckDef] = &[
         pss: pss(PssLevel::Restricted, "Running as Non-root user"),
         cis: &["5.2.7"],
         nsa: NSA_NON_ROOT,
-        fails_when: "runAsUser is 0",
+        fails_when: "runAsUser is 0 (pods with their own user namespace, `hostUsers: false`, are exempt)",
         remediation: "Set `runAsUser` to a non-zero UID, or remove it and let the image's non-root user apply.",
         reads_secret_data: false,
         eval: Eval::Workload(run_as_user),
@@ -474,6 +521,10 @@ pub static CHECKS: &[CheckDef] = &[
             Fixture {
                 expect: Expect::Pass,
                 manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {securityContext: {runAsUser: 1000}, containers: [{name: c, image: x}]}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {hostUsers: false, securityContext: {runAsUser: 0}, containers: [{name: c, image: x}]}}",
             },
         ],
     },
@@ -683,7 +734,7 @@ fn apparmor(ctx: &WorkloadCtx) -> Vec<Violation> {
         let Some(container) = key.strip_prefix(APPARMOR_ANNOTATION_PREFIX) else {
             continue;
         };
-        if value != "runtime/default" && !value.starts_with("localhost/") {
+        if !value.is_empty() && value != "runtime/default" && !value.starts_with("localhost/") {
             violations.push(Violation {
                 container: Some(container.to_string()),
                 message: format!("annotation {key} is {value:?}"),
@@ -725,7 +776,20 @@ fn selinux(ctx: &WorkloadCtx) -> Vec<Violation> {
     violations
 }
 
+/// Whether the pod runs in its own user namespace, where root and an unmasked /proc map to an
+/// unprivileged host user; the standard relaxes the user and /proc controls for such pods.
+fn in_user_namespace(ctx: &WorkloadCtx) -> bool {
+    ctx.spec().host_users == Some(false)
+}
+
 fn proc_mount(ctx: &WorkloadCtx) -> Vec<Violation> {
+    if in_user_namespace(ctx) {
+        return Vec::new();
+    }
+    proc_mount_restricted(ctx)
+}
+
+fn proc_mount_restricted(ctx: &WorkloadCtx) -> Vec<Violation> {
     each_container(ctx, |container| {
         let proc_mount = container.security_context?.proc_mount.as_deref()?;
         (proc_mount != "Default").then(|| format!("securityContext.procMount is {proc_mount}"))
@@ -812,6 +876,9 @@ fn privilege_escalation(ctx: &WorkloadCtx) -> Vec<Violation> {
 }
 
 fn run_as_non_root(ctx: &WorkloadCtx) -> Vec<Violation> {
+    if in_user_namespace(ctx) {
+        return Vec::new();
+    }
     let pod_level = ctx.spec().security_context.as_ref().and_then(|sc| sc.run_as_non_root);
     let mut violations = Vec::new();
     if pod_level == Some(false) {
@@ -829,6 +896,9 @@ fn run_as_non_root(ctx: &WorkloadCtx) -> Vec<Violation> {
 }
 
 fn run_as_user(ctx: &WorkloadCtx) -> Vec<Violation> {
+    if in_user_namespace(ctx) {
+        return Vec::new();
+    }
     let pod_level = ctx.spec().security_context.as_ref().and_then(|sc| sc.run_as_user);
     let mut violations: Vec<Violation> = (pod_level == Some(0))
         .then(|| Violation::pod("securityContext.runAsUser is 0"))

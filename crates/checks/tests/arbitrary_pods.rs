@@ -1,0 +1,151 @@
+//! Property test over thousands of generated pods (`palisade-podgen`): the Pod Security
+//! Standards verdicts and the whole catalog never panic, the restricted level only ever adds
+//! violations to the baseline level, the PSS verdicts match the engine's findings, and no
+//! finding repeats a literal env var value.
+
+use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use k8s_openapi::api::core::v1::Pod;
+use palisade_checks::pss::{PssViolation, violations};
+use palisade_checks::{AddOptions, Inventory, Params, PssLevel, catalog, evaluate_namespace};
+use palisade_podgen::{PodGenerator, SECRET_VALUE_PREFIX};
+
+const SEEDS: &[u64] = &[1, 2, 3, 0x5EED_CAFE, 0xDEAD_BEEF_0BAD_F00D];
+const PODS_PER_SEED: usize = 1000;
+
+/// Literal env var values the generator put in the pod.
+fn literal_env_values(pod: &serde_json::Value) -> Vec<String> {
+    ["initContainers", "containers"]
+        .iter()
+        .filter_map(|list| pod["spec"][list].as_array())
+        .flatten()
+        .filter_map(|container| container["env"].as_array())
+        .flatten()
+        .filter_map(|env| env["value"].as_str())
+        .map(str::to_string)
+        .collect()
+}
+
+type Key = (String, Option<String>, String);
+
+fn keys(violations: &[PssViolation]) -> BTreeSet<Key> {
+    violations
+        .iter()
+        .map(|v| (v.check.to_string(), v.container.clone(), v.message.clone()))
+        .collect()
+}
+
+/// Every problem found with one pod (empty when it satisfies all properties).
+fn problems(value: &serde_json::Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let pod: Pod = match serde_json::from_value(value.clone()) {
+        Ok(pod) => pod,
+        Err(error) => return vec![format!("does not deserialize into a Pod: {error}")],
+    };
+    let baseline = violations(&pod, PssLevel::Baseline);
+    let restricted = violations(&pod, PssLevel::Restricted);
+    let (baseline_keys, restricted_keys) = (keys(&baseline), keys(&restricted));
+    for missing in baseline_keys.difference(&restricted_keys) {
+        problems.push(format!("baseline violation missing at restricted: {missing:?}"));
+    }
+
+    let mut inventory = Inventory::default();
+    if let Err(error) = inventory.add_object(value.clone(), &AddOptions::default()) {
+        problems.push(format!("the inventory rejects the pod: {error}"));
+        return problems;
+    }
+    let namespace = inventory
+        .namespaces
+        .get("default")
+        .expect("the pod lands in the default namespace");
+    let evaluation = evaluate_namespace(namespace, &inventory.cluster, &Params::default(), &|_| true);
+
+    let pss_checks: BTreeSet<&str> = catalog()
+        .iter()
+        .filter(|check| check.pss_level().is_some())
+        .map(|check| check.id)
+        .collect();
+    let engine_pss: BTreeSet<Key> = evaluation
+        .findings
+        .iter()
+        .filter(|finding| pss_checks.contains(finding.check))
+        .map(|finding| {
+            (
+                finding.check.to_string(),
+                finding.container.clone(),
+                finding.message.clone(),
+            )
+        })
+        .collect();
+    if engine_pss != restricted_keys {
+        problems.push(format!(
+            "engine PSS findings {engine_pss:?} differ from pss::violations at restricted {restricted_keys:?}"
+        ));
+    }
+
+    let secrets = literal_env_values(value);
+    let messages = evaluation
+        .findings
+        .iter()
+        .flat_map(|finding| [Some(finding.message.as_str()), finding.container.as_deref()])
+        .chain(
+            restricted
+                .iter()
+                .flat_map(|v| [Some(v.message.as_str()), v.container.as_deref()]),
+        )
+        .flatten();
+    for message in messages {
+        for secret in &secrets {
+            if message.contains(secret.as_str()) {
+                problems.push(format!("a finding repeats the env value {secret:?}: {message}"));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn generated_pods_keep_the_pss_and_engine_properties() {
+    let mut failures = Vec::new();
+    let mut evaluated = 0;
+    let mut with_secrets = 0;
+    let mut levels_differ = 0;
+    for &seed in SEEDS {
+        let mut generator = PodGenerator::new(seed);
+        for index in 0..PODS_PER_SEED {
+            let value = generator.next_pod(&format!("pod-{seed:x}-{index}"));
+            if literal_env_values(&value)
+                .iter()
+                .any(|v| v.starts_with(SECRET_VALUE_PREFIX))
+            {
+                with_secrets += 1;
+            }
+            if let Ok(pod) = serde_json::from_value::<Pod>(value.clone())
+                && violations(&pod, PssLevel::Baseline).is_empty() != violations(&pod, PssLevel::Restricted).is_empty()
+            {
+                levels_differ += 1;
+            }
+            match catch_unwind(AssertUnwindSafe(|| problems(&value))) {
+                Ok(found) if found.is_empty() => {}
+                Ok(found) => failures.push(format!("{}\n  pod: {value}", found.join("\n  "))),
+                Err(_) => failures.push(format!("panicked\n  pod: {value}")),
+            }
+            evaluated += 1;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {evaluated} generated pods break a property:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        with_secrets > evaluated / 4,
+        "only {with_secrets} pods carry literal env values"
+    );
+    assert!(
+        levels_differ > evaluated / 20,
+        "only {levels_differ} pods pass baseline but fail restricted"
+    );
+}
