@@ -27,6 +27,7 @@ pub struct ResolvedBaseline {
     pub name: Option<String>,
     pub profile: Profile,
     treatments: BTreeMap<&'static str, Treatment>,
+    enabled: Vec<&'static CheckDef>,
     pub thresholds: Thresholds,
     pub parameters: Parameters,
     pub exceptions: Vec<Exception>,
@@ -54,6 +55,11 @@ impl ResolvedBaseline {
 
     pub fn is_enabled(&self, check: &CheckDef) -> bool {
         self.treatment(check.id).mode != CheckMode::Disabled
+    }
+
+    /// The checks that are not Disabled, in catalog order: what the engine evaluates.
+    pub fn enabled_checks(&self) -> &[&'static CheckDef] {
+        &self.enabled
     }
 
     /// The parameters checks read, at `now`.
@@ -149,10 +155,20 @@ pub fn resolve(name: Option<&str>, spec: &HardeningBaselineSpec) -> Result<Resol
     if !problems.is_empty() {
         return Err(problems);
     }
+    let enabled = catalog()
+        .iter()
+        .copied()
+        .filter(|check| {
+            treatments
+                .get(check.id)
+                .is_some_and(|treatment| treatment.mode != CheckMode::Disabled)
+        })
+        .collect();
     Ok(ResolvedBaseline {
         name: name.map(str::to_string),
         profile: spec.profile,
         treatments,
+        enabled,
         thresholds,
         parameters,
         exceptions: spec.exceptions.clone(),

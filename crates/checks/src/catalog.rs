@@ -95,6 +95,47 @@ pub struct Fixture {
     pub manifests: &'static str,
 }
 
+/// The instant fixtures are evaluated at (fixtures with ages are written relative to it).
+pub const FIXTURE_NOW: &str = "2026-06-01T00:00:00Z";
+
+impl Fixture {
+    /// The check's findings on the fixture's manifests: content checks on, at [`FIXTURE_NOW`],
+    /// with the parameters and profile of the fixture's HardeningBaseline document if it has one.
+    pub fn findings(&self, check: &'static CheckDef) -> Result<Vec<crate::Finding>, String> {
+        let (objects, error) = crate::manifest::parse_documents(self.manifests);
+        if let Some(error) = error {
+            return Err(error.to_string());
+        }
+        let mut inventory = crate::Inventory::default();
+        let mut baseline = crate::baseline::ResolvedBaseline::profile(Profile::Baseline);
+        let options = crate::AddOptions {
+            keep_secret_data: true,
+            ..crate::AddOptions::default()
+        };
+        for object in objects {
+            if object["kind"] == "HardeningBaseline" {
+                let spec = serde_json::from_value::<palisade_crds::HardeningBaseline>(object)
+                    .map_err(|error| error.to_string())?
+                    .spec;
+                baseline = crate::baseline::resolve(None, &spec).map_err(|problems| problems.join("; "))?;
+                continue;
+            }
+            inventory
+                .add_object(object, &options)
+                .map_err(|error| error.to_string())?;
+        }
+        let params = baseline.params(true, FIXTURE_NOW.parse().ok());
+        let only = [check];
+        let mut findings: Vec<crate::Finding> = inventory
+            .namespaces
+            .values()
+            .flat_map(|namespace| crate::evaluate_namespace(namespace, &inventory.cluster, &params, &only).findings)
+            .collect();
+        findings.extend(crate::evaluate_cluster(&inventory, &params, &only).findings);
+        Ok(findings)
+    }
+}
+
 /// One check of the catalog.
 pub struct CheckDef {
     /// Stable public id, `area.name`.

@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
-use crate::catalog::{CheckDef, Eval, PssLevel, catalog};
+use crate::catalog::{CheckDef, Eval, PssLevel};
 use crate::inventory::{ClusterInventory, Inventory, NamespaceInventory, Workload};
 
 /// Annotation listing check ids or globs (comma-separated) a resource is exempt from.
@@ -122,7 +122,7 @@ fn exemption<'a>(lookup: impl Fn(&str) -> Option<&'a str>, check: &str) -> Optio
 }
 
 /// What a workload check found: a message, and the container when it is about one.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Violation {
     pub container: Option<String>,
     pub message: String,
@@ -286,34 +286,51 @@ pub struct Evaluation {
     pub resources_evaluated: usize,
 }
 
-fn runs(check: &CheckDef, params: &Params, selected: &dyn Fn(&CheckDef) -> bool) -> bool {
-    (params.content_checks || !check.reads_secret_data) && selected(check)
+/// The checks that run: those asked for, minus secret-content checks unless enabled.
+fn running<'a>(checks: &'a [&'static CheckDef], params: &'a Params) -> impl Iterator<Item = &'static CheckDef> + 'a {
+    checks
+        .iter()
+        .copied()
+        .filter(|check| params.content_checks || !check.reads_secret_data)
 }
 
-/// Evaluates the selected namespace-scoped checks (workload, namespace and RoleBinding checks).
+/// Evaluates the given checks' namespace-scoped parts (workload, namespace and RoleBinding
+/// checks); pass [`catalog()`](crate::catalog()) or a baseline's [`enabled_checks`](crate::baseline::ResolvedBaseline::enabled_checks).
 pub fn evaluate_namespace(
     namespace: &NamespaceInventory,
     cluster: &ClusterInventory,
     params: &Params,
-    selected: &dyn Fn(&CheckDef) -> bool,
+    checks: &[&'static CheckDef],
 ) -> Evaluation {
-    let mut findings = BTreeSet::new();
+    let mut findings = Vec::new();
+    // Replicas of a workload mostly find the same things: violations are deduplicated per
+    // workload before findings are built, so each distinct finding is built once, not per pod.
+    let mut violations: Vec<WorkloadViolation> = Vec::new();
     let grants = namespace_grants(namespace, cluster);
-    for check in catalog().iter().filter(|check| runs(check, params, selected)) {
+    for check in running(checks, params) {
         match check.eval {
             Eval::Workload(eval) => {
+                // Replicas usually sit next to each other and find the same: a pod whose
+                // violations repeat those of the previous pod of its workload adds nothing.
+                let mut previous: Option<(&Workload, usize)> = None;
                 for workload in &namespace.workloads {
                     let ctx = WorkloadCtx {
                         workload,
                         namespace,
                         params,
                     };
-                    let resource = ResourceRef::new(&workload.kind, Some(&namespace.name), &workload.name);
-                    for violation in eval(&ctx) {
-                        let mut finding = Finding::new(check.id, resource.clone(), violation.message);
-                        finding.container = violation.container;
-                        finding.annotation_exemption = exemption(|key| workload.annotation(key), check.id);
-                        findings.insert(finding);
+                    let found = eval(&ctx);
+                    let repeat = previous.is_some_and(|(last, start)| {
+                        last.kind == workload.kind
+                            && last.name == workload.name
+                            && violations[start..]
+                                .iter()
+                                .map(|(_, _, violation)| violation)
+                                .eq(found.iter())
+                    });
+                    if !repeat {
+                        previous = Some((workload, violations.len()));
+                        violations.extend(found.into_iter().map(|violation| (workload, check.id, violation)));
                     }
                 }
             }
@@ -326,13 +343,24 @@ pub fn evaluate_namespace(
             Eval::Cluster(_) => {}
         }
     }
+    violations.sort_by(|a, b| identity(a).cmp(&identity(b)));
+    violations.dedup_by(|a, b| identity(a) == identity(b));
+    findings.extend(violations.into_iter().map(|(workload, check, violation)| Finding {
+        check,
+        resource: ResourceRef::new(&workload.kind, Some(&namespace.name), &workload.name),
+        container: violation.container,
+        message: violation.message,
+        annotation_exemption: exemption(|key| workload.annotation(key), check),
+    }));
+    findings.sort();
+    findings.dedup();
     let workloads: BTreeSet<(&str, &str)> = namespace
         .workloads
         .iter()
         .map(|workload| (workload.kind.as_str(), workload.name.as_str()))
         .collect();
     Evaluation {
-        findings: findings.into_iter().collect(),
+        findings,
         resources_evaluated: workloads.len()
             + namespace.service_accounts.len()
             + namespace.services.len()
@@ -345,11 +373,26 @@ pub fn evaluate_namespace(
     }
 }
 
-/// Evaluates the selected cluster-scoped checks: ClusterRoleBindings and cross-namespace checks.
-pub fn evaluate_cluster(inventory: &Inventory, params: &Params, selected: &dyn Fn(&CheckDef) -> bool) -> Evaluation {
+type WorkloadViolation<'a> = (&'a Workload, &'static str, Violation);
+
+/// What makes two workload violations the same finding.
+fn identity<'a>(
+    (workload, check, violation): &'a WorkloadViolation,
+) -> (&'a str, &'a str, &'static str, Option<&'a str>, &'a str) {
+    (
+        &workload.kind,
+        &workload.name,
+        check,
+        violation.container.as_deref(),
+        &violation.message,
+    )
+}
+
+/// Evaluates the given checks' cluster-scoped parts: ClusterRoleBindings and cross-namespace checks.
+pub fn evaluate_cluster(inventory: &Inventory, params: &Params, checks: &[&'static CheckDef]) -> Evaluation {
     let mut findings = BTreeSet::new();
     let grants = cluster_grants(&inventory.cluster);
-    for check in catalog().iter().filter(|check| runs(check, params, selected)) {
+    for check in running(checks, params) {
         match check.eval {
             Eval::Grant(eval) => findings.extend(grant_findings(check, eval, &grants)),
             Eval::Cluster(eval) => findings.extend(eval(&ClusterCtx { inventory, params })),

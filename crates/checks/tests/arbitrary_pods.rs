@@ -59,7 +59,7 @@ fn problems(value: &serde_json::Value) -> Vec<String> {
         .namespaces
         .get("default")
         .expect("the pod lands in the default namespace");
-    let evaluation = evaluate_namespace(namespace, &inventory.cluster, &Params::default(), &|_| true);
+    let evaluation = evaluate_namespace(namespace, &inventory.cluster, &Params::default(), catalog());
 
     let pss_checks: BTreeSet<&str> = catalog()
         .iter()

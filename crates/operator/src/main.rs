@@ -1,5 +1,12 @@
 //! The `palisade` binary. This entry point wires subcommands; each lives in its own module.
 
+mod audit;
+mod catalog;
+mod stdio;
+mod table;
+
+use std::process::ExitCode;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
@@ -18,14 +25,32 @@ struct Cli {
 enum Command {
     /// Print Palisade's CustomResourceDefinitions as YAML.
     Crds,
+    /// Audit manifests offline (files, directories or stdin) against a hardening baseline.
+    Audit(audit::Args),
+    /// Print the check catalog.
+    Checks(catalog::Args),
 }
 
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
-        Command::Crds => {
-            let yaml = palisade_crds::crds_yaml().context("serializing CRDs")?;
-            print!("{yaml}");
-        }
-    }
-    Ok(())
+/// Exit code of usage and input errors (clap uses it for bad flags too).
+const USAGE_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Crds => crds().map(|()| ExitCode::SUCCESS),
+        Command::Audit(args) => audit::run(&args)
+            .map(|verdict| ExitCode::from(verdict.exit_code()))
+            .map_err(anyhow::Error::from),
+        Command::Checks(args) => catalog::run(&args)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(anyhow::Error::from),
+    };
+    result.unwrap_or_else(|error| {
+        stdio::error(&format!("error: {error:#}"));
+        ExitCode::from(USAGE_ERROR)
+    })
+}
+
+fn crds() -> anyhow::Result<()> {
+    let yaml = palisade_crds::crds_yaml().context("serializing CRDs")?;
+    stdio::write_stdout(&yaml).context("writing to stdout")
 }

@@ -1,5 +1,7 @@
 //! Image supply chain: where images come from and whether they are immutable.
 
+use std::borrow::Cow;
+
 use palisade_crds::{Profile, Severity};
 
 use crate::catalog::{Category, CheckDef, Eval, Expect, Fixture};
@@ -93,7 +95,7 @@ pub(crate) struct ImageRef<'a> {
     /// The registry host, `docker.io` when the reference names none.
     pub registry: &'a str,
     /// The repository path; Docker Hub's official images are under `library/`.
-    pub repository: String,
+    pub repository: Cow<'a, str>,
     pub tag: Option<&'a str>,
     pub digest: Option<&'a str>,
 }
@@ -109,9 +111,9 @@ pub(crate) fn parse_image(image: &str) -> ImageRef<'_> {
         None => (name, None),
     };
     let (registry, repository) = match name.split_once('/') {
-        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => (first, rest.to_string()),
-        Some(_) => ("docker.io", name.to_string()),
-        None => ("docker.io", format!("library/{name}")),
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => (first, Cow::Borrowed(rest)),
+        Some(_) => ("docker.io", Cow::Borrowed(name)),
+        None => ("docker.io", Cow::Owned(format!("library/{name}"))),
     };
     let registry = if registry == "index.docker.io" {
         "docker.io"
@@ -199,7 +201,7 @@ mod tests {
         for (image, (registry, repository, tag, digest)) in cases {
             let parsed = parse_image(image);
             assert_eq!(
-                (parsed.registry, parsed.repository.as_str(), parsed.tag, parsed.digest),
+                (parsed.registry, parsed.repository.as_ref(), parsed.tag, parsed.digest),
                 (registry, repository, tag, digest),
                 "{image}"
             );

@@ -552,26 +552,18 @@ fn dns_blocked(ctx: &NamespaceCtx) -> Vec<Finding> {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    use crate::engine::{Finding, Params, evaluate_namespace};
-    use crate::inventory::{AddOptions, Inventory};
-    use crate::manifest::parse_documents;
+    use crate::catalog::{Expect, Fixture, find};
+    use crate::engine::Finding;
 
     /// The findings of one check over multi-document YAML manifests.
-    pub(crate) fn findings(check: &str, manifests: &str) -> Vec<Finding> {
-        let (objects, error) = parse_documents(manifests);
-        assert!(error.is_none(), "{error:?}");
-        let mut inventory = Inventory::default();
-        for object in objects {
-            inventory
-                .add_object(object, &AddOptions::default())
-                .expect("valid object");
-        }
-        let only = |candidate: &crate::CheckDef| candidate.id == check;
-        inventory
-            .namespaces
-            .values()
-            .flat_map(|namespace| evaluate_namespace(namespace, &inventory.cluster, &Params::default(), &only).findings)
-            .collect()
+    pub(crate) fn findings(check: &str, manifests: &'static str) -> Vec<Finding> {
+        let fixture = Fixture {
+            expect: Expect::Fail,
+            manifests,
+        };
+        fixture
+            .findings(find(check).expect("catalog id"))
+            .expect("valid manifests")
     }
 }
 

@@ -539,12 +539,8 @@ fn ends_of<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usi
 
 #[cfg(test)]
 mod tests {
-    use palisade_crds::HardeningBaseline;
-
     use super::*;
-    use crate::baseline::params_from;
     use crate::catalog::CheckDef;
-    use crate::engine::{evaluate_cluster, evaluate_namespace};
     use crate::inventory::{AddOptions, Inventory};
     use crate::manifest::parse_documents;
 
@@ -553,22 +549,19 @@ mod tests {
 
     /// The fixture's findings, evaluated as the catalog harness does, and every secret value it
     /// contains (decoded, and as the base64 text of `data`).
-    fn evaluate_fixture(check: &CheckDef, manifests: &str) -> (Vec<Finding>, Vec<String>) {
-        let (objects, error) = parse_documents(manifests);
+    fn evaluate_fixture(check: &'static CheckDef, fixture: &Fixture) -> (Vec<Finding>, Vec<String>) {
+        let (objects, error) = parse_documents(fixture.manifests);
         assert!(error.is_none(), "{}: {error:?}", check.id);
         let options = AddOptions {
             keep_secret_data: true,
             ..AddOptions::default()
         };
         let mut inventory = Inventory::default();
-        let mut parameters = None;
         let mut values = Vec::new();
-        for object in objects {
-            if object["kind"] == "HardeningBaseline" {
-                let baseline: HardeningBaseline = serde_json::from_value(object).expect("fixture baseline");
-                parameters = baseline.spec.parameters;
-                continue;
-            }
+        for object in objects
+            .into_iter()
+            .filter(|object| object["kind"] != "HardeningBaseline")
+        {
             let encoded = object["data"].as_object().into_iter().flatten();
             values.extend(encoded.filter_map(|(_, value)| value.as_str().map(str::to_string)));
             assert!(inventory.add_object(object, &options).is_ok(), "{}", check.id);
@@ -576,16 +569,7 @@ mod tests {
         for secret in inventory.namespaces.values().flat_map(|namespace| &namespace.secrets) {
             values.extend(key_values(secret).map(|(_, value)| String::from_utf8_lossy(value).into_owned()));
         }
-        let now = "2026-06-01T00:00:00Z".parse().ok();
-        let params = params_from(parameters.as_ref(), true, now);
-        let only = |candidate: &CheckDef| candidate.id == check.id;
-        let mut findings: Vec<Finding> = inventory
-            .namespaces
-            .values()
-            .flat_map(|namespace| evaluate_namespace(namespace, &inventory.cluster, &params, &only).findings)
-            .collect();
-        findings.extend(evaluate_cluster(&inventory, &params, &only).findings);
-        (findings, values)
+        (fixture.findings(check).expect("valid fixture"), values)
     }
 
     fn first_fixture(id: &str, expect: Expect) -> (Vec<Finding>, Vec<String>) {
@@ -595,7 +579,7 @@ mod tests {
             .iter()
             .find(|fixture| fixture.expect == expect)
             .expect("fixture");
-        evaluate_fixture(check, fixture.manifests)
+        evaluate_fixture(check, fixture)
     }
 
     #[test]
@@ -603,7 +587,7 @@ mod tests {
         let mut values_checked = 0;
         for check in CHECKS {
             for fixture in check.fixtures {
-                let (findings, values) = evaluate_fixture(check, fixture.manifests);
+                let (findings, values) = evaluate_fixture(check, fixture);
                 for finding in &findings {
                     let shown = format!("{} {finding:?}", finding.message);
                     for value in values.iter().filter(|value| value.len() >= MIN_CHECKED_VALUE_LEN) {
@@ -649,7 +633,7 @@ mod tests {
             .iter()
             .find(|check| check.id == "secret.cloud-credentials")
             .expect("check");
-        let (findings, _) = evaluate_fixture(cloud, cloud.fixtures[1].manifests);
+        let (findings, _) = evaluate_fixture(cloud, &cloud.fixtures[1]);
         let messages: Vec<&str> = findings.iter().map(|finding| finding.message.as_str()).collect();
         assert_eq!(messages, vec!["key credentials holds an AWS access key ID"]);
     }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Offline audit of 10,000 mixed manifests: Palisade side by side with peer tools installed from
+# their registries (kube-score from the Go module proxy, Checkov from PyPI), in one run on this
+# machine. Writes bench/results/audit-vs-peers.md.
+#
+# Usage: bash bench/audit-vs-peers.sh [COUNT]
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+count="${1:-10000}"
+peers="${PALISADE_PEERS_DIR:-$HOME/.cache/palisade/peers}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$repo"
+
+echo "building palisade and the corpus generator (release)" >&2
+cargo build --locked --release -q -p palisade -p palisade-bench
+"$repo/target/release/gen_manifests" "$work/manifests" "$count"
+
+mkdir -p "$peers/bin"
+if [[ ! -x "$peers/bin/kube-score" ]]; then
+  echo "installing kube-score (go install)" >&2
+  GOBIN="$peers/bin" go install github.com/zegl/kube-score/cmd/kube-score@v1.20.0
+fi
+if [[ ! -x "$peers/checkov/bin/checkov" ]]; then
+  echo "installing checkov (pip)" >&2
+  python3 -m venv "$peers/checkov"
+  "$peers/checkov/bin/pip" install -q checkov==3.3.30
+fi
+
+# Runs one tool over the corpus: wall seconds and peak RSS from GNU time; exit codes of linters
+# are non-zero when they find problems, which is expected here.
+measure() {
+  local name="$1"; shift
+  local stats="$work/$name.time"
+  /usr/bin/time -f "%e %M" -o "$stats" "$@" > "$work/$name.out" 2> "$work/$name.err" || true
+  read -r seconds rss_kb < "$stats"
+  printf '| %s | %s | %d | %s |\n' "$name" "$seconds" "$((rss_kb / 1024))" "$(wc -c < "$work/$name.out") bytes"
+}
+
+files=("$work"/manifests/*.yaml)
+{
+  echo "# Offline audit of $count manifests, side by side"
+  echo
+  echo "Measured by \`bash bench/audit-vs-peers.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m)."
+  echo "Corpus: \`gen_manifests\` ($count manifests in ${#files[@]} files: workloads with seeded pod templates,"
+  echo "Services, ConfigMaps, Secrets, ServiceAccounts, Roles, RoleBindings, NetworkPolicies, Namespaces)."
+  echo
+  echo "| tool | wall time (s) | peak RSS (MiB) | output |"
+  echo "|---|---|---|---|"
+  measure "palisade audit -o json" "$repo/target/release/palisade" audit -f "$work/manifests" -o json
+  measure "palisade audit -o sarif" "$repo/target/release/palisade" audit -f "$work/manifests" -o sarif
+  measure "kube-score v1.20.0" \
+    "$peers/bin/kube-score" score --output-format ci "${files[@]}"
+  measure "checkov $("$peers/checkov/bin/checkov" --version 2>/dev/null)" \
+    "$peers/checkov/bin/checkov" -d "$work/manifests" --framework kubernetes --quiet --compact -o json
+} | tee "$work/report.md"
+mkdir -p bench/results
+cp "$work/report.md" bench/results/audit-vs-peers.md

@@ -1,0 +1,207 @@
+//! Reads sources into an [`Inventory`]: every document (and every item of a `…List`) is added,
+//! its file recorded, unknown kinds counted and problems collected with their file and document.
+
+use std::collections::BTreeMap;
+
+use palisade_checks::inventory::AddError;
+use palisade_checks::{AddOptions, Added, Inventory};
+use serde_json::Value;
+
+use super::documents::split;
+use super::origins::Origins;
+use super::problem::InputError;
+use super::redact::redact;
+use super::sources::Source;
+
+/// Everything read from the sources.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub inventory: Inventory,
+    pub origins: Origins,
+    /// Objects read (each item of a List counts; the List itself does not).
+    pub objects: usize,
+    /// Objects of kinds no check reads, by `apiVersion/Kind`.
+    pub skipped: BTreeMap<String, usize>,
+    pub errors: Vec<InputError>,
+}
+
+/// Where an object is, for problems and origins.
+struct Location<'a> {
+    file: &'a str,
+    document: usize,
+    item: Option<String>,
+}
+
+impl Loaded {
+    /// Adds every object of a source; a malformed document ends the source (what precedes it
+    /// is kept).
+    pub fn add_source(&mut self, source: &Source, options: &AddOptions) {
+        let (documents, error) = split(&source.text, source.json);
+        for document in documents {
+            let location = Location {
+                file: &source.name,
+                document: document.index,
+                item: None,
+            };
+            self.add(document.object, &location, options);
+        }
+        if let Some(error) = error {
+            self.errors.push(InputError {
+                file: source.name.clone(),
+                document: Some(error.document),
+                item: None,
+                message: error.message,
+            });
+        }
+    }
+
+    fn add(&mut self, object: Value, location: &Location, options: &AddOptions) {
+        let kind = text(&object, "kind");
+        if kind.ends_with("List") && object.get("items").is_some_and(Value::is_array) {
+            let items = match object {
+                Value::Object(mut fields) => fields.remove("items"),
+                _ => None,
+            };
+            for (index, item) in items.into_iter().flat_map(array_items).enumerate() {
+                let item_location = Location {
+                    file: location.file,
+                    document: location.document,
+                    item: Some(match &location.item {
+                        Some(outer) => format!("{outer}.items[{index}]"),
+                        None => format!("items[{index}]"),
+                    }),
+                };
+                self.add(item, &item_location, options);
+            }
+            return;
+        }
+        self.objects += 1;
+        let name = object
+            .get("metadata")
+            .and_then(|metadata| metadata.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let namespace = object
+            .get("metadata")
+            .and_then(|metadata| metadata.get("namespace"))
+            .and_then(Value::as_str)
+            .unwrap_or(&options.default_namespace)
+            .to_string();
+        let workloads_before = self.workload_count(&namespace);
+        match self.inventory.add_object(object, options) {
+            Ok(Added::Objects(_)) => {
+                self.origins.record(&kind, &namespace, &name, location.file);
+                self.record_new_workloads(&namespace, workloads_before, location.file);
+            }
+            Ok(Added::UnknownKind { api_version, kind }) => {
+                *self.skipped.entry(format!("{api_version}/{kind}")).or_default() += 1;
+            }
+            Err(error) => self.errors.push(InputError {
+                file: location.file.to_string(),
+                document: Some(location.document),
+                item: location.item.clone(),
+                message: describe(&kind, &error),
+            }),
+        }
+    }
+
+    fn workload_count(&self, namespace: &str) -> usize {
+        self.inventory
+            .namespaces
+            .get(namespace)
+            .map_or(0, |namespace| namespace.workloads.len())
+    }
+
+    /// Records the workloads an object added under the names the engine reports them by.
+    fn record_new_workloads(&mut self, namespace: &str, before: usize, file: &str) {
+        let Some(inventory) = self.inventory.namespaces.get(namespace) else {
+            return;
+        };
+        for workload in inventory.workloads.iter().skip(before) {
+            self.origins
+                .record(&workload.kind, &workload.namespace, &workload.name, file);
+        }
+    }
+}
+
+fn text(object: &Value, field: &str) -> String {
+    object
+        .get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn array_items(items: Value) -> Vec<Value> {
+    match items {
+        Value::Array(items) => items,
+        _ => Vec::new(),
+    }
+}
+
+/// The problem in words, without any value from the object: a Secret's parse error is withheld
+/// entirely, other parse errors have their quoted values redacted (again: the inventory redacts
+/// what it knows of, this also covers e.g. `unknown variant` messages).
+fn describe(kind: &str, error: &AddError) -> String {
+    match error {
+        AddError::NotAnObject => error.to_string(),
+        AddError::Invalid { .. } if kind == "Secret" => {
+            "invalid Secret (details withheld: they could quote secret data)".to_string()
+        }
+        error => redact(&error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Loaded {
+        let mut loaded = Loaded::default();
+        let source = Source {
+            name: "m.yaml".into(),
+            text: text.into(),
+            json: false,
+        };
+        loaded.add_source(&source, &AddOptions::default());
+        loaded
+    }
+
+    #[test]
+    fn lists_unknown_kinds_and_problems() {
+        let loaded = load(
+            "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n\
+             - {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: 7}}\n\
+             ---\n{apiVersion: v1, kind: Secret, metadata: {name: s}, type: 12}\n---\nfoo: bar\n",
+        );
+        assert_eq!(loaded.objects, 4);
+        assert_eq!(loaded.skipped.get("v1/ConfigMap"), Some(&1));
+        let errors: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(
+            errors[0].starts_with("m.yaml: document 1: items[1]: invalid Pod: "),
+            "{errors:?}"
+        );
+        assert!(!errors[0].contains('7'), "{errors:?}");
+        assert_eq!(
+            errors[1],
+            "m.yaml: document 2: invalid Secret (details withheld: they could quote secret data)"
+        );
+        assert_eq!(
+            errors[2],
+            "m.yaml: document 3: not a Kubernetes object: `apiVersion` and `kind` are required"
+        );
+    }
+
+    #[test]
+    fn workloads_are_recorded_under_their_reported_name() {
+        let loaded = load(
+            "{apiVersion: v1, kind: Pod, metadata: {name: web-7d9-x, namespace: shop, labels: {pod-template-hash: 7d9}, \
+             ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-7d9, uid: u, controller: true}]}, \
+             spec: {containers: [{name: c}]}}",
+        );
+        let resource = palisade_checks::ResourceRef::new("Deployment", Some("shop"), "web");
+        assert_eq!(loaded.origins.file_of(&resource), Some("m.yaml"));
+    }
+}

@@ -1,0 +1,164 @@
+//! `palisade audit`: evaluates manifests offline (files, directories, stdin) against a
+//! HardeningBaseline or the built-in `restricted` profile and prints the findings.
+//!
+//! Exit codes: 0 when no failing finding of a Required check reaches `--fail-on`; 1 when one
+//! does; 2 on usage errors (nothing is audited) and input errors (the valid objects are still
+//! audited and printed).
+
+mod baseline_file;
+mod documents;
+mod format;
+mod load;
+mod origins;
+mod problem;
+mod redact;
+mod report;
+mod sources;
+
+use std::path::PathBuf;
+
+use k8s_openapi::jiff::Timestamp;
+use palisade_checks::AddOptions;
+use palisade_crds::Severity;
+
+use baseline_file::BaselineError;
+use load::Loaded;
+use sources::SourceError;
+
+/// Arguments of `palisade audit`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Manifest file, directory (read recursively: *.yaml, *.yml, *.json) or `-` for stdin.
+    /// Repeatable.
+    #[arg(
+        short = 'f',
+        long = "filename",
+        visible_alias = "file",
+        value_name = "PATH",
+        required = true
+    )]
+    files: Vec<String>,
+    /// A HardeningBaseline YAML file to audit against (default: the built-in `restricted` profile).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Exit 1 only when a Required check fails with at least this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Info, value_name = "SEVERITY")]
+    fail_on: FailOn,
+    /// Namespace of objects that name none (as kubectl would apply them).
+    #[arg(short = 'n', long, default_value = "default", value_name = "NS")]
+    namespace: String,
+    /// Read secret values and run the checks that need them (values never appear in output).
+    #[arg(long)]
+    content_checks: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+/// How an audit that ran ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    /// A Required check failed at or above `--fail-on`.
+    Fail,
+    /// Some input could not be read or added; the rest was audited.
+    InputErrors,
+}
+
+impl Verdict {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Fail => 1,
+            Verdict::InputErrors => 2,
+        }
+    }
+}
+
+/// Why an audit could not run (usage errors) or print.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Sources(#[from] SourceError),
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    #[error("--namespace must not be empty")]
+    EmptyNamespace,
+    #[error("serializing the report")]
+    Serialize(#[from] serde_json::Error),
+    #[error("writing to stdout")]
+    Write(#[from] std::io::Error),
+}
+
+pub fn run(args: &Args) -> Result<Verdict, Error> {
+    if args.namespace.trim().is_empty() {
+        return Err(Error::EmptyNamespace);
+    }
+    let baseline = match &args.baseline {
+        Some(path) => baseline_file::load(path)?,
+        None => baseline_file::builtin(),
+    };
+    let (inputs, walk_errors) = sources::expand(&args.files)?;
+    let options = AddOptions {
+        default_namespace: args.namespace.clone(),
+        keep_secret_data: args.content_checks,
+    };
+    let mut loaded = Loaded {
+        errors: walk_errors,
+        ..Loaded::default()
+    };
+    for input in &inputs {
+        match sources::read(input) {
+            Ok(source) => loaded.add_source(&source, &options),
+            Err(error) => loaded.errors.push(error),
+        }
+    }
+    let report = report::build(&loaded, inputs.len(), &baseline, args.content_checks, Timestamp::now());
+    for error in &loaded.errors {
+        crate::stdio::error(&format!("error: {error}"));
+    }
+    for expired in &report.expired {
+        crate::stdio::error(&format!("warning: --baseline: {expired}"));
+    }
+    let text = match args.format {
+        Format::Table => format::table::render(&report),
+        Format::Json => format::json::render(&report)?,
+        Format::Sarif => format::sarif::render(&report)?,
+    };
+    crate::stdio::write_stdout(&text)?;
+    Ok(if !loaded.errors.is_empty() {
+        Verdict::InputErrors
+    } else if report.fails_at(args.fail_on.severity()) {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    })
+}

@@ -1,0 +1,185 @@
+//! Evaluates a loaded inventory against a baseline and shapes the result for the formats:
+//! failing and excepted findings with their check's title, effective severity and mode, and the
+//! file they come from, in a deterministic order, plus the summary.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::jiff::Timestamp;
+use palisade_checks::exceptions::{Cover, apply};
+use palisade_checks::score::{score, summarize};
+use palisade_checks::{Finding, evaluate_cluster, evaluate_namespace, find};
+use palisade_crds::{CheckMode, Severity};
+
+use super::baseline_file::AuditBaseline;
+use super::load::Loaded;
+
+/// A finding as reported.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub finding: Finding,
+    pub title: &'static str,
+    /// The baseline's effective severity for the check.
+    pub severity: Severity,
+    pub mode: CheckMode,
+    /// The source file of the resource, when known.
+    pub file: Option<String>,
+    /// What excepts the finding (`None` for failing findings).
+    pub exception: Option<Exception>,
+}
+
+/// Why a finding is excepted.
+#[derive(Clone, Debug)]
+pub struct Exception {
+    pub reason: String,
+    pub expires: Option<Timestamp>,
+    pub cover: Cover,
+}
+
+/// Counts over the whole audit.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// Failing findings by effective severity.
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+    pub failing: usize,
+    /// Failing findings of Required checks.
+    pub required: usize,
+    pub advisory: usize,
+    pub excepted: usize,
+    pub resources_evaluated: usize,
+    pub objects: usize,
+    pub files: usize,
+    /// Skipped objects by `apiVersion/Kind`.
+    pub skipped: BTreeMap<String, usize>,
+    pub input_errors: usize,
+    /// Baseline exceptions that expired and cover nothing any more.
+    pub expired_exceptions: usize,
+    /// The posture score over every evaluated check (see `palisade_checks::score`).
+    pub score: i32,
+    pub baseline: String,
+}
+
+/// The result of an audit.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub failing: Vec<Row>,
+    pub excepted: Vec<Row>,
+    /// What to tell about each expired baseline exception.
+    pub expired: Vec<String>,
+    pub summary: Summary,
+}
+
+/// Evaluates every namespace of the inventory and the cluster scope with the checks the
+/// baseline enables, then applies the baseline's exceptions at `now`.
+pub fn build(loaded: &Loaded, files: usize, baseline: &AuditBaseline, content_checks: bool, now: Timestamp) -> Report {
+    let resolved = &baseline.resolved;
+    let params = resolved.params(content_checks, Some(now));
+    let selected = resolved.enabled_checks();
+    let inventory = &loaded.inventory;
+    let mut findings = Vec::new();
+    let mut resources_evaluated = 0;
+    for namespace in inventory.namespaces.values() {
+        let evaluation = evaluate_namespace(namespace, &inventory.cluster, &params, selected);
+        findings.extend(evaluation.findings);
+        resources_evaluated += evaluation.resources_evaluated;
+    }
+    let cluster = evaluate_cluster(inventory, &params, selected);
+    findings.extend(cluster.findings);
+    resources_evaluated += cluster.resources_evaluated;
+
+    let applied = apply(findings, resolved, now);
+    let expired: Vec<String> = applied
+        .expired
+        .iter()
+        .filter_map(|index| resolved.exceptions.get(*index).map(|exception| (index, exception)))
+        .map(|(index, exception)| {
+            format!(
+                "exceptions[{index}] ({}) expired at {}; the findings it covered fail again",
+                exception.checks.join(", "),
+                exception.expires.0
+            )
+        })
+        .collect();
+    let evaluated = selected
+        .iter()
+        .filter(|check| content_checks || !check.reads_secret_data)
+        .map(|check| check.id);
+    let counts = summarize(&applied.failing, applied.excepted.len(), resources_evaluated, resolved);
+    let score = score(evaluated, &applied.failing, resolved);
+
+    let row = |finding: Finding, exception: Option<Exception>| {
+        let treatment = resolved.treatment(finding.check);
+        Row {
+            title: find(finding.check).map_or("", |check| check.title),
+            severity: treatment.severity,
+            mode: treatment.mode,
+            file: loaded.origins.file_of(&finding.resource).map(str::to_string),
+            finding,
+            exception,
+        }
+    };
+    let mut failing: Vec<Row> = applied.failing.into_iter().map(|finding| row(finding, None)).collect();
+    let mut excepted: Vec<Row> = applied
+        .excepted
+        .into_iter()
+        .map(|excepted| {
+            let exception = Exception {
+                reason: excepted.reason,
+                expires: excepted.expires,
+                cover: excepted.cover,
+            };
+            row(excepted.finding, Some(exception))
+        })
+        .collect();
+    failing.sort_by(order);
+    excepted.sort_by(order);
+
+    let required = failing.iter().filter(|row| row.mode == CheckMode::Required).count();
+    let summary = Summary {
+        critical: count(counts.critical),
+        high: count(counts.high),
+        medium: count(counts.medium),
+        low: count(counts.low),
+        info: count(counts.info),
+        failing: failing.len(),
+        required,
+        advisory: failing.len() - required,
+        excepted: excepted.len(),
+        resources_evaluated,
+        objects: loaded.objects,
+        files,
+        skipped: loaded.skipped.clone(),
+        input_errors: loaded.errors.len(),
+        expired_exceptions: expired.len(),
+        score,
+        baseline: baseline.name.clone(),
+    };
+    Report {
+        failing,
+        excepted,
+        expired,
+        summary,
+    }
+}
+
+/// Most severe first, then by check, resource, container and message.
+fn order(a: &Row, b: &Row) -> std::cmp::Ordering {
+    (a.severity, &a.finding).cmp(&(b.severity, &b.finding))
+}
+
+fn count(value: i32) -> usize {
+    usize::try_from(value).unwrap_or(0)
+}
+
+impl Report {
+    /// Whether a failing finding of a Required check has a severity at or above `threshold`.
+    pub fn fails_at(&self, threshold: Severity) -> bool {
+        // Severity orders most severe first.
+        self.failing
+            .iter()
+            .any(|row| row.mode == CheckMode::Required && row.severity <= threshold)
+    }
+}
