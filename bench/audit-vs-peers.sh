@@ -32,9 +32,12 @@ fi
 measure() {
   local name="$1"; shift
   local stats="$work/$name.time"
-  /usr/bin/time -f "%e %M" -o "$stats" "$@" > "$work/$name.out" 2> "$work/$name.err" || true
-  read -r seconds rss_kb < "$stats"
-  printf '| %s | %s | %d | %s |\n' "$name" "$seconds" "$((rss_kb / 1024))" "$(wc -c < "$work/$name.out") bytes"
+  local status=0
+  /usr/bin/time -f "%e %M" -o "$stats" "$@" > "$work/$name.out" 2> "$work/$name.err" || status=$?
+  # GNU time prefixes a "Command exited with non-zero status" line; the numbers are last.
+  read -r seconds rss_kb < <(tail -n 1 "$stats")
+  printf '| %s | %s | %d | %d | %s bytes |\n' "$name" "$seconds" "$((rss_kb / 1024))" "$status" \
+    "$(wc -c < "$work/$name.out")"
 }
 
 files=("$work"/manifests/*.yaml)
@@ -45,8 +48,8 @@ files=("$work"/manifests/*.yaml)
   echo "Corpus: \`gen_manifests\` ($count manifests in ${#files[@]} files: workloads with seeded pod templates,"
   echo "Services, ConfigMaps, Secrets, ServiceAccounts, Roles, RoleBindings, NetworkPolicies, Namespaces)."
   echo
-  echo "| tool | wall time (s) | peak RSS (MiB) | output |"
-  echo "|---|---|---|---|"
+  echo "| tool | wall time (s) | peak RSS (MiB) | exit code | output |"
+  echo "|---|---|---|---|---|"
   measure "palisade audit -o json" "$repo/target/release/palisade" audit -f "$work/manifests" -o json
   measure "palisade audit -o sarif" "$repo/target/release/palisade" audit -f "$work/manifests" -o sarif
   measure "kube-score v1.20.0" \

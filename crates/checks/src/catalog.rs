@@ -102,7 +102,7 @@ impl Fixture {
     /// The check's findings on the fixture's manifests: content checks on, at [`FIXTURE_NOW`],
     /// with the parameters and profile of the fixture's HardeningBaseline document if it has one.
     pub fn findings(&self, check: &'static CheckDef) -> Result<Vec<crate::Finding>, String> {
-        let (objects, error) = crate::manifest::parse_documents(self.manifests);
+        let (documents, error) = crate::manifest::split(self.manifests, false);
         if let Some(error) = error {
             return Err(error.to_string());
         }
@@ -112,7 +112,7 @@ impl Fixture {
             keep_secret_data: true,
             ..crate::AddOptions::default()
         };
-        for object in objects {
+        for object in documents.into_iter().map(|document| document.object) {
             if object["kind"] == "HardeningBaseline" {
                 let spec = serde_json::from_value::<palisade_crds::HardeningBaseline>(object)
                     .map_err(|error| error.to_string())?

@@ -3,8 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvFromSource, EnvVar, EphemeralContainer, Lifecycle, PodSpec, Probe,
-    ResourceRequirements, SecurityContext,
+    ContainerPort, EnvFromSource, EnvVar, Lifecycle, PodSpec, Probe, ResourceRequirements, SecurityContext,
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -168,10 +167,12 @@ pub struct ContainerView<'a> {
     pub lifecycle: Option<&'a Lifecycle>,
 }
 
-impl<'a> ContainerView<'a> {
-    fn of(kind: ContainerKind, c: &'a Container) -> ContainerView<'a> {
+/// Containers and ephemeral containers are distinct API types with the same field names.
+macro_rules! container_view {
+    ($kind:expr, $container:expr) => {{
+        let c = $container;
         ContainerView {
-            kind,
+            kind: $kind,
             name: &c.name,
             image: c.image.as_deref(),
             security_context: c.security_context.as_ref(),
@@ -186,26 +187,7 @@ impl<'a> ContainerView<'a> {
             ],
             lifecycle: c.lifecycle.as_ref(),
         }
-    }
-
-    fn of_ephemeral(c: &'a EphemeralContainer) -> ContainerView<'a> {
-        ContainerView {
-            kind: ContainerKind::Ephemeral,
-            name: &c.name,
-            image: c.image.as_deref(),
-            security_context: c.security_context.as_ref(),
-            ports: c.ports.as_deref().unwrap_or_default(),
-            env: c.env.as_deref().unwrap_or_default(),
-            env_from: c.env_from.as_deref().unwrap_or_default(),
-            resources: c.resources.as_ref(),
-            probes: [
-                c.liveness_probe.as_ref(),
-                c.readiness_probe.as_ref(),
-                c.startup_probe.as_ref(),
-            ],
-            lifecycle: c.lifecycle.as_ref(),
-        }
-    }
+    }};
 }
 
 /// Init, regular and ephemeral containers of a pod spec, in that order.
@@ -214,16 +196,16 @@ pub fn containers(spec: &PodSpec) -> impl Iterator<Item = ContainerView<'_>> {
         .init_containers
         .iter()
         .flatten()
-        .map(|c| ContainerView::of(ContainerKind::Init, c));
+        .map(|c| container_view!(ContainerKind::Init, c));
     let regular = spec
         .containers
         .iter()
-        .map(|c| ContainerView::of(ContainerKind::Regular, c));
+        .map(|c| container_view!(ContainerKind::Regular, c));
     let ephemeral = spec
         .ephemeral_containers
         .iter()
         .flatten()
-        .map(ContainerView::of_ephemeral);
+        .map(|c| container_view!(ContainerKind::Ephemeral, c));
     init.chain(regular).chain(ephemeral)
 }
 

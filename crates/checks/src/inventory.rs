@@ -148,7 +148,7 @@ pub enum AddError {
         #[source]
         source: Box<AddError>,
     },
-    /// The message never quotes a value from the object (see [`redact_values`]).
+    /// The message never quotes a value from the object (see [`crate::redact`]).
     #[error("invalid {kind}: {message}")]
     Invalid { kind: String, message: String },
 }
@@ -333,23 +333,8 @@ fn namespace_of(metadata: &mut ObjectMeta, default_ns: &str) -> String {
 fn parse<T: DeserializeOwned>(kind: &str, object: serde_json::Value) -> Result<T, AddError> {
     serde_json::from_value(object).map_err(|error| AddError::Invalid {
         kind: kind.to_string(),
-        message: redact_values(&error.to_string()),
+        message: crate::redact::redact(&error.to_string()),
     })
-}
-
-/// Removes the offending value serde quotes in "invalid type/value" errors: it may be a
-/// literal env value or secret data, which must never reach an error message.
-fn redact_values(message: &str) -> String {
-    for marker in ["invalid type: ", "invalid value: "] {
-        if let Some(start) = message.find(marker) {
-            let value_start = start + marker.len();
-            let rest = &message[value_start..];
-            let what = rest.split([' ', ',']).next().unwrap_or_default();
-            let tail = rest.find(", expected").map_or("", |at| &rest[at..]);
-            return format!("{}{what} (value redacted){tail}", &message[..value_start]);
-        }
-    }
-    message.to_string()
 }
 
 /// Drops secret values before the object is typed, so they never reach an inventory (or an
@@ -448,7 +433,7 @@ mod tests {
         let message = error.to_string();
         assert!(!message.contains("424242"), "{message}");
         assert!(
-            message.contains("invalid type: integer (value redacted), expected"),
+            message.contains("invalid type: integer `…`, expected"),
             "{message}"
         );
         let pod = json!({"apiVersion": "v1", "kind": "Pod", "spec": {"os": {"name": ["s3cr3t"]}}});

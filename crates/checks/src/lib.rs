@@ -14,6 +14,7 @@ pub mod glob;
 pub mod inventory;
 pub mod manifest;
 pub mod pss;
+pub mod redact;
 pub mod score;
 pub mod selector;
 

@@ -542,7 +542,7 @@ mod tests {
     use super::*;
     use crate::catalog::CheckDef;
     use crate::inventory::{AddOptions, Inventory};
-    use crate::manifest::parse_documents;
+    use crate::manifest::split;
 
     /// Values shorter than this could appear in a message by coincidence (a key named "on").
     const MIN_CHECKED_VALUE_LEN: usize = 4;
@@ -550,7 +550,7 @@ mod tests {
     /// The fixture's findings, evaluated as the catalog harness does, and every secret value it
     /// contains (decoded, and as the base64 text of `data`).
     fn evaluate_fixture(check: &'static CheckDef, fixture: &Fixture) -> (Vec<Finding>, Vec<String>) {
-        let (objects, error) = parse_documents(fixture.manifests);
+        let (documents, error) = split(fixture.manifests, false);
         assert!(error.is_none(), "{}: {error:?}", check.id);
         let options = AddOptions {
             keep_secret_data: true,
@@ -558,10 +558,8 @@ mod tests {
         };
         let mut inventory = Inventory::default();
         let mut values = Vec::new();
-        for object in objects
-            .into_iter()
-            .filter(|object| object["kind"] != "HardeningBaseline")
-        {
+        let objects = documents.into_iter().map(|document| document.object);
+        for object in objects.filter(|object| object["kind"] != "HardeningBaseline") {
             let encoded = object["data"].as_object().into_iter().flatten();
             values.extend(encoded.filter_map(|(_, value)| value.as_str().map(str::to_string)));
             assert!(inventory.add_object(object, &options).is_ok(), "{}", check.id);

@@ -6,7 +6,7 @@ use std::path::Path;
 use palisade_checks::baseline::{ResolvedBaseline, resolve};
 use palisade_crds::{HardeningBaseline, HardeningBaselineSpec, Profile};
 
-use super::documents::split;
+use palisade_checks::manifest::split;
 
 const API_VERSION: &str = "palisade.dev/v1alpha1";
 const KIND: &str = "HardeningBaseline";
@@ -67,7 +67,7 @@ pub fn load(path: &Path) -> Result<AuditBaseline, BaselineError> {
             message: error.message,
         });
     }
-    let found = |documents: &[super::documents::Document]| {
+    let found = |documents: &[palisade_checks::manifest::Document]| {
         let kinds: Vec<String> = documents
             .iter()
             .map(|document| {

@@ -7,11 +7,11 @@ use palisade_checks::inventory::AddError;
 use palisade_checks::{AddOptions, Added, Inventory};
 use serde_json::Value;
 
-use super::documents::split;
 use super::origins::Origins;
 use super::problem::InputError;
-use super::redact::redact;
 use super::sources::Source;
+use palisade_checks::manifest::split;
+use palisade_checks::redact::redact;
 
 /// Everything read from the sources.
 #[derive(Debug, Default)]

@@ -6,12 +6,10 @@
 //! audited and printed).
 
 mod baseline_file;
-mod documents;
 mod format;
 mod load;
 mod origins;
 mod problem;
-mod redact;
 mod report;
 mod sources;
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use palisade_checks::find;
 use palisade_crds::{CheckMode, Severity};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::{qualified_name, resource_path};
 use crate::audit::report::{Report, Row};
@@ -53,9 +53,127 @@ fn uri(path: &str) -> String {
     out
 }
 
-fn rule(id: &str, severity: Severity) -> Value {
+#[derive(Serialize)]
+struct Sarif<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Tool,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    information_uri: &'static str,
+    version: &'static str,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: &'static str,
+    name: &'static str,
+    short_description: Text<&'static str>,
+    full_description: Text<&'static str>,
+    help: Text<&'static str>,
+    default_configuration: Configuration,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct Text<T> {
+    text: T,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    tags: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text<String>,
+    locations: [Location<'a>; 1],
+    partial_fingerprints: Fingerprints,
+    properties: ResultProperties<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+    logical_locations: [LogicalLocation<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    name: &'a str,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "palisadeFinding/v1")]
+    finding: String,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    severity: &'static str,
+    mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    kind: &'static str,
+    status: &'static str,
+    justification: &'a str,
+}
+
+fn rule(id: &'static str, severity: Severity) -> Rule {
     let check = find(id);
-    let title = check.map_or(id, |check| check.title);
     let mut tags = vec!["security".to_string()];
     if let Some(check) = check {
         tags.push(check.category.as_str().to_string());
@@ -63,21 +181,27 @@ fn rule(id: &str, severity: Severity) -> Value {
             tags.push(format!("pss-{}", level.as_str()));
         }
     }
-    json!({
-        "id": id,
-        "name": id,
-        "shortDescription": {"text": title},
-        "fullDescription": {"text": check.map_or("", |check| check.fails_when)},
-        "help": {"text": check.map_or("", |check| check.remediation)},
-        "defaultConfiguration": {"level": level(severity)},
-        "properties": {
-            "security-severity": security_severity(severity),
-            "tags": tags,
+    Rule {
+        id,
+        name: id,
+        short_description: Text {
+            text: check.map_or(id, |check| check.title),
         },
-    })
+        full_description: Text {
+            text: check.map_or("", |check| check.fails_when),
+        },
+        help: Text {
+            text: check.map_or("", |check| check.remediation),
+        },
+        default_configuration: Configuration { level: level(severity) },
+        properties: RuleProperties {
+            security_severity: security_severity(severity),
+            tags,
+        },
+    }
 }
 
-fn result(row: &Row, rule_index: usize) -> Value {
+fn result(row: &Row, rule_index: usize) -> SarifResult<'_> {
     let finding = &row.finding;
     let resource = &finding.resource;
     let qualified = qualified_name(resource);
@@ -89,69 +213,65 @@ fn result(row: &Row, rule_index: usize) -> Value {
         ),
         None => format!("{}: {}", resource_path(resource), finding.message),
     };
-    let mut location = json!({
-        "logicalLocations": [{
-            "name": resource.name,
-            "fullyQualifiedName": qualified,
-            "kind": "resource",
-        }],
-    });
-    if let (Some(file), Some(fields)) = (&row.file, location.as_object_mut()) {
-        fields.insert(
-            "physicalLocation".to_string(),
-            json!({"artifactLocation": {"uri": uri(file)}}),
-        );
-    }
     let fingerprint = match &finding.container {
         Some(container) => format!("{}|{qualified}|{container}", finding.check),
         None => format!("{}|{qualified}", finding.check),
     };
-    let mut properties = json!({
-        "severity": severity_name(row.severity),
-        "mode": mode_name(row.mode),
-    });
-    if let (Some(container), Some(fields)) = (&finding.container, properties.as_object_mut()) {
-        fields.insert("container".to_string(), json!(container));
+    SarifResult {
+        rule_id: finding.check,
+        rule_index,
+        level: level(row.severity),
+        message: Text { text },
+        locations: [Location {
+            physical_location: row.file.as_deref().map(|file| PhysicalLocation {
+                artifact_location: ArtifactLocation { uri: uri(file) },
+            }),
+            logical_locations: [LogicalLocation {
+                name: &resource.name,
+                fully_qualified_name: qualified,
+                kind: "resource",
+            }],
+        }],
+        partial_fingerprints: Fingerprints { finding: fingerprint },
+        properties: ResultProperties {
+            severity: severity_name(row.severity),
+            mode: mode_name(row.mode),
+            container: finding.container.as_deref(),
+        },
+        suppressions: row
+            .exception
+            .iter()
+            .map(|exception| Suppression {
+                kind: "external",
+                status: "accepted",
+                justification: &exception.reason,
+            })
+            .collect(),
     }
-    let mut value = json!({
-        "ruleId": finding.check,
-        "ruleIndex": rule_index,
-        "level": level(row.severity),
-        "message": {"text": text},
-        "locations": [location],
-        "partialFingerprints": {"palisadeFinding/v1": fingerprint},
-        "properties": properties,
-    });
-    if let (Some(exception), Some(fields)) = (&row.exception, value.as_object_mut()) {
-        fields.insert(
-            "suppressions".to_string(),
-            json!([{"kind": "external", "status": "accepted", "justification": exception.reason}]),
-        );
-    }
-    value
 }
 
 pub fn render(report: &Report) -> Result<String, serde_json::Error> {
     let rows = report.failing.iter().chain(&report.excepted);
     // Rules sorted by id; the severity is the baseline's effective one for the check.
-    let rules: BTreeMap<&str, Severity> = rows.clone().map(|row| (row.finding.check, row.severity)).collect();
+    let rules: BTreeMap<&'static str, Severity> = rows.clone().map(|row| (row.finding.check, row.severity)).collect();
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(index, id)| (*id, index)).collect();
-    let results: Vec<Value> = rows
-        .map(|row| result(row, index.get(row.finding.check).copied().unwrap_or_default()))
-        .collect();
-    let sarif = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "palisade",
-                "informationUri": INFORMATION_URI,
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules.iter().map(|(id, severity)| rule(id, *severity)).collect::<Vec<_>>(),
-            }},
-            "results": results,
+    let sarif = Sarif {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "palisade",
+                    information_uri: INFORMATION_URI,
+                    version: env!("CARGO_PKG_VERSION"),
+                    rules: rules.iter().map(|(id, severity)| rule(id, *severity)).collect(),
+                },
+            },
+            results: rows
+                .map(|row| result(row, index.get(row.finding.check).copied().unwrap_or_default()))
+                .collect(),
         }],
-    });
+    };
     let mut text = serde_json::to_string_pretty(&sarif)?;
     text.push('\n');
     Ok(text)
