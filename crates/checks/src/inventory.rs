@@ -432,10 +432,7 @@ mod tests {
             .expect_err("invalid");
         let message = error.to_string();
         assert!(!message.contains("424242"), "{message}");
-        assert!(
-            message.contains("invalid type: integer `…`, expected"),
-            "{message}"
-        );
+        assert!(message.contains("invalid type: integer `…`, expected"), "{message}");
         let pod = json!({"apiVersion": "v1", "kind": "Pod", "spec": {"os": {"name": ["s3cr3t"]}}});
         let message = Inventory::default()
             .add_object(pod, &AddOptions::default())

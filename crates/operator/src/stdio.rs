@@ -5,8 +5,14 @@ use std::io::{self, Write};
 
 /// Writes all of `text` to stdout. A reader that went away is not an error.
 pub fn write_stdout(text: &str) -> io::Result<()> {
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    stream_stdout(|out| out.write_all(text.as_bytes()))
+}
+
+/// Streams output to stdout through `write`, buffered, so large reports are never held whole
+/// in memory. A reader that went away is not an error.
+pub fn stream_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::origins::Origins;
 use super::problem::InputError;
 use super::sources::Source;
-use palisade_checks::manifest::split;
+use palisade_checks::manifest::{Document, ManifestError, split};
 use palisade_checks::redact::redact;
 
 /// Everything read from the sources.
@@ -33,25 +33,29 @@ struct Location<'a> {
 }
 
 impl Loaded {
-    /// Adds every object of a source; a malformed document ends the source (what precedes it
-    /// is kept).
-    pub fn add_source(&mut self, source: &Source, options: &AddOptions) {
-        let (documents, error) = split(&source.text, source.json);
-        for document in documents {
-            let location = Location {
-                file: &source.name,
-                document: document.index,
-                item: None,
-            };
-            self.add(document.object, &location, options);
-        }
-        if let Some(error) = error {
-            self.errors.push(InputError {
-                file: source.name.clone(),
-                document: Some(error.document),
-                item: None,
-                message: error.message,
-            });
+    /// Adds every object of the sources, in order. Parsing, the bulk of the work, runs on all
+    /// cores; adding stays sequential so problems and origins keep the sources' order. A
+    /// malformed document ends its source (what precedes it is kept).
+    pub fn add_sources(&mut self, sources: &[Source], options: &AddOptions) {
+        let batches = sources.chunks(PARSE_BATCH);
+        let parsed = batches.flat_map(|batch| batch.iter().zip(parse_all(batch)));
+        for (source, (documents, error)) in parsed {
+            for document in documents {
+                let location = Location {
+                    file: &source.name,
+                    document: document.index,
+                    item: None,
+                };
+                self.add(document.object, &location, options);
+            }
+            if let Some(error) = error {
+                self.errors.push(InputError {
+                    file: source.name.clone(),
+                    document: Some(error.document),
+                    item: None,
+                    message: error.message,
+                });
+            }
         }
     }
 
@@ -125,6 +129,38 @@ impl Loaded {
     }
 }
 
+type Parsed = (Vec<Document>, Option<ManifestError>);
+
+/// Sources parsed together: enough to keep every core busy, few enough that the parsed
+/// documents waiting to be added stay a small part of memory.
+const PARSE_BATCH: usize = 32;
+
+/// Every source's documents, in the sources' order, parsed by one thread per core.
+fn parse_all(sources: &[Source]) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let chunk = sources.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = sources
+            .chunks(chunk)
+            .map(|chunk| {
+                scope.spawn(|| {
+                    chunk
+                        .iter()
+                        .map(|source| split(&source.text, source.json))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                // A worker only panics if parsing does, which would be a bug to surface as such.
+                worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 fn text(object: &Value, field: &str) -> String {
     object
         .get(field)
@@ -164,7 +200,7 @@ mod tests {
             text: text.into(),
             json: false,
         };
-        loaded.add_source(&source, &AddOptions::default());
+        loaded.add_sources(std::slice::from_ref(&source), &AddOptions::default());
         loaded
     }
 

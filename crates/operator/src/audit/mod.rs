@@ -110,8 +110,6 @@ pub enum Error {
     Baseline(#[from] BaselineError),
     #[error("--namespace must not be empty")]
     EmptyNamespace,
-    #[error("serializing the report")]
-    Serialize(#[from] serde_json::Error),
     #[error("writing to stdout")]
     Write(#[from] std::io::Error),
 }
@@ -133,12 +131,14 @@ pub fn run(args: &Args) -> Result<Verdict, Error> {
         errors: walk_errors,
         ..Loaded::default()
     };
+    let mut read = Vec::new();
     for input in &inputs {
         match sources::read(input) {
-            Ok(source) => loaded.add_source(&source, &options),
+            Ok(source) => read.push(source),
             Err(error) => loaded.errors.push(error),
         }
     }
+    loaded.add_sources(&read, &options);
     let report = report::build(&loaded, inputs.len(), &baseline, args.content_checks, Timestamp::now());
     for error in &loaded.errors {
         crate::stdio::error(&format!("error: {error}"));
@@ -146,12 +146,11 @@ pub fn run(args: &Args) -> Result<Verdict, Error> {
     for expired in &report.expired {
         crate::stdio::error(&format!("warning: --baseline: {expired}"));
     }
-    let text = match args.format {
-        Format::Table => format::table::render(&report),
-        Format::Json => format::json::render(&report)?,
-        Format::Sarif => format::sarif::render(&report)?,
-    };
-    crate::stdio::write_stdout(&text)?;
+    crate::stdio::stream_stdout(|out| match args.format {
+        Format::Table => out.write_all(format::table::render(&report).as_bytes()),
+        Format::Json => format::json::write(&report, out),
+        Format::Sarif => format::sarif::write(&report, out),
+    })?;
     Ok(if !loaded.errors.is_empty() {
         Verdict::InputErrors
     } else if report.fails_at(args.fail_on.severity()) {

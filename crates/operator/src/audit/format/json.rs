@@ -101,13 +101,12 @@ fn summary(summary: &Summary) -> SummaryJson<'_> {
     }
 }
 
-pub fn render(report: &Report) -> Result<String, serde_json::Error> {
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let output = Output {
         findings: report.failing.iter().map(finding).collect(),
         excepted: report.excepted.iter().map(finding).collect(),
         summary: summary(&report.summary),
     };
-    let mut text = serde_json::to_string_pretty(&output)?;
-    text.push('\n');
-    Ok(text)
+    serde_json::to_writer_pretty(&mut *out, &output)?;
+    out.write_all(b"\n")
 }

@@ -250,7 +250,7 @@ fn result(row: &Row, rule_index: usize) -> SarifResult<'_> {
     }
 }
 
-pub fn render(report: &Report) -> Result<String, serde_json::Error> {
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rows = report.failing.iter().chain(&report.excepted);
     // Rules sorted by id; the severity is the baseline's effective one for the check.
     let rules: BTreeMap<&'static str, Severity> = rows.clone().map(|row| (row.finding.check, row.severity)).collect();
@@ -272,9 +272,8 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
                 .collect(),
         }],
     };
-    let mut text = serde_json::to_string_pretty(&sarif)?;
-    text.push('\n');
-    Ok(text)
+    serde_json::to_writer_pretty(&mut *out, &sarif)?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]
