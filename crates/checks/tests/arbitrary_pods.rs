@@ -149,3 +149,62 @@ fn generated_pods_keep_the_pss_and_engine_properties() {
         "only {levels_differ} pods pass baseline but fail restricted"
     );
 }
+
+/// Kinds a pod template can arrive in, so mangled input reaches every loader path.
+fn wrapped(pod: serde_json::Value, shape: u64) -> serde_json::Value {
+    let template = serde_json::json!({"metadata": pod["metadata"], "spec": pod["spec"]});
+    let metadata = serde_json::json!({"name": "w", "namespace": "ns"});
+    match shape % 5 {
+        0 => pod,
+        1 => serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata,
+            "spec": {"selector": {}, "template": template}}),
+        2 => serde_json::json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": metadata,
+            "spec": {"schedule": "@daily", "jobTemplate": {"spec": {"template": template}}}}),
+        3 => serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [pod]}),
+        _ => serde_json::json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": metadata,
+            "spec": {"selector": {}, "template": template}}),
+    }
+}
+
+/// Mangled manifests (values of the wrong shape anywhere) are rejected with an error or
+/// evaluated, never a panic, and errors never quote a literal env value.
+#[test]
+fn mangled_manifests_never_panic_or_leak() {
+    let mut generator = PodGenerator::new(0x0BAD_1DEA);
+    let (mut accepted, mut rejected) = (0, 0);
+    for index in 0..2000u64 {
+        let pod = generator.next_pod(&format!("m-{index}"));
+        let values = literal_env_values(&pod);
+        let mut manifest = wrapped(pod, index);
+        generator.mangle(&mut manifest);
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let mut inventory = Inventory::default();
+            match inventory.add_object(manifest.clone(), &AddOptions::default()) {
+                Ok(_) => {
+                    for namespace in inventory.namespaces.values() {
+                        evaluate_namespace(namespace, &inventory.cluster, &Params::default(), catalog());
+                    }
+                    Ok(())
+                }
+                Err(error) => Err(error.to_string()),
+            }
+        }));
+        match outcome {
+            Ok(Ok(())) => accepted += 1,
+            Ok(Err(message)) => {
+                rejected += 1;
+                let leaked: Vec<&String> = values.iter().filter(|value| message.contains(value.as_str())).collect();
+                assert!(
+                    leaked.is_empty(),
+                    "error quotes literal env values {leaked:?}: {message}"
+                );
+            }
+            Err(_) => panic!("panicked on manifest {manifest}"),
+        }
+    }
+    eprintln!("mangled manifests: {accepted} accepted, {rejected} rejected");
+    assert!(
+        accepted > 100 && rejected > 100,
+        "accepted {accepted}, rejected {rejected}: the mangling must exercise both"
+    );
+}

@@ -851,6 +851,47 @@ impl PodGenerator {
         }
     }
 
+    /// Replaces a few nodes of a manifest with values of other shapes (null, booleans, huge
+    /// numbers, odd strings, lists, objects), as malformed or hostile input would: for tests
+    /// that nothing panics on such input.
+    pub fn mangle(&mut self, manifest: &mut Value) {
+        for _ in 0..=self.below(3) {
+            self.mangle_node(manifest);
+        }
+    }
+
+    fn mangle_node(&mut self, node: &mut Value) {
+        let descend = self.chance(850);
+        match node {
+            Value::Object(fields) if descend && !fields.is_empty() => {
+                let index = self.below(fields.len() as u64) as usize;
+                if let Some(child) = fields.values_mut().nth(index) {
+                    self.mangle_node(child);
+                }
+            }
+            Value::Array(items) if descend && !items.is_empty() => {
+                let index = self.below(items.len() as u64) as usize;
+                if let Some(child) = items.get_mut(index) {
+                    self.mangle_node(child);
+                }
+            }
+            _ => *node = self.odd_value(),
+        }
+    }
+
+    fn odd_value(&mut self) -> Value {
+        match self.below(8) {
+            0 => Value::Null,
+            1 => json!(self.chance(500)),
+            2 => json!(u64::MAX),
+            3 => json!(-1.5e300),
+            4 => json!(""),
+            5 => json!("\u{0}☃ $(X) */*"),
+            6 => json!([null, 0, "x", {"a": []}]),
+            _ => json!({"unexpected": {"nested": [true]}}),
+        }
+    }
+
     fn below(&mut self, bound: u64) -> u64 {
         ((u128::from(self.rng.next_u64()) * u128::from(bound)) >> 64) as u64
     }
