@@ -19,6 +19,7 @@ echo; echo "An invalid baseline is rejected at admission:"
 kubectl apply --server-side --dry-run=server -f examples/invalid/exception-without-expiry.yaml || true
 cargo build --locked -q -p palisade
 palisade="$root/target/debug/palisade"
+kubectl apply --server-side -f examples/audit/hardened/namespace.yaml >/dev/null
 kubectl apply --server-side -f examples/audit/insecure.yaml -f examples/audit/hardened/ >/dev/null
 kubectl wait --for=create --timeout=30s pod -l app=web -n shop >/dev/null 2>&1 || true
 kinds=namespaces,deployments,daemonsets,statefulsets,jobs,cronjobs,pods,services,serviceaccounts,roles,rolebindings,clusterroles,clusterrolebindings,networkpolicies
