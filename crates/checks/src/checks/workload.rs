@@ -307,6 +307,8 @@ fn secret_env(ctx: &WorkloadCtx) -> Vec<Violation> {
     violations
 }
 
+/// Whether a variable name reads like a credential, compared the way people write names:
+/// case-insensitively, with `-` and `.` as `_`.
 fn is_credential_name(name: &str) -> bool {
     let normalized = name.to_ascii_uppercase().replace(['-', '.'], "_");
     CREDENTIAL_NAME_PARTS.iter().any(|part| normalized.contains(part))
