@@ -315,6 +315,29 @@ impl Inventory {
         self.namespace_mut(&namespace).workloads.push(workload);
     }
 
+    /// Appends the objects of an inventory read after this one, as if they had been added here
+    /// in order (a later Namespace object replaces an earlier one, as [`Inventory::add_object`] does).
+    pub fn absorb(&mut self, later: Inventory) {
+        for (name, later) in later.namespaces {
+            let namespace = self.namespace_mut(&name);
+            if later.namespace.is_some() {
+                namespace.namespace = later.namespace;
+            }
+            namespace.workloads.extend(later.workloads);
+            namespace.service_accounts.extend(later.service_accounts);
+            namespace.services.extend(later.services);
+            namespace.roles.extend(later.roles);
+            namespace.role_bindings.extend(later.role_bindings);
+            namespace.network_policies.extend(later.network_policies);
+            namespace.secrets.extend(later.secrets);
+            namespace.ingresses.extend(later.ingresses);
+        }
+        self.cluster.cluster_roles.extend(later.cluster.cluster_roles);
+        self.cluster
+            .cluster_role_bindings
+            .extend(later.cluster.cluster_role_bindings);
+    }
+
     /// The namespace's inventory, created empty when first named.
     pub fn namespace_mut(&mut self, name: &str) -> &mut NamespaceInventory {
         self.namespaces
@@ -453,6 +476,33 @@ mod tests {
             .expect_err("item 0 is bad");
         assert!(error.to_string().starts_with("List item 0: invalid Pod"), "{error}");
         assert_eq!(inventory.namespaces["default"].workloads.len(), 1);
+    }
+
+    #[test]
+    fn absorbing_a_later_inventory_equals_adding_in_order() {
+        let objects = [
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "labels": {"first": "yes"}}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p1", "namespace": "a"}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p2", "namespace": "a"}}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "r"}}),
+        ];
+        let (mut first, mut later) = (Inventory::default(), Inventory::default());
+        for (index, object) in objects.into_iter().enumerate() {
+            let target = if index < 2 { &mut first } else { &mut later };
+            target.add_object(object, &AddOptions::default()).expect("valid");
+        }
+        first.absorb(later);
+        let namespace = &first.namespaces["a"];
+        let names: Vec<&str> = namespace
+            .workloads
+            .iter()
+            .map(|workload| workload.name.as_str())
+            .collect();
+        assert_eq!(names, ["p1", "p2"]);
+        let labels = namespace.namespace.as_ref().and_then(|ns| ns.metadata.labels.as_ref());
+        assert!(labels.is_none(), "the later Namespace object replaces the earlier one");
+        assert_eq!(first.cluster.cluster_roles.len(), 1);
     }
 
     #[test]

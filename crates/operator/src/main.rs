@@ -2,6 +2,7 @@
 
 mod audit;
 mod catalog;
+mod parallel;
 mod stdio;
 mod table;
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::origins::Origins;
 use super::problem::InputError;
 use super::sources::Source;
-use palisade_checks::manifest::{Document, ManifestError, split};
+use palisade_checks::manifest::split;
 use palisade_checks::redact::redact;
 
 /// Everything read from the sources.
@@ -33,30 +33,48 @@ struct Location<'a> {
 }
 
 impl Loaded {
-    /// Adds every object of the sources, in order. Parsing, the bulk of the work, runs on all
-    /// cores; adding stays sequential so problems and origins keep the sources' order. A
-    /// malformed document ends its source (what precedes it is kept).
+    /// Adds every object of the sources. Each core parses and loads a contiguous share of the
+    /// sources into its own `Loaded`; the shares are merged in the sources' order, so objects,
+    /// problems and origins come out as a sequential read would give them. A malformed document
+    /// ends its source (what precedes it is kept).
     pub fn add_sources(&mut self, sources: &[Source], options: &AddOptions) {
-        let batches = sources.chunks(PARSE_BATCH);
-        let parsed = batches.flat_map(|batch| batch.iter().zip(parse_all(batch)));
-        for (source, (documents, error)) in parsed {
-            for document in documents {
-                let location = Location {
-                    file: &source.name,
-                    document: document.index,
-                    item: None,
-                };
-                self.add(document.object, &location, options);
-            }
-            if let Some(error) = error {
-                self.errors.push(InputError {
-                    file: source.name.clone(),
-                    document: Some(error.document),
-                    item: None,
-                    message: error.message,
-                });
-            }
+        let shares = crate::parallel::by_share(sources, |share| {
+            let mut loaded = Loaded::default();
+            share.iter().for_each(|source| loaded.add_source(source, options));
+            loaded
+        });
+        shares.into_iter().for_each(|share| self.absorb(share));
+    }
+
+    fn add_source(&mut self, source: &Source, options: &AddOptions) {
+        let (documents, error) = split(&source.text, source.json);
+        for document in documents {
+            let location = Location {
+                file: &source.name,
+                document: document.index,
+                item: None,
+            };
+            self.add(document.object, &location, options);
         }
+        if let Some(error) = error {
+            self.errors.push(InputError {
+                file: source.name.clone(),
+                document: Some(error.document),
+                item: None,
+                message: error.message,
+            });
+        }
+    }
+
+    /// Appends what another `Loaded` read after this one.
+    fn absorb(&mut self, later: Loaded) {
+        self.inventory.absorb(later.inventory);
+        self.origins.absorb(later.origins);
+        self.objects += later.objects;
+        for (kind, count) in later.skipped {
+            *self.skipped.entry(kind).or_default() += count;
+        }
+        self.errors.extend(later.errors);
     }
 
     fn add(&mut self, object: Value, location: &Location, options: &AddOptions) {
@@ -127,38 +145,6 @@ impl Loaded {
                 .record(&workload.kind, &workload.namespace, &workload.name, file);
         }
     }
-}
-
-type Parsed = (Vec<Document>, Option<ManifestError>);
-
-/// Sources parsed together: enough to keep every core busy, few enough that the parsed
-/// documents waiting to be added stay a small part of memory.
-const PARSE_BATCH: usize = 32;
-
-/// Every source's documents, in the sources' order, parsed by one thread per core.
-fn parse_all(sources: &[Source]) -> Vec<Parsed> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let chunk = sources.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = sources
-            .chunks(chunk)
-            .map(|chunk| {
-                scope.spawn(|| {
-                    chunk
-                        .iter()
-                        .map(|source| split(&source.text, source.json))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| {
-                // A worker only panics if parsing does, which would be a bug to surface as such.
-                worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
 }
 
 fn text(object: &Value, field: &str) -> String {

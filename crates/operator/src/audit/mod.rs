@@ -151,11 +151,16 @@ pub fn run(args: &Args) -> Result<Verdict, Error> {
         Format::Json => format::json::write(&report, out),
         Format::Sarif => format::sarif::write(&report, out),
     })?;
-    Ok(if !loaded.errors.is_empty() {
+    let verdict = if !loaded.errors.is_empty() {
         Verdict::InputErrors
     } else if report.fails_at(args.fail_on.severity()) {
         Verdict::Fail
     } else {
         Verdict::Pass
-    })
+    };
+    // The process ends right after the audit: freeing every parsed object one by one would
+    // only delay the exit (a tenth of the run on large inputs).
+    std::mem::forget(loaded);
+    std::mem::forget(report);
+    Ok(verdict)
 }

@@ -23,6 +23,16 @@ impl Origins {
             .or_insert_with(|| file.to_string());
     }
 
+    /// Adds the origins recorded by a later read; what this one recorded first still wins.
+    pub fn absorb(&mut self, later: Origins) {
+        for (key, file) in later.exact {
+            self.exact.entry(key).or_insert(file);
+        }
+        for (key, file) in later.by_name {
+            self.by_name.entry(key).or_insert(file);
+        }
+    }
+
     /// The file of a finding's resource: the same kind, namespace and name, or else the same
     /// kind and name (cluster-scoped resources and the namespaces themselves).
     pub fn file_of(&self, resource: &ResourceRef) -> Option<&str> {

@@ -79,10 +79,14 @@ pub fn build(loaded: &Loaded, files: usize, baseline: &AuditBaseline, content_ch
     let params = resolved.params(content_checks, Some(now));
     let selected = resolved.enabled_checks();
     let inventory = &loaded.inventory;
+    let namespaces: Vec<_> = inventory.namespaces.values().collect();
+    let evaluations = crate::parallel::by_share(&namespaces, |share| {
+        let evaluate = |namespace: &&_| evaluate_namespace(namespace, &inventory.cluster, &params, selected);
+        share.iter().map(evaluate).collect::<Vec<_>>()
+    });
     let mut findings = Vec::new();
     let mut resources_evaluated = 0;
-    for namespace in inventory.namespaces.values() {
-        let evaluation = evaluate_namespace(namespace, &inventory.cluster, &params, selected);
+    for evaluation in evaluations.into_iter().flatten() {
         findings.extend(evaluation.findings);
         resources_evaluated += evaluation.resources_evaluated;
     }
@@ -134,8 +138,8 @@ pub fn build(loaded: &Loaded, files: usize, baseline: &AuditBaseline, content_ch
             row(excepted.finding, Some(exception))
         })
         .collect();
-    failing.sort_by(order);
-    excepted.sort_by(order);
+    failing.sort_unstable_by(order);
+    excepted.sort_unstable_by(order);
 
     let required = failing.iter().filter(|row| row.mode == CheckMode::Required).count();
     let summary = Summary {
