@@ -302,6 +302,17 @@ struct Rule<'a> {
     ports: &'a [NetworkPolicyPort],
 }
 
+/// A rule's peers and ports; absent lists are empty.
+fn lists<'a>(
+    peers: &'a Option<Vec<NetworkPolicyPeer>>,
+    ports: &'a Option<Vec<NetworkPolicyPort>>,
+) -> (&'a [NetworkPolicyPeer], &'a [NetworkPolicyPort]) {
+    (
+        peers.as_deref().unwrap_or_default(),
+        ports.as_deref().unwrap_or_default(),
+    )
+}
+
 fn rules(policy: &NetworkPolicy, direction: Direction) -> Vec<Rule<'_>> {
     let Some(spec) = policy.spec.as_ref() else {
         return Vec::new();
@@ -311,23 +322,13 @@ fn rules(policy: &NetworkPolicy, direction: Direction) -> Vec<Rule<'_>> {
             .ingress
             .iter()
             .flatten()
-            .map(|rule| {
-                (
-                    rule.from.as_deref().unwrap_or_default(),
-                    rule.ports.as_deref().unwrap_or_default(),
-                )
-            })
+            .map(|rule| lists(&rule.from, &rule.ports))
             .collect(),
         Direction::Egress => spec
             .egress
             .iter()
             .flatten()
-            .map(|rule| {
-                (
-                    rule.to.as_deref().unwrap_or_default(),
-                    rule.ports.as_deref().unwrap_or_default(),
-                )
-            })
+            .map(|rule| lists(&rule.to, &rule.ports))
             .collect(),
     };
     peers_and_ports
