@@ -2,6 +2,10 @@
 
 use serde_json::{Value, json};
 
+/// The allocator the `palisade` binary uses, so the benchmarks measure what runs in production.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A pod as a Deployment's ReplicaSet creates it on a real cluster: two containers, probes,
 /// resources, a partial security context, env and the injected service-account token volume.
 /// It fails some checks and passes others, so evaluation walks every code path it usually does.
