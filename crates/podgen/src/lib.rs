@@ -73,6 +73,14 @@ enum Profile {
     Unconfined,
 }
 
+/// Every seccomp or AppArmor profile setting, unset included.
+const EVERY_PROFILE: &[Option<Profile>] = &[
+    None,
+    Some(Profile::RuntimeDefault),
+    Some(Profile::Localhost),
+    Some(Profile::Unconfined),
+];
+
 const SECCOMP_LOCALHOST_PROFILE: &str = "profiles/audit.json";
 const APPARMOR_LOCALHOST_PROFILE: &str = "k8s-apparmor-example-deny-write";
 
@@ -254,24 +262,14 @@ impl PodGenerator {
                     Some(Profile::RuntimeDefault),
                     Some(Profile::Localhost),
                 ],
-                &[
-                    None,
-                    Some(Profile::RuntimeDefault),
-                    Some(Profile::Localhost),
-                    Some(Profile::Unconfined),
-                ],
+                EVERY_PROFILE,
             );
             if let Some(profile) = pod_seccomp {
                 pod_sc.insert("seccompProfile".into(), seccomp_profile(profile));
             }
             pod_apparmor = self.field(
                 &[None, None, Some(Profile::RuntimeDefault), Some(Profile::Localhost)],
-                &[
-                    None,
-                    Some(Profile::RuntimeDefault),
-                    Some(Profile::Localhost),
-                    Some(Profile::Unconfined),
-                ],
+                EVERY_PROFILE,
             );
             if let Some(profile) = pod_apparmor {
                 pod_sc.insert("appArmorProfile".into(), apparmor_profile(profile));
@@ -421,15 +419,7 @@ impl PodGenerator {
                     Some(Profile::Localhost),
                 ],
             };
-            let seccomp = self.field(
-                seccomp_compliant,
-                &[
-                    None,
-                    Some(Profile::RuntimeDefault),
-                    Some(Profile::Localhost),
-                    Some(Profile::Unconfined),
-                ],
-            );
+            let seccomp = self.field(seccomp_compliant, EVERY_PROFILE);
             if let Some(profile) = seccomp {
                 sc.insert("seccompProfile".into(), seccomp_profile(profile));
             }
@@ -441,12 +431,7 @@ impl PodGenerator {
                     Some(Profile::RuntimeDefault),
                     Some(Profile::Localhost),
                 ],
-                &[
-                    None,
-                    Some(Profile::RuntimeDefault),
-                    Some(Profile::Localhost),
-                    Some(Profile::Unconfined),
-                ],
+                EVERY_PROFILE,
             );
             if let Some(profile) = apparmor {
                 sc.insert("appArmorProfile".into(), apparmor_profile(profile));
