@@ -8,15 +8,15 @@ use palisade_checks::ResourceRef;
 /// Source files by resource. The first file that defines a resource wins.
 #[derive(Debug, Default)]
 pub struct Origins {
-    exact: HashMap<(String, String, String), String>,
+    exact: HashMap<ResourceRef, String>,
     by_name: HashMap<(String, String), String>,
 }
 
 impl Origins {
-    /// Records a resource; `namespace` is empty for cluster-scoped resources.
+    /// Records a resource under its namespace (the default one when it names none).
     pub fn record(&mut self, kind: &str, namespace: &str, name: &str, file: &str) {
         self.exact
-            .entry((kind.to_string(), namespace.to_string(), name.to_string()))
+            .entry(ResourceRef::new(kind, Some(namespace), name))
             .or_insert_with(|| file.to_string());
         self.by_name
             .entry((kind.to_string(), name.to_string()))
@@ -36,9 +36,10 @@ impl Origins {
     /// The file of a finding's resource: the same kind, namespace and name, or else the same
     /// kind and name (cluster-scoped resources and the namespaces themselves).
     pub fn file_of(&self, resource: &ResourceRef) -> Option<&str> {
-        let namespace = resource.namespace.clone().unwrap_or_default();
+        // Findings are looked up by their own resource: no key is built unless the exact match
+        // misses, which only cluster-scoped resources and namespaces do.
         self.exact
-            .get(&(resource.kind.clone(), namespace, resource.name.clone()))
+            .get(resource)
             .or_else(|| self.by_name.get(&(resource.kind.clone(), resource.name.clone())))
             .map(String::as_str)
     }
