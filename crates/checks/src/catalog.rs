@@ -156,6 +156,9 @@ pub struct CheckDef {
     /// Evaluated only when content checks are enabled (the check reads secret data).
     pub reads_secret_data: bool,
     pub eval: Eval,
+    /// For checks whose result changes with time alone: the next instant after `params.now` at
+    /// which it changes for the namespace, so the operator re-evaluates exactly then.
+    pub changes_at: Option<fn(&NamespaceCtx) -> Option<k8s_openapi::jiff::Timestamp>>,
     pub fixtures: &'static [Fixture],
 }
 

@@ -11,7 +11,7 @@ use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
 use crate::catalog::{CheckDef, Eval, PssLevel};
-use crate::inventory::{ClusterInventory, Inventory, NamespaceInventory, Workload};
+use crate::inventory::{ClusterInventory, Inventory, NamespaceInventory, Source, Workload};
 
 /// Annotation listing check ids or globs (comma-separated) a resource is exempt from.
 pub const EXEMPT_ANNOTATION: &str = "palisade.dev/exempt";
@@ -266,6 +266,26 @@ pub struct Evaluation {
     /// Sorted and without duplicates: replicas of one workload yield one finding.
     pub findings: Vec<Finding>,
     pub resources_evaluated: usize,
+    /// The next instant after `params.now` at which a check's result changes by time alone
+    /// (a secret crossing its rotation age).
+    pub changes_at: Option<Timestamp>,
+}
+
+impl Evaluation {
+    /// Adds another part of the same report (another namespace, the cluster scope).
+    pub fn absorb(&mut self, other: Evaluation) {
+        self.findings.extend(other.findings);
+        self.resources_evaluated += other.resources_evaluated;
+        self.changes_at = earliest(self.changes_at, other.changes_at);
+    }
+}
+
+/// The earlier of two optional instants.
+pub fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// The checks that run: those asked for, minus secret-content checks unless enabled.
@@ -287,32 +307,48 @@ pub fn evaluate_namespace(
     let mut findings = Vec::new();
     // Replicas of a workload mostly find the same things: violations are deduplicated per
     // workload before findings are built, so each distinct finding is built once, not per pod.
-    let mut violations: Vec<WorkloadViolation> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     let grants = namespace_grants(namespace, cluster);
+    let mut changes_at = None;
     for check in running(checks, params) {
+        if let Some(due) = check.changes_at {
+            changes_at = earliest(
+                changes_at,
+                due(&NamespaceCtx {
+                    namespace,
+                    cluster,
+                    params,
+                }),
+            );
+        }
         match check.eval {
             Eval::Workload(eval) => {
                 // Replicas usually sit next to each other and find the same: a pod whose
-                // violations repeat those of the previous pod of its workload adds nothing.
-                let mut previous: Option<(&Workload, usize)> = None;
+                // violations repeat those of the previous object of its workload adds nothing.
+                let mut previous: Option<((&str, &str), usize)> = None;
                 for workload in &namespace.workloads {
+                    let reported_as = namespace.reported_as(workload);
                     let ctx = WorkloadCtx {
                         workload,
                         namespace,
                         params,
                     };
-                    let found = eval(&ctx);
+                    let violations = eval(&ctx);
                     let repeat = previous.is_some_and(|(last, start)| {
-                        last.kind == workload.kind
-                            && last.name == workload.name
-                            && violations[start..]
+                        last == reported_as
+                            && found[start..]
                                 .iter()
-                                .map(|(_, _, violation)| violation)
-                                .eq(found.iter())
+                                .map(|found| &found.violation)
+                                .eq(violations.iter())
                     });
                     if !repeat {
-                        previous = Some((workload, violations.len()));
-                        violations.extend(found.into_iter().map(|violation| (workload, check.id, violation)));
+                        previous = Some((reported_as, found.len()));
+                        found.extend(violations.into_iter().map(|violation| Found {
+                            reported_as,
+                            workload,
+                            check: check.id,
+                            violation,
+                        }));
                     }
                 }
             }
@@ -325,21 +361,13 @@ pub fn evaluate_namespace(
             Eval::Cluster(_) => {}
         }
     }
-    violations.sort_by(|a, b| identity(a).cmp(&identity(b)));
-    violations.dedup_by(|a, b| identity(a) == identity(b));
-    findings.extend(violations.into_iter().map(|(workload, check, violation)| Finding {
-        check,
-        resource: ResourceRef::new(&workload.kind, Some(&namespace.name), &workload.name),
-        container: violation.container,
-        message: violation.message,
-        annotation_exemption: exemption(|key| workload.annotation(key), check),
-    }));
+    findings.extend(workload_findings(found, &namespace.name));
     findings.sort();
     findings.dedup();
     let workloads: BTreeSet<(&str, &str)> = namespace
         .workloads
         .iter()
-        .map(|workload| (workload.kind.as_str(), workload.name.as_str()))
+        .map(|workload| namespace.reported_as(workload))
         .collect();
     Evaluation {
         findings,
@@ -352,22 +380,81 @@ pub fn evaluate_namespace(
             + namespace.secrets.len()
             + namespace.ingresses.len()
             + usize::from(namespace.namespace.is_some()),
+        changes_at,
     }
 }
 
-type WorkloadViolation<'a> = (&'a Workload, &'static str, Violation);
+/// A workload check's violation on a template or pod, with the workload it is reported as.
+struct Found<'a> {
+    reported_as: (&'a str, &'a str),
+    workload: &'a Workload,
+    check: &'static str,
+    violation: Violation,
+}
 
-/// What makes two workload violations the same finding.
-fn identity<'a>(
-    (workload, check, violation): &'a WorkloadViolation,
-) -> (&'a str, &'a str, &'static str, Option<&'a str>, &'a str) {
-    (
-        &workload.kind,
-        &workload.name,
-        check,
-        violation.container.as_deref(),
-        &violation.message,
-    )
+impl Found<'_> {
+    /// What makes two violations the same finding.
+    fn identity(&self) -> (&str, &str, &'static str, Option<&str>, &str) {
+        let (kind, name) = self.reported_as;
+        (
+            kind,
+            name,
+            self.check,
+            self.violation.container.as_deref(),
+            &self.violation.message,
+        )
+    }
+
+    /// The workload, check and container a template speaks for.
+    fn slot(&self) -> (&str, &str, &'static str, Option<&str>) {
+        let (kind, name) = self.reported_as;
+        (kind, name, self.check, self.violation.container.as_deref())
+    }
+}
+
+/// One finding per distinct violation of a reported workload. Where the workload's template
+/// fails a check for a container, its pods' violations of that check and container add nothing:
+/// the finding stays the template's as pods come and go (rolling updates, scale to zero, a
+/// CronJob's runs). Pods add only what their template does not show, such as containers or
+/// settings injected at admission.
+fn workload_findings<'a>(mut found: Vec<Found<'a>>, namespace: &'a str) -> impl Iterator<Item = Finding> + 'a {
+    let keep: Vec<bool> = {
+        let template_slots: BTreeSet<(&str, &str, &str, Option<&str>)> = found
+            .iter()
+            .filter(|found| found.workload.source == Source::Template)
+            .map(Found::slot)
+            .collect();
+        found
+            .iter()
+            .map(|found| found.workload.source == Source::Template || !template_slots.contains(&found.slot()))
+            .collect()
+    };
+    let mut keep = keep.into_iter();
+    found.retain(|_| keep.next().unwrap_or(true));
+    found.sort_by(|a, b| (a.identity(), a.workload.source).cmp(&(b.identity(), b.workload.source)));
+    found.dedup_by(|a, b| a.identity() == b.identity());
+    found.into_iter().map(move |found| {
+        let (kind, name) = found.reported_as;
+        Finding {
+            check: found.check,
+            resource: ResourceRef::new(kind, Some(namespace), name),
+            container: found.violation.container,
+            message: found.violation.message,
+            annotation_exemption: exemption(|key| found.workload.annotation(key), found.check),
+        }
+    })
+}
+
+/// Findings of the given checks that compare namespaces with each other (a secret value reused
+/// elsewhere); each names the namespace it is about.
+pub fn evaluate_cross_namespace(inventory: &Inventory, params: &Params, checks: &[&'static CheckDef]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for check in running(checks, params) {
+        if let Eval::Cluster(eval) = check.eval {
+            findings.extend(eval(&ClusterCtx { inventory, params }));
+        }
+    }
+    findings
 }
 
 /// Evaluates the given checks' cluster-scoped parts: ClusterRoleBindings and cross-namespace checks.
@@ -384,6 +471,7 @@ pub fn evaluate_cluster(inventory: &Inventory, params: &Params, checks: &[&'stat
     Evaluation {
         findings: findings.into_iter().collect(),
         resources_evaluated: inventory.cluster.cluster_roles.len() + inventory.cluster.cluster_role_bindings.len(),
+        changes_at: None,
     }
 }
 

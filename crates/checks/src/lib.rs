@@ -13,6 +13,7 @@ pub mod exceptions;
 pub mod glob;
 pub mod inventory;
 pub mod manifest;
+pub mod posture;
 pub mod pss;
 pub mod redact;
 pub mod score;
@@ -20,4 +21,4 @@ pub mod selector;
 
 pub use catalog::{Category, CheckDef, Expect, Fixture, PssLevel, catalog, find};
 pub use engine::{Evaluation, Finding, Params, ResourceRef, evaluate_cluster, evaluate_namespace};
-pub use inventory::{AddOptions, Added, Inventory, NamespaceInventory, Workload};
+pub use inventory::{AddOptions, Added, Dirty, Inventory, Kind, NamespaceInventory, Object, ObjectRef, Workload};

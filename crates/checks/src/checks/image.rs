@@ -23,6 +23,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Reference a released version tag (better, a digest) instead of `latest` or no tag, so every replica runs the same image.",
         reads_secret_data: false,
         eval: Eval::Workload(mutable_tag),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -47,6 +48,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Reference images as `name@sha256:<digest>` (tools such as `crane digest` resolve a tag); set `parameters.requireImageDigest: true` to make this Required.",
         reads_secret_data: false,
         eval: Eval::Workload(digest_unpinned),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -71,6 +73,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Pull the image from (or mirror it into) a registry listed in `parameters.allowedRegistries`. Entries match a registry host or a repository prefix such as `ghcr.io/example`; Docker Hub images are `docker.io/library/nginx` and `docker.io/<org>/<name>`. The check does nothing while the list is empty.",
         reads_secret_data: false,
         eval: Eval::Workload(registry_not_allowed),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,

@@ -10,6 +10,8 @@ mod secret;
 mod service;
 mod workload;
 
+pub(crate) use workload::is_literal;
+
 use crate::catalog::CheckDef;
 
 pub(crate) static ALL: &[&[CheckDef]] = &[

@@ -25,6 +25,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Label the namespace `pod-security.kubernetes.io/enforce: baseline` (or `restricted`), after checking with `kubectl label --dry-run=server` which running pods would violate it.",
         reads_secret_data: false,
         eval: Eval::Namespace(pod_security_label),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -69,6 +70,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Move the workload to a dedicated namespace with its own RBAC, NetworkPolicies and Pod Security labels.",
         reads_secret_data: false,
         eval: Eval::Workload(default_namespace_workloads),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,

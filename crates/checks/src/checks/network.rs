@@ -42,6 +42,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Add a NetworkPolicy with `podSelector: {}`, `policyTypes: [Ingress]` and no ingress rules, then allow the traffic each workload needs with narrower policies.",
         reads_secret_data: false,
         eval: Eval::Namespace(default_deny_ingress),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -86,6 +87,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Add a NetworkPolicy with `podSelector: {}`, `policyTypes: [Egress]` and no egress rules, then allow DNS and the destinations each workload needs with narrower policies.",
         reads_secret_data: false,
         eval: Eval::Namespace(default_deny_egress),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -122,6 +124,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Add a default-deny ingress NetworkPolicy (`podSelector: {}`) to the namespace, or a NetworkPolicy whose podSelector matches the workload's pod labels and allows only the sources it needs.",
         reads_secret_data: false,
         eval: Eval::Workload(pod_unprotected),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -158,6 +161,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "List the destinations the workload needs in the rule's `to` (podSelector, namespaceSelector or narrow ipBlocks), or restrict a rule that must reach any address to the ports it needs.",
         reads_secret_data: false,
         eval: Eval::Namespace(egress_any),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -194,6 +198,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "List the sources the workload serves in the rule's `from` (podSelector, namespaceSelector or narrow ipBlocks); expose public endpoints through an ingress controller instead of opening pods to every address.",
         reads_secret_data: false,
         eval: Eval::Namespace(ingress_any),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -226,6 +231,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Add an egress rule allowing UDP (and TCP) port 53 to the cluster DNS, e.g. `to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}]`; the port's protocol defaults to TCP, so state `protocol: UDP`.",
         reads_secret_data: false,
         eval: Eval::Namespace(dns_blocked),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,

@@ -85,6 +85,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove `windowsOptions.hostProcess: true` from the pod and container security contexts; run node-level Windows tooling outside application namespaces.",
         reads_secret_data: false,
         eval: Eval::Workload(host_process),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -109,6 +110,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove `hostNetwork`, `hostPID` and `hostIPC` (or set them to false).",
         reads_secret_data: false,
         eval: Eval::Workload(host_namespaces),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -133,6 +135,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove `securityContext.privileged: true`; grant only the specific capabilities the process needs.",
         reads_secret_data: false,
         eval: Eval::Workload(privileged),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -157,6 +160,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove capabilities such as SYS_ADMIN or NET_ADMIN from `securityContext.capabilities.add`; the baseline allows only AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID and SYS_CHROOT.",
         reads_secret_data: false,
         eval: Eval::Workload(capabilities_baseline),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -185,6 +189,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Replace hostPath volumes with emptyDir, ConfigMap, Secret or PersistentVolumeClaim volumes.",
         reads_secret_data: false,
         eval: Eval::Workload(host_path),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -209,6 +214,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove `hostPort` from container ports; expose the workload through a Service.",
         reads_secret_data: false,
         eval: Eval::Workload(host_ports),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -233,6 +239,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove `host` from httpGet and tcpSocket probes and lifecycle hooks; they then target the pod itself.",
         reads_secret_data: false,
         eval: Eval::Workload(probe_host),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -261,6 +268,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Use `appArmorProfile.type: RuntimeDefault` (or a Localhost profile) and remove `Unconfined` profiles and annotations.",
         reads_secret_data: false,
         eval: Eval::Workload(apparmor),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -293,6 +301,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove custom `seLinuxOptions.user` and `role`; use a type of container_t, container_init_t, container_kvm_t or container_engine_t, or leave it unset.",
         reads_secret_data: false,
         eval: Eval::Workload(selinux),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -321,6 +330,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove `securityContext.procMount` or set it to `Default`; an Unmasked /proc is tolerated at this level only in pods with their own user namespace (`hostUsers: false`).",
         reads_secret_data: false,
         eval: Eval::Workload(proc_mount),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -349,6 +359,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove `securityContext.procMount` or set it to `Default`.",
         reads_secret_data: false,
         eval: Eval::Workload(proc_mount_restricted),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -373,6 +384,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Replace `seccompProfile.type: Unconfined` with `RuntimeDefault` (or a Localhost profile).",
         reads_secret_data: false,
         eval: Eval::Workload(seccomp_baseline),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -397,6 +409,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove sysctls outside the safe set from `securityContext.sysctls`; tune nodes instead.",
         reads_secret_data: false,
         eval: Eval::Workload(sysctls),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -425,6 +438,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Use only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret volumes; reach other storage through PersistentVolumeClaims.",
         reads_secret_data: false,
         eval: Eval::Workload(volume_types),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -453,6 +467,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Set `securityContext.allowPrivilegeEscalation: false` on every container.",
         reads_secret_data: false,
         eval: Eval::Workload(privilege_escalation),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -481,6 +496,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Set `securityContext.runAsNonRoot: true` on the pod (or on every container) and run the image as a non-zero UID.",
         reads_secret_data: false,
         eval: Eval::Workload(run_as_non_root),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -513,6 +529,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Set `runAsUser` to a non-zero UID, or remove it and let the image's non-root user apply.",
         reads_secret_data: false,
         eval: Eval::Workload(run_as_user),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -541,6 +558,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Set `securityContext.seccompProfile.type: RuntimeDefault` on the pod (or on every container).",
         reads_secret_data: false,
         eval: Eval::Workload(seccomp_restricted),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -565,6 +583,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Set `securityContext.capabilities.drop: [ALL]` on every container and add back at most NET_BIND_SERVICE.",
         reads_secret_data: false,
         eval: Eval::Workload(capabilities_restricted),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,

@@ -96,6 +96,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Bind a role that grants only the verbs and resources the subject needs; keep cluster-admin for break-glass accounts outside day-to-day use.",
         reads_secret_data: false,
         eval: Eval::Grant(cluster_admin_binding),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -132,6 +133,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "List the verbs, resources and API groups explicitly; a wildcard also grants whatever future API versions and CRDs add.",
         reads_secret_data: false,
         eval: Eval::Grant(wildcard),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -164,6 +166,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove get, list and watch on secrets; mount the secrets a workload needs instead of reading them through the API, or restrict the rule with resourceNames.",
         reads_secret_data: false,
         eval: Eval::Grant(secrets_read),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -196,6 +199,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove escalate, bind and impersonate; only the cluster's own controllers and administrators should hold them.",
         reads_secret_data: false,
         eval: Eval::Grant(escalation_verbs),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -224,6 +228,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove pods/exec and pods/attach from day-to-day roles; grant them just in time for debugging.",
         reads_secret_data: false,
         eval: Eval::Grant(pod_exec),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -252,6 +257,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove nodes/proxy: it reaches the kubelet API directly, bypassing admission control and audit logging of the actions it runs.",
         reads_secret_data: false,
         eval: Eval::Grant(node_proxy),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -276,6 +282,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Grant create on workloads only to deployment pipelines and operators; whoever creates a pod can mount any secret and run as any service account of the namespace.",
         reads_secret_data: false,
         eval: Eval::Grant(workload_create),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -308,6 +315,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Delete the binding, or replace the anonymous subject with the authenticated identities that need the access.",
         reads_secret_data: false,
         eval: Eval::Grant(anonymous_grant),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -344,6 +352,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Bind the access to the groups or service accounts that need it; system:authenticated includes every service account of every namespace and, with some identity providers, any account of the provider.",
         reads_secret_data: false,
         eval: Eval::Grant(authenticated_grant),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -380,6 +389,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Create a dedicated service account for the workload that needs the access and bind the role to it; every pod without its own service account runs as default.",
         reads_secret_data: false,
         eval: Eval::Grant(default_sa_bound),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -408,6 +418,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Grant write access to admission configuration only to cluster administrators and the operators that own it; it can intercept, change or wave through every API request.",
         reads_secret_data: false,
         eval: Eval::Grant(webhook_admin),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,

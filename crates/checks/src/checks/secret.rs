@@ -45,6 +45,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Delete the secret and let pods use projected, auto-rotated service account tokens; for an external client issue a short-lived token with `kubectl create token` or the TokenRequest API.",
         reads_secret_data: false,
         eval: Eval::Namespace(legacy_sa_token),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -69,6 +70,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Delete secrets nothing uses (after checking that no external tool reads them); an unused credential is one more to leak and nobody to notice.",
         reads_secret_data: false,
         eval: Eval::Namespace(unreferenced),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -113,6 +115,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Rotate the credential and recreate the secret (or have an external secrets operator do it); raise `maxSecretAgeDays` in the HardeningBaseline if your rotation period is longer.",
         reads_secret_data: false,
         eval: Eval::Namespace(rotation_age),
+        changes_at: Some(rotation_due),
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -145,6 +148,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Use workload identity (IRSA or EKS Pod Identity, GKE Workload Identity, Azure Workload Identity) instead of static keys; otherwise fetch them at run time from a secrets manager and rotate them.",
         reads_secret_data: true,
         eval: Eval::Namespace(cloud_credentials),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -189,6 +193,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Issue a separate credential per namespace (or per workload), so that one leaked namespace does not expose the others and each can be rotated and revoked alone.",
         reads_secret_data: true,
         eval: Eval::Cluster(reused_value),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -257,6 +262,22 @@ fn rotation_age(ctx: &NamespaceCtx) -> Vec<Finding> {
             })
         })
         .collect()
+}
+
+/// When the next secret of the namespace crosses the rotation age: its age in whole days
+/// exceeds the limit from `created + (limit + 1) days` on.
+fn rotation_due(ctx: &NamespaceCtx) -> Option<Timestamp> {
+    let now = ctx.params.now?;
+    let limit = (ctx.params.max_secret_age_days.max(0) + 1).saturating_mul(SECONDS_PER_DAY);
+    ctx.namespace
+        .secrets
+        .iter()
+        .filter_map(|secret| {
+            let created = secret.metadata.creation_timestamp.as_ref()?.0.as_second();
+            Timestamp::from_second(created.saturating_add(limit)).ok()
+        })
+        .filter(|due| *due > now)
+        .min()
 }
 
 fn cloud_credentials(ctx: &NamespaceCtx) -> Vec<Finding> {

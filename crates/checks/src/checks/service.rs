@@ -41,6 +41,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Set `spec.loadBalancerSourceRanges` to the client networks that need access, make the load balancer internal with your cloud provider's annotation (e.g. `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`, `networking.gke.io/load-balancer-type: Internal`, `service.beta.kubernetes.io/azure-load-balancer-internal: \"true\"`), or publish through an Ingress or Gateway instead.",
         reads_secret_data: false,
         eval: Eval::Namespace(public_load_balancer),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -89,6 +90,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Use a ClusterIP Service behind an Ingress or Gateway (or a LoadBalancer with source ranges); a NodePort opens the port on every node's addresses.",
         reads_secret_data: false,
         eval: Eval::Namespace(node_port),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,

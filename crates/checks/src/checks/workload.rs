@@ -53,6 +53,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Set `securityContext.readOnlyRootFilesystem: true` and mount an emptyDir where the process must write (e.g. /tmp).",
         reads_secret_data: false,
         eval: Eval::Workload(read_only_root_fs),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -77,6 +78,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Remove hostPath volumes that expose /var/run/docker.sock, containerd.sock or crio.sock (or their directories); build images with an unprivileged builder instead.",
         reads_secret_data: false,
         eval: Eval::Workload(runtime_socket),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -105,6 +107,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Create a dedicated ServiceAccount for the workload and set `serviceAccountName`.",
         reads_secret_data: false,
         eval: Eval::Workload(default_service_account),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -129,6 +132,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Set `automountServiceAccountToken: false` on the ServiceAccount (or the pod); pods that call the API opt in with `automountServiceAccountToken: true`.",
         reads_secret_data: false,
         eval: Eval::Workload(automount_token),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -157,6 +161,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Mount the secret as a volume and read it from a file; environment variables leak into crash dumps, child processes and `kubectl describe` output of tools.",
         reads_secret_data: false,
         eval: Eval::Workload(secret_env),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -185,6 +190,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Move the value into a Secret (or an external secret manager) and mount it; rotate the exposed credential.",
         reads_secret_data: false,
         eval: Eval::Workload(literal_credential_env),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -209,6 +215,7 @@ pub static CHECKS: &[CheckDef] = &[
         remediation: "Set `resources.limits.cpu` and `resources.limits.memory` (or give the namespace a LimitRange with defaults).",
         reads_secret_data: false,
         eval: Eval::Workload(resource_limits),
+        changes_at: None,
         fixtures: &[
             Fixture {
                 expect: Expect::Fail,
@@ -318,7 +325,8 @@ fn is_credential_name(name: &str) -> bool {
 }
 
 /// A value made only of `$(VAR)` references is expanded from other variables, not a literal.
-fn is_literal(value: &str) -> bool {
+/// Whether an env value is a literal rather than only a `$(VAR)` reference.
+pub(crate) fn is_literal(value: &str) -> bool {
     let trimmed = value.trim();
     let only_a_reference = trimmed.starts_with("$(") && trimmed.ends_with(')') && trimmed.matches("$(").count() == 1;
     !trimmed.is_empty() && !only_a_reference

@@ -110,11 +110,10 @@ impl Loaded {
             .and_then(Value::as_str)
             .unwrap_or(&options.default_namespace)
             .to_string();
-        let workloads_before = self.workload_count(&namespace);
         match self.inventory.add_object(object, options) {
             Ok(Added::Objects(_)) => {
                 self.origins.record(&kind, &namespace, &name, location.file);
-                self.record_new_workloads(&namespace, workloads_before, location.file);
+                self.record_workload(&kind, &namespace, &name, location.file);
             }
             Ok(Added::UnknownKind { api_version, kind }) => {
                 *self.skipped.entry(format!("{api_version}/{kind}")).or_default() += 1;
@@ -128,21 +127,19 @@ impl Loaded {
         }
     }
 
-    fn workload_count(&self, namespace: &str) -> usize {
-        self.inventory
+    /// Records a workload object under the name the engine reports it by (a pod as its
+    /// Deployment, say).
+    fn record_workload(&mut self, kind: &str, namespace: &str, name: &str, file: &str) {
+        let reported = self
+            .inventory
             .namespaces
             .get(namespace)
-            .map_or(0, |namespace| namespace.workloads.len())
-    }
-
-    /// Records the workloads an object added under the names the engine reports them by.
-    fn record_new_workloads(&mut self, namespace: &str, before: usize, file: &str) {
-        let Some(inventory) = self.inventory.namespaces.get(namespace) else {
-            return;
-        };
-        for workload in inventory.workloads.iter().skip(before) {
-            self.origins
-                .record(&workload.kind, &workload.namespace, &workload.name, file);
+            .and_then(|inventory| inventory.reported_workload(kind, name));
+        if let Some((reported_kind, reported_name)) = reported
+            && (reported_kind, reported_name) != (kind, name)
+        {
+            let (reported_kind, reported_name) = (reported_kind.to_string(), reported_name.to_string());
+            self.origins.record(&reported_kind, namespace, &reported_name, file);
         }
     }
 }

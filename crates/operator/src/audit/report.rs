@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::jiff::Timestamp;
-use palisade_checks::exceptions::{Cover, apply};
-use palisade_checks::score::{score, summarize};
-use palisade_checks::{Finding, evaluate_cluster, evaluate_namespace, find};
+use palisade_checks::exceptions::Cover;
+use palisade_checks::posture::{self, Scope};
+use palisade_checks::{Finding, find};
 use palisade_crds::{CheckMode, Severity};
 
 use super::baseline_file::AuditBaseline;
@@ -73,30 +73,26 @@ pub struct Report {
 }
 
 /// Evaluates every namespace of the inventory and the cluster scope with the checks the
-/// baseline enables, then applies the baseline's exceptions at `now`.
+/// baseline enables (namespaces in parallel), then applies the baseline at `now` through the
+/// posture pipeline the operator uses too.
 pub fn build(loaded: &Loaded, files: usize, baseline: &AuditBaseline, content_checks: bool, now: Timestamp) -> Report {
     let resolved = &baseline.resolved;
-    let params = resolved.params(content_checks, Some(now));
-    let selected = resolved.enabled_checks();
     let inventory = &loaded.inventory;
-    let namespaces: Vec<_> = inventory.namespaces.values().collect();
+    let namespaces: Vec<&str> = inventory.namespaces.keys().map(String::as_str).collect();
     let evaluations = crate::parallel::by_share(&namespaces, |share| {
-        let evaluate = |namespace: &&_| evaluate_namespace(namespace, &inventory.cluster, &params, selected);
+        let evaluate =
+            |namespace: &&str| posture::evaluate(inventory, Scope::Namespace(namespace), resolved, content_checks, now);
         share.iter().map(evaluate).collect::<Vec<_>>()
     });
-    let mut findings = Vec::new();
-    let mut resources_evaluated = 0;
-    for evaluation in evaluations.into_iter().flatten() {
-        findings.extend(evaluation.findings);
-        resources_evaluated += evaluation.resources_evaluated;
-    }
-    let cluster = evaluate_cluster(inventory, &params, selected);
-    findings.extend(cluster.findings);
-    resources_evaluated += cluster.resources_evaluated;
-
-    let applied = apply(findings, resolved, now);
-    let expired: Vec<String> = applied
-        .expired
+    let mut evaluation = posture::evaluate(inventory, Scope::Cluster, resolved, content_checks, now);
+    evaluations
+        .into_iter()
+        .flatten()
+        .for_each(|part| evaluation.absorb(part));
+    let resources_evaluated = evaluation.resources_evaluated;
+    let posture = posture::assess(evaluation, resolved, content_checks, now);
+    let expired: Vec<String> = posture
+        .expired_exceptions
         .iter()
         .filter_map(|index| resolved.exceptions.get(*index).map(|exception| (index, exception)))
         .map(|(index, exception)| {
@@ -107,12 +103,8 @@ pub fn build(loaded: &Loaded, files: usize, baseline: &AuditBaseline, content_ch
             )
         })
         .collect();
-    let evaluated = selected
-        .iter()
-        .filter(|check| content_checks || !check.reads_secret_data)
-        .map(|check| check.id);
-    let counts = summarize(&applied.failing, applied.excepted.len(), resources_evaluated, resolved);
-    let score = score(evaluated, &applied.failing, resolved);
+    let counts = &posture.summary;
+    let score = posture.score;
 
     let row = |finding: Finding, exception: Option<Exception>| {
         let treatment = resolved.treatment(finding.check);
@@ -125,8 +117,8 @@ pub fn build(loaded: &Loaded, files: usize, baseline: &AuditBaseline, content_ch
             exception,
         }
     };
-    let mut failing: Vec<Row> = applied.failing.into_iter().map(|finding| row(finding, None)).collect();
-    let mut excepted: Vec<Row> = applied
+    let mut failing: Vec<Row> = posture.failing.into_iter().map(|finding| row(finding, None)).collect();
+    let mut excepted: Vec<Row> = posture
         .excepted
         .into_iter()
         .map(|excepted| {

@@ -1,0 +1,931 @@
+//! What the checks read: the objects of each namespace and of the cluster, keyed by name so
+//! single objects are applied and deleted in place. The operator feeds it watch events through
+//! [`Inventory::apply`] and [`Inventory::delete`]; `palisade audit` feeds it manifests through
+//! [`Inventory::add_object`], which parses and then applies the same way. Each call says what
+//! it made dirty: nothing when no field a check reads changed.
+
+mod keyed;
+mod object;
+pub mod strip;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::core::v1::{Namespace, Pod, PodSpec, PodTemplateSpec, Secret, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+pub use keyed::Keyed;
+pub use object::{AddError, Kind, Object, ObjectRef};
+
+/// Everything known about a cluster or a set of manifests.
+#[derive(Clone, Debug, Default)]
+pub struct Inventory {
+    pub namespaces: BTreeMap<String, NamespaceInventory>,
+    pub cluster: ClusterInventory,
+}
+
+/// The objects of one namespace.
+#[derive(Clone, Debug, Default)]
+pub struct NamespaceInventory {
+    pub name: String,
+    /// The Namespace object itself. Checks that judge the namespace as a whole (default-deny
+    /// policies, Pod Security labels, unreferenced secrets) run only when it is known, so a
+    /// partial set of manifests is not blamed for objects it does not contain.
+    pub namespace: Option<Namespace>,
+    /// Pod templates and running pods, keyed by the object they come from (`Kind/name`).
+    pub workloads: Keyed<Workload>,
+    /// The controller of each ReplicaSet and Job (`Kind/name` → owner), through which pods are
+    /// reported as their Deployment or CronJob. `None`: known, and owned by no controller.
+    pub owners: Keyed<Option<Owner>>,
+    pub service_accounts: Keyed<ServiceAccount>,
+    pub services: Keyed<Service>,
+    pub roles: Keyed<Role>,
+    pub role_bindings: Keyed<RoleBinding>,
+    pub network_policies: Keyed<NetworkPolicy>,
+    /// Secrets; `data` and `stringData` are present only when content checks are enabled.
+    pub secrets: Keyed<Secret>,
+    pub ingresses: Keyed<Ingress>,
+}
+
+/// Cluster-scoped objects.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterInventory {
+    pub cluster_roles: Keyed<ClusterRole>,
+    pub cluster_role_bindings: Keyed<ClusterRoleBinding>,
+}
+
+/// A controller that owns a ReplicaSet or Job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub kind: String,
+    pub name: String,
+}
+
+/// Where a workload's pod spec was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    /// A controller's pod template: judged whether or not pods run.
+    Template,
+    /// A running pod: adds what only pods show (containers and settings injected at admission).
+    Pod,
+}
+
+/// A pod template or a running pod, with the controller it belongs to. Findings are reported
+/// as the top-level owner, which [`NamespaceInventory::reported_as`] resolves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workload {
+    pub source: Source,
+    /// The template's own kind and name, or a pod's controller (`Pod` and its name when none).
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    /// The pod template's (or pod's) labels and annotations: labels select policies,
+    /// annotations carry AppArmor profiles and `palisade.dev/exempt`.
+    pub pod_metadata: ObjectMeta,
+    pub spec: PodSpec,
+    /// Annotations of the owning object itself (templates only).
+    pub owner_annotations: BTreeMap<String, String>,
+}
+
+/// How many controllers deep owner references are followed (Pod → ReplicaSet → Deployment,
+/// Pod → Job → CronJob need two).
+const MAX_OWNER_DEPTH: usize = 4;
+
+impl Workload {
+    /// A running pod, as its controller's workload.
+    pub fn from_pod(pod: Pod) -> Workload {
+        let metadata = pod.metadata;
+        let namespace = metadata.namespace.clone().unwrap_or_default();
+        let (kind, name) = match controller_of(&metadata) {
+            Some(owner) => (owner.kind, owner.name),
+            None => ("Pod".to_string(), metadata.name.clone().unwrap_or_default()),
+        };
+        let mut spec = pod.spec.unwrap_or_default();
+        strip::pod_spec(&mut spec);
+        Workload {
+            source: Source::Pod,
+            kind,
+            name,
+            namespace,
+            pod_metadata: strip::pod_metadata(metadata),
+            spec,
+            owner_annotations: BTreeMap::new(),
+        }
+    }
+
+    fn from_template(kind: &str, metadata: &ObjectMeta, template: PodTemplateSpec, namespace: &str) -> Workload {
+        let mut spec = template.spec.unwrap_or_default();
+        strip::pod_spec(&mut spec);
+        let mut owner_annotations = metadata.annotations.clone().unwrap_or_default();
+        owner_annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+        Workload {
+            source: Source::Template,
+            kind: kind.to_string(),
+            name: metadata.name.clone().unwrap_or_default(),
+            namespace: namespace.to_string(),
+            pod_metadata: strip::pod_metadata(template.metadata.unwrap_or_default()),
+            spec,
+            owner_annotations,
+        }
+    }
+
+    pub fn labels(&self) -> Option<&BTreeMap<String, String>> {
+        self.pod_metadata.labels.as_ref()
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.pod_metadata
+            .annotations
+            .as_ref()
+            .and_then(|annotations| annotations.get(key))
+            .or_else(|| self.owner_annotations.get(key))
+            .map(String::as_str)
+    }
+}
+
+/// The controller owner reference of an object.
+fn controller_of(metadata: &ObjectMeta) -> Option<Owner> {
+    let owner = metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .find(|owner| owner.controller == Some(true))?;
+    Some(Owner {
+        kind: owner.kind.clone(),
+        name: owner.name.clone(),
+    })
+}
+
+/// The key of an object among others of its namespace: `Kind/name`.
+pub fn object_key(kind: &str, name: &str) -> String {
+    format!("{kind}/{name}")
+}
+
+impl NamespaceInventory {
+    /// The top-level workload a template or pod is reported as: owner references are followed
+    /// through ReplicaSets and Jobs (Pod → ReplicaSet → Deployment, Pod → Job → CronJob). A pod
+    /// whose ReplicaSet is unknown (manifests without it) is its Deployment when the ReplicaSet's
+    /// name is the Deployment's plus the pod's `pod-template-hash`.
+    pub fn reported_as<'a>(&'a self, workload: &'a Workload) -> (&'a str, &'a str) {
+        let (mut kind, mut name) = (workload.kind.as_str(), workload.name.as_str());
+        for _ in 0..MAX_OWNER_DEPTH {
+            if kind != "ReplicaSet" && kind != "Job" {
+                break;
+            }
+            match self.owners.get(&object_key(kind, name)) {
+                Some(Some(owner)) => (kind, name) = (owner.kind.as_str(), owner.name.as_str()),
+                Some(None) => break,
+                None => {
+                    if kind == "ReplicaSet"
+                        && let Some(deployment) = deployment_by_hash(workload, name)
+                    {
+                        return ("Deployment", deployment);
+                    }
+                    break;
+                }
+            }
+        }
+        (kind, name)
+    }
+
+    /// How a workload object (`kind`, `name` of a template or pod) is reported, if it is here.
+    pub fn reported_workload(&self, kind: &str, name: &str) -> Option<(&str, &str)> {
+        self.workloads
+            .get(&object_key(kind, name))
+            .map(|workload| self.reported_as(workload))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.namespace.is_none()
+            && self.workloads.is_empty()
+            && self.owners.is_empty()
+            && self.service_accounts.is_empty()
+            && self.services.is_empty()
+            && self.roles.is_empty()
+            && self.role_bindings.is_empty()
+            && self.network_policies.is_empty()
+            && self.secrets.is_empty()
+            && self.ingresses.is_empty()
+    }
+}
+
+fn deployment_by_hash<'a>(workload: &'a Workload, replica_set: &'a str) -> Option<&'a str> {
+    let hash = workload.labels()?.get("pod-template-hash")?;
+    replica_set.strip_suffix(hash.as_str())?.strip_suffix('-')
+}
+
+/// What an applied or deleted object can change: the namespaces whose reports may differ, and
+/// whether the cluster report may.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dirty {
+    pub namespaces: BTreeSet<String>,
+    pub cluster: bool,
+}
+
+impl Dirty {
+    fn namespace(name: &str) -> Dirty {
+        Dirty {
+            namespaces: BTreeSet::from([name.to_string()]),
+            cluster: false,
+        }
+    }
+
+    fn cluster() -> Dirty {
+        Dirty {
+            namespaces: BTreeSet::new(),
+            cluster: true,
+        }
+    }
+
+    fn when(self, changed: bool) -> Dirty {
+        if changed { self } else { Dirty::default() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.namespaces.is_empty() && !self.cluster
+    }
+
+    /// Adds what another change made dirty.
+    pub fn merge(&mut self, other: Dirty) {
+        self.namespaces.extend(other.namespaces);
+        self.cluster |= other.cluster;
+    }
+}
+
+impl Inventory {
+    /// Stores an object (replacing the one of the same kind and name), stripped of what no check
+    /// reads; what it made dirty, which is nothing when no field a check reads changed.
+    pub fn apply(&mut self, object: Object) -> Dirty {
+        match object {
+            Object::Namespace(mut namespace) => {
+                strip::metadata(&mut namespace.metadata, false);
+                namespace.spec = None;
+                namespace.status = None;
+                let name = namespace.metadata.name.clone().unwrap_or_default();
+                let stored = &mut self.namespace_mut(&name).namespace;
+                let changed = stored.as_ref() != Some(&namespace);
+                *stored = Some(namespace);
+                Dirty::namespace(&name).when(changed)
+            }
+            Object::Pod(mut pod) => {
+                let name = pod.metadata.name.clone().unwrap_or_default();
+                let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+                pod.status = None;
+                let workload = Workload::from_pod(pod);
+                let changed = self
+                    .namespace_mut(&namespace)
+                    .workloads
+                    .put(object_key("Pod", &name), workload);
+                Dirty::namespace(&namespace).when(changed)
+            }
+            Object::Controller {
+                kind,
+                mut metadata,
+                template,
+            } => {
+                strip::metadata(&mut metadata, false);
+                let name = metadata.name.clone().unwrap_or_default();
+                let namespace = metadata.namespace.clone().unwrap_or_default();
+                let key = object_key(kind.as_str(), &name);
+                let owner = matches!(kind, Kind::ReplicaSet | Kind::Job).then(|| controller_of(&metadata));
+                let template =
+                    template.map(|template| Workload::from_template(kind.as_str(), &metadata, template, &namespace));
+                let inventory = self.namespace_mut(&namespace);
+                let mut changed = false;
+                if let Some(owner) = owner {
+                    changed |= inventory.owners.put(key.clone(), owner);
+                }
+                changed |= match template {
+                    Some(template) => inventory.workloads.put(key, template),
+                    None => inventory.workloads.remove(&key).is_some(),
+                };
+                Dirty::namespace(&namespace).when(changed)
+            }
+            Object::ServiceAccount(mut object) => {
+                strip::metadata(&mut object.metadata, false);
+                self.put_namespaced(
+                    object.metadata.clone(),
+                    |inventory| &mut inventory.service_accounts,
+                    object,
+                )
+            }
+            Object::Service(mut object) => {
+                strip::metadata(&mut object.metadata, false);
+                object.status = None;
+                if let Some(spec) = object.spec.as_mut() {
+                    spec.cluster_ip = None;
+                    spec.cluster_ips = None;
+                    spec.ip_families = None;
+                    spec.ip_family_policy = None;
+                    spec.session_affinity = None;
+                    spec.session_affinity_config = None;
+                }
+                self.put_namespaced(object.metadata.clone(), |inventory| &mut inventory.services, object)
+            }
+            Object::Secret(mut object) => {
+                strip::metadata(&mut object.metadata, true);
+                let before = self.secret_values_of(&object.metadata);
+                let mut dirty = self.put_namespaced(
+                    object.metadata.clone(),
+                    |inventory| &mut inventory.secrets,
+                    object.clone(),
+                );
+                if !dirty.is_empty() {
+                    dirty.merge(self.sharing_values(&before, &object));
+                }
+                dirty
+            }
+            Object::Role(mut object) => {
+                strip::metadata(&mut object.metadata, false);
+                self.put_namespaced(object.metadata.clone(), |inventory| &mut inventory.roles, object)
+            }
+            Object::RoleBinding(mut object) => {
+                strip::metadata(&mut object.metadata, false);
+                self.put_namespaced(
+                    object.metadata.clone(),
+                    |inventory| &mut inventory.role_bindings,
+                    object,
+                )
+            }
+            Object::NetworkPolicy(mut object) => {
+                strip::metadata(&mut object.metadata, false);
+                self.put_namespaced(
+                    object.metadata.clone(),
+                    |inventory| &mut inventory.network_policies,
+                    object,
+                )
+            }
+            Object::Ingress(mut object) => {
+                strip::metadata(&mut object.metadata, false);
+                object.status = None;
+                self.put_namespaced(object.metadata.clone(), |inventory| &mut inventory.ingresses, object)
+            }
+            Object::ClusterRole(mut object) => {
+                strip::metadata(&mut object.metadata, false);
+                let name = object.metadata.name.clone().unwrap_or_default();
+                let changed = self.cluster.cluster_roles.put(name.clone(), object);
+                self.binding_cluster_role(&name).when(changed)
+            }
+            Object::ClusterRoleBinding(mut object) => {
+                strip::metadata(&mut object.metadata, false);
+                let name = object.metadata.name.clone().unwrap_or_default();
+                let changed = self.cluster.cluster_role_bindings.put(name, object);
+                Dirty::cluster().when(changed)
+            }
+        }
+    }
+
+    /// Removes an object; what it made dirty (nothing when it was not here).
+    pub fn delete(&mut self, object: &ObjectRef) -> Dirty {
+        let name = object.name.as_str();
+        if object.kind == Kind::ClusterRole {
+            let removed = self.cluster.cluster_roles.remove(name).is_some();
+            return self.binding_cluster_role(name).when(removed);
+        }
+        if object.kind == Kind::ClusterRoleBinding {
+            return Dirty::cluster().when(self.cluster.cluster_role_bindings.remove(name).is_some());
+        }
+        let namespace = if object.kind == Kind::Namespace {
+            name
+        } else {
+            object.namespace.as_deref().unwrap_or_default()
+        };
+        let secret_values = match object.kind {
+            Kind::Secret => self
+                .namespaces
+                .get(namespace)
+                .and_then(|inventory| inventory.secrets.get(name))
+                .map(|secret| secret_values(secret).map(<[u8]>::to_vec).collect::<Vec<_>>())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let Some(inventory) = self.namespaces.get_mut(namespace) else {
+            return Dirty::default();
+        };
+        let key = object_key(object.kind.as_str(), name);
+        let removed = match object.kind {
+            Kind::Namespace => inventory.namespace.take().is_some(),
+            Kind::Pod => inventory.workloads.remove(&key).is_some(),
+            Kind::ServiceAccount => inventory.service_accounts.remove(name).is_some(),
+            Kind::Service => inventory.services.remove(name).is_some(),
+            Kind::Secret => inventory.secrets.remove(name).is_some(),
+            Kind::Role => inventory.roles.remove(name).is_some(),
+            Kind::RoleBinding => inventory.role_bindings.remove(name).is_some(),
+            Kind::NetworkPolicy => inventory.network_policies.remove(name).is_some(),
+            Kind::Ingress => inventory.ingresses.remove(name).is_some(),
+            Kind::Deployment
+            | Kind::StatefulSet
+            | Kind::DaemonSet
+            | Kind::ReplicaSet
+            | Kind::ReplicationController
+            | Kind::Job
+            | Kind::CronJob => {
+                let owner = inventory.owners.remove(&key).is_some();
+                inventory.workloads.remove(&key).is_some() || owner
+            }
+            Kind::ClusterRole | Kind::ClusterRoleBinding => false,
+        };
+        if inventory.is_empty() {
+            self.namespaces.remove(namespace);
+        }
+        let mut dirty = Dirty::namespace(namespace).when(removed);
+        if removed && !secret_values.is_empty() {
+            dirty.merge(self.namespaces_holding(&secret_values));
+        }
+        dirty
+    }
+
+    /// Adds one manifest object (or every item of a `…List`), as [`Inventory::apply`] would.
+    /// Objects that name no namespace go to `options.default_namespace`, as with `kubectl apply`.
+    pub fn add_object(&mut self, object: serde_json::Value, options: &AddOptions) -> Result<Added, AddError> {
+        match object::parse(object, options)? {
+            object::Parsed::One(object) => {
+                self.apply(*object);
+                Ok(Added::Objects(1))
+            }
+            object::Parsed::List(items) => self.add_list_items(items, options),
+            object::Parsed::Unknown { api_version, kind } => Ok(Added::UnknownKind { api_version, kind }),
+        }
+    }
+
+    /// Adds every item it can; a bad item does not cost the others, and the first one is
+    /// reported with its position.
+    fn add_list_items(&mut self, items: Vec<serde_json::Value>, options: &AddOptions) -> Result<Added, AddError> {
+        let mut added = 0;
+        let mut first_error = None;
+        for (index, item) in items.into_iter().enumerate() {
+            match self.add_object(item, options) {
+                Ok(Added::Objects(count)) => added += count,
+                Ok(Added::UnknownKind { .. }) => {}
+                Err(error) => {
+                    first_error.get_or_insert(AddError::ListItem {
+                        index,
+                        source: Box::new(error),
+                    });
+                }
+            }
+        }
+        first_error.map_or(Ok(Added::Objects(added)), Err)
+    }
+
+    /// Applies every object of an inventory read after this one, as if they had been added here
+    /// in order: a later object of the same kind and name replaces an earlier one.
+    pub fn absorb(&mut self, later: Inventory) {
+        for (name, later) in later.namespaces {
+            let namespace = self.namespace_mut(&name);
+            if later.namespace.is_some() {
+                namespace.namespace = later.namespace;
+            }
+            merge(&mut namespace.workloads, later.workloads);
+            merge(&mut namespace.owners, later.owners);
+            merge(&mut namespace.service_accounts, later.service_accounts);
+            merge(&mut namespace.services, later.services);
+            merge(&mut namespace.roles, later.roles);
+            merge(&mut namespace.role_bindings, later.role_bindings);
+            merge(&mut namespace.network_policies, later.network_policies);
+            merge(&mut namespace.secrets, later.secrets);
+            merge(&mut namespace.ingresses, later.ingresses);
+        }
+        merge(&mut self.cluster.cluster_roles, later.cluster.cluster_roles);
+        merge(
+            &mut self.cluster.cluster_role_bindings,
+            later.cluster.cluster_role_bindings,
+        );
+    }
+
+    /// The namespace's inventory, created empty when first named.
+    pub fn namespace_mut(&mut self, name: &str) -> &mut NamespaceInventory {
+        self.namespaces
+            .entry(name.to_string())
+            .or_insert_with(|| NamespaceInventory {
+                name: name.to_string(),
+                ..NamespaceInventory::default()
+            })
+    }
+
+    fn put_namespaced<T: PartialEq>(
+        &mut self,
+        metadata: ObjectMeta,
+        objects: impl FnOnce(&mut NamespaceInventory) -> &mut Keyed<T>,
+        object: T,
+    ) -> Dirty {
+        let namespace = metadata.namespace.unwrap_or_default();
+        let changed = objects(self.namespace_mut(&namespace)).put(metadata.name.unwrap_or_default(), object);
+        Dirty::namespace(&namespace).when(changed)
+    }
+
+    /// A ClusterRole changes the namespaces whose RoleBindings refer to it, and the cluster report.
+    fn binding_cluster_role(&self, name: &str) -> Dirty {
+        let namespaces = self
+            .namespaces
+            .values()
+            .filter(|inventory| {
+                inventory
+                    .role_bindings
+                    .iter()
+                    .any(|binding| binding.role_ref.kind == "ClusterRole" && binding.role_ref.name == name)
+            })
+            .map(|inventory| inventory.name.clone())
+            .collect();
+        Dirty {
+            namespaces,
+            cluster: true,
+        }
+    }
+
+    fn secret_values_of(&self, metadata: &ObjectMeta) -> Vec<Vec<u8>> {
+        let stored = self
+            .namespaces
+            .get(metadata.namespace.as_deref().unwrap_or_default())
+            .and_then(|inventory| inventory.secrets.get(metadata.name.as_deref().unwrap_or_default()));
+        stored
+            .map(|secret| secret_values(secret).map(<[u8]>::to_vec).collect())
+            .unwrap_or_default()
+    }
+
+    /// Namespaces holding a secret value that the changed secret held before or holds now: their
+    /// `secret.reused-value` findings may change (only when content checks keep values).
+    fn sharing_values(&self, before: &[Vec<u8>], secret: &Secret) -> Dirty {
+        let mut values: Vec<Vec<u8>> = before.to_vec();
+        values.extend(secret_values(secret).map(<[u8]>::to_vec));
+        self.namespaces_holding(&values)
+    }
+
+    fn namespaces_holding(&self, values: &[Vec<u8>]) -> Dirty {
+        if values.is_empty() {
+            return Dirty::default();
+        }
+        let wanted: BTreeSet<&[u8]> = values.iter().map(Vec::as_slice).collect();
+        let namespaces = self
+            .namespaces
+            .values()
+            .filter(|inventory| {
+                inventory
+                    .secrets
+                    .iter()
+                    .any(|secret| secret_values(secret).any(|value| wanted.contains(value)))
+            })
+            .map(|inventory| inventory.name.clone())
+            .collect();
+        Dirty {
+            namespaces,
+            cluster: false,
+        }
+    }
+
+    /// Counts of stored objects by kind, for metrics.
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
+        let mut counts = BTreeMap::new();
+        let mut add = |kind: &'static str, count: usize| *counts.entry(kind).or_default() += count;
+        for inventory in self.namespaces.values() {
+            add("Namespace", usize::from(inventory.namespace.is_some()));
+            for workload in &inventory.workloads {
+                add(
+                    if workload.source == Source::Pod {
+                        "Pod"
+                    } else {
+                        "WorkloadTemplate"
+                    },
+                    1,
+                );
+            }
+            add("ReplicaSetOrJob", inventory.owners.len());
+            add("ServiceAccount", inventory.service_accounts.len());
+            add("Service", inventory.services.len());
+            add("Role", inventory.roles.len());
+            add("RoleBinding", inventory.role_bindings.len());
+            add("NetworkPolicy", inventory.network_policies.len());
+            add("Secret", inventory.secrets.len());
+            add("Ingress", inventory.ingresses.len());
+        }
+        add("ClusterRole", self.cluster.cluster_roles.len());
+        add("ClusterRoleBinding", self.cluster.cluster_role_bindings.len());
+        counts
+    }
+}
+
+fn merge<T: PartialEq>(into: &mut Keyed<T>, later: Keyed<T>) {
+    let keys: Vec<String> = later.keys().cloned().collect();
+    let mut later = later;
+    for key in keys {
+        if let Some(object) = later.remove(&key) {
+            into.put(key, object);
+        }
+    }
+}
+
+/// A secret's values (`data` and `stringData`); empty unless content checks keep them.
+fn secret_values(secret: &Secret) -> impl Iterator<Item = &[u8]> {
+    let data = secret.data.iter().flatten().map(|(_, value)| value.0.as_slice());
+    let string_data = secret.string_data.iter().flatten().map(|(_, value)| value.as_bytes());
+    data.chain(string_data)
+}
+
+/// What [`Inventory::add_object`] did with an object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Added {
+    /// The object was added (a `List` counts its items).
+    Objects(usize),
+    /// No check reads this kind; it was skipped.
+    UnknownKind { api_version: String, kind: String },
+}
+
+/// How manifests are read into an inventory.
+#[derive(Clone, Debug)]
+pub struct AddOptions {
+    /// Namespace for namespaced objects that name none (what `kubectl apply` would use).
+    pub default_namespace: String,
+    /// Keep secret `data`/`stringData` for content checks; otherwise they are dropped on entry.
+    pub keep_secret_data: bool,
+}
+
+impl Default for AddOptions {
+    fn default() -> Self {
+        AddOptions {
+            default_namespace: "default".to_string(),
+            keep_secret_data: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod_owned_by(kind: &str, name: &str, hash: Option<&str>) -> Pod {
+        let mut labels = serde_json::Map::new();
+        if let Some(hash) = hash {
+            labels.insert("pod-template-hash".into(), json!(hash));
+        }
+        serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p-1", "namespace": "ns", "labels": labels,
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": kind, "name": name, "uid": "u", "controller": true}]},
+            "spec": {"containers": [{"name": "c"}]}
+        }))
+        .expect("valid pod")
+    }
+
+    fn reported(namespace: &NamespaceInventory, pod: Pod) -> (String, String) {
+        let workload = Workload::from_pod(pod);
+        let (kind, name) = namespace.reported_as(&workload);
+        (kind.to_string(), name.to_string())
+    }
+
+    fn pair(kind: &str, name: &str) -> (String, String) {
+        (kind.to_string(), name.to_string())
+    }
+
+    #[test]
+    fn pods_are_reported_as_their_top_level_owner() {
+        let mut inventory = Inventory::default();
+        let owned = |kind: &str, name: &str, owner: Option<(&str, &str)>| {
+            let owners = owner.map(|(kind, name)| json!([{"apiVersion": "apps/v1", "kind": kind, "name": name, "uid": "u", "controller": true}]));
+            let object = json!({"apiVersion": if kind == "Job" { "batch/v1" } else { "apps/v1" }, "kind": kind,
+                "metadata": {"name": name, "namespace": "ns", "ownerReferences": owners}});
+            Object::Controller {
+                kind: if kind == "Job" { Kind::Job } else { Kind::ReplicaSet },
+                metadata: serde_json::from_value(object["metadata"].clone()).expect("metadata"),
+                template: None,
+            }
+        };
+        inventory.apply(owned("ReplicaSet", "web-abc", Some(("Deployment", "web"))));
+        inventory.apply(owned("Job", "nightly-123", Some(("CronJob", "nightly"))));
+        inventory.apply(owned("ReplicaSet", "bare", None));
+        let namespace = &inventory.namespaces["ns"];
+        assert_eq!(
+            reported(namespace, pod_owned_by("ReplicaSet", "web-abc", None)),
+            pair("Deployment", "web")
+        );
+        assert_eq!(
+            reported(namespace, pod_owned_by("Job", "nightly-123", None)),
+            pair("CronJob", "nightly")
+        );
+        assert_eq!(
+            reported(namespace, pod_owned_by("ReplicaSet", "bare", Some("bare"))),
+            pair("ReplicaSet", "bare")
+        );
+        assert_eq!(
+            reported(namespace, pod_owned_by("StatefulSet", "db", None)),
+            pair("StatefulSet", "db")
+        );
+        assert!(
+            namespace.workloads.is_empty(),
+            "metadata-only controllers add no template"
+        );
+    }
+
+    #[test]
+    fn without_its_replica_set_a_pod_is_its_deployment_by_template_hash() {
+        let namespace = NamespaceInventory::default();
+        assert_eq!(
+            reported(
+                &namespace,
+                pod_owned_by("ReplicaSet", "web-7d9f8c6b5", Some("7d9f8c6b5"))
+            ),
+            pair("Deployment", "web")
+        );
+        assert_eq!(
+            reported(&namespace, pod_owned_by("ReplicaSet", "web-abc", None)),
+            pair("ReplicaSet", "web-abc")
+        );
+        assert_eq!(
+            reported(&namespace, pod_owned_by("ReplicaSet", "web-abc", Some("zzz"))),
+            pair("ReplicaSet", "web-abc")
+        );
+        let bare: Pod = serde_json::from_value(json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "solo"}}))
+        .expect("valid pod");
+        assert_eq!(reported(&namespace, bare), pair("Pod", "solo"));
+    }
+
+    #[test]
+    fn status_only_updates_change_nothing_and_deletes_say_what_they_dirty() {
+        let mut inventory = Inventory::default();
+        let mut pod = pod_owned_by("StatefulSet", "db", None);
+        assert_eq!(inventory.apply(Object::Pod(pod.clone())), Dirty::namespace("ns"));
+        pod.status = Some(serde_json::from_value(json!({"phase": "Running"})).expect("status"));
+        pod.metadata.resource_version = Some("42".into());
+        assert!(inventory.apply(Object::Pod(pod.clone())).is_empty());
+        let mut changed = pod.clone();
+        changed.spec.as_mut().expect("spec").host_network = Some(true);
+        assert_eq!(inventory.apply(Object::Pod(changed)), Dirty::namespace("ns"));
+        let reference = ObjectRef {
+            kind: Kind::Pod,
+            namespace: Some("ns".into()),
+            name: "p-1".into(),
+        };
+        assert_eq!(inventory.delete(&reference), Dirty::namespace("ns"));
+        assert!(inventory.delete(&reference).is_empty());
+        assert!(inventory.namespaces.is_empty(), "an emptied namespace is dropped");
+    }
+
+    #[test]
+    fn a_cluster_role_dirties_the_namespaces_that_bind_it() {
+        let mut inventory = Inventory::default();
+        let options = AddOptions::default();
+        for object in [
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b", "namespace": "a"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"}, "subjects": []}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b", "namespace": "b"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "view"}, "subjects": []}),
+        ] {
+            inventory.add_object(object, &options).expect("valid");
+        }
+        let role: ClusterRole =
+            serde_json::from_value(json!({"metadata": {"name": "view"}, "rules": []})).expect("role");
+        let dirty = inventory.apply(Object::ClusterRole(role.clone()));
+        assert_eq!(
+            dirty,
+            Dirty {
+                namespaces: BTreeSet::from(["a".to_string()]),
+                cluster: true
+            }
+        );
+        assert!(inventory.apply(Object::ClusterRole(role)).is_empty());
+        let binding: ClusterRoleBinding = serde_json::from_value(json!({"metadata": {"name": "x"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"}}))
+        .expect("binding");
+        assert_eq!(inventory.apply(Object::ClusterRoleBinding(binding)), Dirty::cluster());
+    }
+
+    #[test]
+    fn a_shared_secret_value_dirties_every_namespace_holding_it() {
+        let mut inventory = Inventory::default();
+        let keep = AddOptions {
+            keep_secret_data: true,
+            ..AddOptions::default()
+        };
+        let secret = |namespace: &str, value: &str| {
+            json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "s", "namespace": namespace}, "stringData": {"k": value}})
+        };
+        inventory.add_object(secret("a", "shared-value"), &keep).expect("valid");
+        inventory.add_object(secret("c", "other-value"), &keep).expect("valid");
+        let object = match object::parse(secret("b", "shared-value"), &keep) {
+            Ok(object::Parsed::One(object)) => *object,
+            _ => panic!("a secret"),
+        };
+        assert_eq!(
+            inventory.apply(object).namespaces,
+            BTreeSet::from(["a".to_string(), "b".to_string()])
+        );
+    }
+
+    #[test]
+    fn lists_unknown_kinds_and_invalid_objects() {
+        let mut inventory = Inventory::default();
+        let options = AddOptions::default();
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+             "spec": {"selector": {}, "template": {"spec": {"containers": [{"name": "c", "image": "nginx"}]}}}},
+            {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly"},
+             "spec": {"schedule": "@daily", "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}}}
+        ]});
+        assert_eq!(inventory.add_object(list, &options).expect("list"), Added::Objects(2));
+        let shop = inventory.namespaces["shop"].workloads.iter().next().expect("workload");
+        assert_eq!(shop.kind, "Deployment");
+        let nightly = inventory.namespaces["default"]
+            .workloads
+            .iter()
+            .next()
+            .expect("workload");
+        assert_eq!(nightly.name, "nightly");
+        let unknown = json!({"apiVersion": "example.com/v1", "kind": "Widget"});
+        assert!(matches!(
+            inventory.add_object(unknown, &options),
+            Ok(Added::UnknownKind { .. })
+        ));
+        let invalid = json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": "nope"}});
+        assert!(matches!(
+            inventory.add_object(invalid, &options),
+            Err(AddError::Invalid { .. })
+        ));
+        assert!(matches!(
+            inventory.add_object(json!([1]), &options),
+            Err(AddError::NotAnObject)
+        ));
+    }
+
+    #[test]
+    fn type_errors_never_quote_the_value() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {"containers": [{"name": "c", "env": [{"name": "PASSWORD", "value": 424242}]}]}});
+        let error = Inventory::default()
+            .add_object(pod, &AddOptions::default())
+            .expect_err("invalid");
+        let message = error.to_string();
+        assert!(!message.contains("424242"), "{message}");
+        assert!(message.contains("invalid type: integer `…`, expected"), "{message}");
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "spec": {"os": {"name": ["s3cr3t"]}}});
+        let message = Inventory::default()
+            .add_object(pod, &AddOptions::default())
+            .expect_err("invalid")
+            .to_string();
+        assert!(!message.contains("s3cr3t"), "{message}");
+    }
+
+    #[test]
+    fn a_bad_list_item_costs_only_itself() {
+        let list = json!({"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "v1", "kind": "Pod", "spec": "bad"},
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ok"}},
+        ]});
+        let mut inventory = Inventory::default();
+        let error = inventory
+            .add_object(list, &AddOptions::default())
+            .expect_err("item 0 is bad");
+        assert!(error.to_string().starts_with("List item 0: invalid Pod"), "{error}");
+        assert_eq!(inventory.namespaces["default"].workloads.len(), 1);
+    }
+
+    #[test]
+    fn absorbing_a_later_inventory_equals_adding_in_order() {
+        // A later object of the same kind and name replaces the earlier one, as kubectl apply does.
+        let objects = [
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "labels": {"first": "yes"}}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p1", "namespace": "a"}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p2", "namespace": "a"}}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "r"}}),
+        ];
+        let (mut first, mut later) = (Inventory::default(), Inventory::default());
+        for (index, object) in objects.into_iter().enumerate() {
+            let target = if index < 2 { &mut first } else { &mut later };
+            target.add_object(object, &AddOptions::default()).expect("valid");
+        }
+        first.absorb(later);
+        let namespace = &first.namespaces["a"];
+        let names: Vec<&str> = namespace
+            .workloads
+            .iter()
+            .map(|workload| workload.name.as_str())
+            .collect();
+        assert_eq!(names, ["p1", "p2"]);
+        assert_eq!(namespace.workloads.len(), 2);
+        let labels = namespace.namespace.as_ref().and_then(|ns| ns.metadata.labels.as_ref());
+        assert!(labels.is_none(), "the later Namespace object replaces the earlier one");
+        assert_eq!(first.cluster.cluster_roles.len(), 1);
+    }
+
+    #[test]
+    fn secret_values_are_dropped_unless_content_checks_keep_them() {
+        let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+            "data": {"k": "c2VjcmV0"}, "stringData": {"p": "hunter2"}});
+        let mut inventory = Inventory::default();
+        inventory
+            .add_object(secret.clone(), &AddOptions::default())
+            .expect("secret");
+        let stored = inventory.namespaces["default"].secrets.get("s").expect("secret");
+        assert!(stored.data.is_none() && stored.string_data.is_none());
+        let keep = AddOptions {
+            keep_secret_data: true,
+            ..AddOptions::default()
+        };
+        inventory.add_object(secret, &keep).expect("secret");
+        let stored = inventory.namespaces["default"].secrets.get("s").expect("secret");
+        assert!(stored.data.is_some(), "the same secret, now with its data");
+    }
+}

@@ -1,0 +1,249 @@
+//! The kinds of objects checks read, typed, and how a manifest becomes one.
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{
+    Namespace, Pod, PodTemplateSpec, ReplicationController, Secret, Service, ServiceAccount,
+};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::de::DeserializeOwned;
+
+use super::AddOptions;
+
+/// A kind checks read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Namespace,
+    Pod,
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
+    ServiceAccount,
+    Service,
+    Secret,
+    Role,
+    RoleBinding,
+    ClusterRole,
+    ClusterRoleBinding,
+    NetworkPolicy,
+    Ingress,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Namespace => "Namespace",
+            Kind::Pod => "Pod",
+            Kind::Deployment => "Deployment",
+            Kind::StatefulSet => "StatefulSet",
+            Kind::DaemonSet => "DaemonSet",
+            Kind::ReplicaSet => "ReplicaSet",
+            Kind::ReplicationController => "ReplicationController",
+            Kind::Job => "Job",
+            Kind::CronJob => "CronJob",
+            Kind::ServiceAccount => "ServiceAccount",
+            Kind::Service => "Service",
+            Kind::Secret => "Secret",
+            Kind::Role => "Role",
+            Kind::RoleBinding => "RoleBinding",
+            Kind::ClusterRole => "ClusterRole",
+            Kind::ClusterRoleBinding => "ClusterRoleBinding",
+            Kind::NetworkPolicy => "NetworkPolicy",
+            Kind::Ingress => "Ingress",
+        }
+    }
+}
+
+/// One object, typed. Workload controllers carry their pod template when it is known; the
+/// operator watches ReplicaSets and Jobs as metadata only (their owners are what it needs).
+#[derive(Clone, Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "an object lives only from its event to the inventory"
+)]
+pub enum Object {
+    Namespace(Namespace),
+    Pod(Pod),
+    Controller {
+        kind: Kind,
+        metadata: ObjectMeta,
+        template: Option<PodTemplateSpec>,
+    },
+    ServiceAccount(ServiceAccount),
+    Service(Service),
+    Secret(Secret),
+    Role(Role),
+    RoleBinding(RoleBinding),
+    ClusterRole(ClusterRole),
+    ClusterRoleBinding(ClusterRoleBinding),
+    NetworkPolicy(NetworkPolicy),
+    Ingress(Ingress),
+}
+
+/// Which object a delete is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub kind: Kind,
+    /// `None` for cluster-scoped kinds (and for Namespaces, whose name is `name`).
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+/// Why an object could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    #[error("not a Kubernetes object: `apiVersion` and `kind` are required")]
+    NotAnObject,
+    #[error("List item {index}: {source}")]
+    ListItem {
+        index: usize,
+        #[source]
+        source: Box<AddError>,
+    },
+    /// The message never quotes a value from the object (see [`crate::redact`]).
+    #[error("invalid {kind}: {message}")]
+    Invalid { kind: String, message: String },
+}
+
+pub(super) enum Parsed {
+    One(Box<Object>),
+    List(Vec<serde_json::Value>),
+    Unknown { api_version: String, kind: String },
+}
+
+/// Types a manifest object. Namespaced objects that name no namespace get the default one.
+pub(super) fn parse(mut object: serde_json::Value, options: &AddOptions) -> Result<Parsed, AddError> {
+    let api_version = object.get("apiVersion").and_then(|value| value.as_str());
+    let kind = object.get("kind").and_then(|value| value.as_str());
+    let (Some(api_version), Some(kind)) = (api_version, kind) else {
+        return Err(AddError::NotAnObject);
+    };
+    let (api_version, kind) = (api_version.to_string(), kind.to_string());
+    if kind.ends_with("List")
+        && let Some(serde_json::Value::Array(items)) = object.get_mut("items").map(std::mem::take)
+    {
+        return Ok(Parsed::List(items));
+    }
+    let ns = options.default_namespace.as_str();
+    let controller = |kind: Kind, metadata: ObjectMeta, template: Option<PodTemplateSpec>| Object::Controller {
+        kind,
+        metadata: in_namespace(metadata, ns),
+        template: Some(template.unwrap_or_default()),
+    };
+    let parsed = match (api_version.as_str(), kind.as_str()) {
+        ("v1", "Pod") => {
+            let mut pod: Pod = typed(&kind, object)?;
+            pod.metadata = in_namespace(pod.metadata, ns);
+            Object::Pod(pod)
+        }
+        ("apps/v1", "Deployment") => {
+            let object: Deployment = typed(&kind, object)?;
+            controller(Kind::Deployment, object.metadata, object.spec.map(|spec| spec.template))
+        }
+        ("apps/v1", "StatefulSet") => {
+            let object: StatefulSet = typed(&kind, object)?;
+            controller(
+                Kind::StatefulSet,
+                object.metadata,
+                object.spec.map(|spec| spec.template),
+            )
+        }
+        ("apps/v1", "DaemonSet") => {
+            let object: DaemonSet = typed(&kind, object)?;
+            controller(Kind::DaemonSet, object.metadata, object.spec.map(|spec| spec.template))
+        }
+        ("apps/v1", "ReplicaSet") => {
+            let object: ReplicaSet = typed(&kind, object)?;
+            controller(
+                Kind::ReplicaSet,
+                object.metadata,
+                object.spec.and_then(|spec| spec.template),
+            )
+        }
+        ("v1", "ReplicationController") => {
+            let object: ReplicationController = typed(&kind, object)?;
+            controller(
+                Kind::ReplicationController,
+                object.metadata,
+                object.spec.and_then(|spec| spec.template),
+            )
+        }
+        ("batch/v1", "Job") => {
+            let object: Job = typed(&kind, object)?;
+            controller(Kind::Job, object.metadata, object.spec.map(|spec| spec.template))
+        }
+        ("batch/v1", "CronJob") => {
+            let object: CronJob = typed(&kind, object)?;
+            let template = object.spec.job_template.spec.map(|job| job.template);
+            controller(Kind::CronJob, object.metadata, template)
+        }
+        ("v1", "Namespace") => Object::Namespace(typed(&kind, object)?),
+        ("v1", "ServiceAccount") => {
+            let mut object: ServiceAccount = typed(&kind, object)?;
+            object.metadata = in_namespace(object.metadata, ns);
+            Object::ServiceAccount(object)
+        }
+        ("v1", "Service") => {
+            let mut object: Service = typed(&kind, object)?;
+            object.metadata = in_namespace(object.metadata, ns);
+            Object::Service(object)
+        }
+        ("v1", "Secret") => {
+            let mut secret: Secret = typed(&kind, strip_secret_data(object, options.keep_secret_data))?;
+            secret.metadata = in_namespace(secret.metadata, ns);
+            Object::Secret(secret)
+        }
+        ("rbac.authorization.k8s.io/v1", "Role") => {
+            let mut object: Role = typed(&kind, object)?;
+            object.metadata = in_namespace(object.metadata, ns);
+            Object::Role(object)
+        }
+        ("rbac.authorization.k8s.io/v1", "RoleBinding") => {
+            let mut object: RoleBinding = typed(&kind, object)?;
+            object.metadata = in_namespace(object.metadata, ns);
+            Object::RoleBinding(object)
+        }
+        ("rbac.authorization.k8s.io/v1", "ClusterRole") => Object::ClusterRole(typed(&kind, object)?),
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => Object::ClusterRoleBinding(typed(&kind, object)?),
+        ("networking.k8s.io/v1", "NetworkPolicy") => {
+            let mut object: NetworkPolicy = typed(&kind, object)?;
+            object.metadata = in_namespace(object.metadata, ns);
+            Object::NetworkPolicy(object)
+        }
+        ("networking.k8s.io/v1", "Ingress") => {
+            let mut object: Ingress = typed(&kind, object)?;
+            object.metadata = in_namespace(object.metadata, ns);
+            Object::Ingress(object)
+        }
+        _ => return Ok(Parsed::Unknown { api_version, kind }),
+    };
+    Ok(Parsed::One(Box::new(parsed)))
+}
+
+fn in_namespace(mut metadata: ObjectMeta, default_ns: &str) -> ObjectMeta {
+    metadata.namespace.get_or_insert_with(|| default_ns.to_string());
+    metadata
+}
+
+fn typed<T: DeserializeOwned>(kind: &str, object: serde_json::Value) -> Result<T, AddError> {
+    serde_json::from_value(object).map_err(|error| AddError::Invalid {
+        kind: kind.to_string(),
+        message: crate::redact::redact(&error.to_string()),
+    })
+}
+
+/// Drops secret values before the object is typed, so they never reach an inventory (or an
+/// error message) unless content checks asked for them.
+fn strip_secret_data(mut object: serde_json::Value, keep: bool) -> serde_json::Value {
+    if !keep && let Some(fields) = object.as_object_mut() {
+        fields.remove("data");
+        fields.remove("stringData");
+    }
+    object
+}
