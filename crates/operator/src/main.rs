@@ -2,6 +2,7 @@
 
 mod audit;
 mod catalog;
+mod operator;
 mod parallel;
 mod stdio;
 mod table;
@@ -30,6 +31,8 @@ enum Command {
     Audit(audit::Args),
     /// Print the check catalog.
     Checks(catalog::Args),
+    /// Run the operator: watch the cluster and keep its posture reports current.
+    Operator(operator::Args),
 }
 
 /// The engine allocates many small strings (findings, parsed objects); mimalloc serves them
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Checks(args) => catalog::run(&args)
             .map(|()| ExitCode::SUCCESS)
             .map_err(anyhow::Error::from),
+        Command::Operator(args) => operator::run(args).map(|()| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|error| {
         stdio::error(&format!("error: {error:#}"));

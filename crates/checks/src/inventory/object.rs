@@ -87,7 +87,7 @@ pub enum Object {
 }
 
 /// Which object a delete is about.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ObjectRef {
     pub kind: Kind,
     /// `None` for cluster-scoped kinds (and for Namespaces, whose name is `name`).

@@ -1,0 +1,561 @@
+//! The controller loop: applies watch events to the world, keeps the set of dirty namespaces
+//! with the instant each is due (first change + debounce, or the instant a result changes by
+//! time alone), and, while leading, evaluates due namespaces off the async runtime's threads
+//! and writes what changed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, ListParams};
+use palisade_checks::Dirty;
+use palisade_crds::{
+    ClusterPostureReport, ClusterPostureReportStatus, DriftState, HardeningBaselineStatus, PostureReport,
+};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use super::evaluate::{self, NamespaceOutcome, Written};
+use super::metrics::Metrics;
+use super::report::{Limits, NamespaceSummary, baseline_status};
+use super::watch::{Gone, Message, StreamEvent, Update};
+use super::world::{Scope, World};
+use super::writer::{self, Writer};
+
+/// How long a failed write waits before its namespace is evaluated and written again.
+const RETRY_AFTER: Duration = Duration::from_secs(5);
+
+pub struct Settings {
+    pub scope: Scope,
+    pub limits: Limits,
+    pub debounce: Duration,
+    pub concurrency: usize,
+}
+
+pub struct Controller {
+    world: Arc<RwLock<World>>,
+    settings: Arc<Settings>,
+    metrics: Arc<Metrics>,
+    writer: Writer,
+    ready: Arc<AtomicBool>,
+    streams: usize,
+    synced: BTreeSet<usize>,
+    /// Per stream: what it has seen, and what it saw again during a relist in progress.
+    known: HashMap<usize, HashSet<Gone>>,
+    relisting: HashMap<usize, HashSet<Gone>>,
+    /// Dirty namespaces and when each is due.
+    due: BTreeMap<String, Instant>,
+    cluster_due: Option<Instant>,
+    /// When a namespace's result changes by time alone.
+    timers: BTreeMap<String, Timestamp>,
+    leading: bool,
+    /// Whether the reports on the server were read back since this replica began to lead.
+    loaded: bool,
+    written: BTreeMap<String, Written>,
+    cluster_written: Option<ClusterPostureReportStatus>,
+    baselines_written: BTreeMap<String, HardeningBaselineStatus>,
+}
+
+impl Controller {
+    pub fn new(
+        settings: Settings,
+        metrics: Arc<Metrics>,
+        writer: Writer,
+        ready: Arc<AtomicBool>,
+        streams: usize,
+    ) -> Controller {
+        Controller {
+            world: Arc::default(),
+            settings: Arc::new(settings),
+            metrics,
+            writer,
+            ready,
+            streams,
+            synced: BTreeSet::new(),
+            known: HashMap::new(),
+            relisting: HashMap::new(),
+            due: BTreeMap::new(),
+            cluster_due: None,
+            timers: BTreeMap::new(),
+            leading: false,
+            loaded: false,
+            written: BTreeMap::new(),
+            cluster_written: None,
+            baselines_written: BTreeMap::new(),
+        }
+    }
+
+    /// Runs until `shutdown` resolves or the watches end.
+    pub async fn run(
+        mut self,
+        mut messages: mpsc::Receiver<Message>,
+        mut leader: watch::Receiver<bool>,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        self.set_leading(*leader.borrow_and_update());
+        loop {
+            let next = self.next_due();
+            tokio::select! {
+                biased;
+                () = &mut shutdown => return,
+                changed = leader.changed() => {
+                    if changed.is_err() {
+                        tracing::error!("leader election stopped; no longer writing");
+                        self.set_leading(false);
+                        return;
+                    }
+                    let leading = *leader.borrow_and_update();
+                    self.set_leading(leading);
+                }
+                message = messages.recv() => {
+                    let Some(message) = message else { return };
+                    self.receive(message, &mut messages);
+                }
+                () = tokio::time::sleep_until(next.unwrap_or_else(far_future)), if next.is_some() => {
+                    self.work().await;
+                }
+            }
+        }
+    }
+
+    fn set_leading(&mut self, leading: bool) {
+        if leading != self.leading {
+            tracing::info!(leading, "leadership changed");
+        }
+        self.leading = leading;
+        self.loaded = false;
+        self.metrics.leader.set(i64::from(leading));
+    }
+
+    /// Applies a message and every other one already waiting, under one lock.
+    fn receive(&mut self, first: Message, messages: &mut mpsc::Receiver<Message>) {
+        let mut dirty = Dirty::default();
+        {
+            let lock = Arc::clone(&self.world);
+            let mut world = lock.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut next = Some(first);
+            while let Some(message) = next {
+                self.metrics
+                    .watch_events
+                    .get_or_create(&super::metrics::KindLabels { kind: message.kind })
+                    .inc();
+                dirty.merge(self.handle(&mut world, message));
+                next = messages.try_recv().ok();
+            }
+            for (kind, count) in world.inventory.counts() {
+                self.metrics
+                    .cache_objects
+                    .get_or_create(&super::metrics::KindLabels { kind })
+                    .set(count as i64);
+            }
+            let invalid = world.baselines.values().filter(|entry| entry.resolved.is_err()).count();
+            self.metrics.invalid_baselines.set(invalid as i64);
+        }
+        let at = Instant::now() + self.settings.debounce;
+        for namespace in dirty.namespaces {
+            self.due.entry(namespace).or_insert(at);
+        }
+        if dirty.cluster {
+            self.cluster_due.get_or_insert(at);
+        }
+        self.metrics.pending_namespaces.set(self.due.len() as i64);
+    }
+
+    fn handle(&mut self, world: &mut World, message: Message) -> Dirty {
+        let stream = message.stream;
+        match message.event {
+            StreamEvent::Seen(update, gone) => {
+                if let Some(relisting) = self.relisting.get_mut(&stream) {
+                    relisting.insert(gone.clone());
+                }
+                self.known.entry(stream).or_default().insert(gone);
+                match *update {
+                    Update::Apply(object) => world.apply(object),
+                    Update::ApplyBaseline(baseline) => world.apply_baseline(baseline),
+                }
+            }
+            StreamEvent::Deleted(gone) => {
+                self.known.entry(stream).or_default().remove(&gone);
+                remove(world, &gone)
+            }
+            StreamEvent::Relist => {
+                self.relisting.insert(stream, HashSet::new());
+                Dirty::default()
+            }
+            StreamEvent::RelistDone => {
+                let mut dirty = Dirty::default();
+                let seen = self.relisting.remove(&stream).unwrap_or_default();
+                let known = self.known.entry(stream).or_default();
+                for vanished in known.iter().filter(|gone| !seen.contains(*gone)) {
+                    dirty.merge(remove(world, vanished));
+                }
+                *known = seen;
+                if self.synced.insert(stream) && self.synced.len() == self.streams {
+                    tracing::info!("every cache synced; evaluation starts");
+                    self.ready.store(true, Ordering::Relaxed);
+                    dirty.namespaces.extend(world.namespaces().map(str::to_string));
+                    dirty.cluster = true;
+                }
+                dirty
+            }
+        }
+    }
+
+    /// The earliest instant something is due, once caches synced and while leading.
+    fn next_due(&self) -> Option<Instant> {
+        if !self.leading || self.synced.len() < self.streams {
+            return None;
+        }
+        if !self.loaded {
+            return Some(Instant::now());
+        }
+        let timer = self.timers.values().min().map(|at| {
+            let ahead = at.duration_since(Timestamp::now());
+            let wait = if ahead.is_negative() {
+                Duration::ZERO
+            } else {
+                ahead.unsigned_abs()
+            };
+            Instant::now() + wait
+        });
+        [self.due.values().min().copied(), self.cluster_due, timer]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    async fn work(&mut self) {
+        if !self.loaded {
+            match self.read_back().await {
+                Ok(()) => self.loaded = true,
+                Err(error) => {
+                    tracing::warn!(error = %error, "reading back reports failed; retrying");
+                    tokio::time::sleep(RETRY_AFTER).await;
+                }
+            }
+            return;
+        }
+        self.evaluate_due().await;
+    }
+
+    /// Reads back the reports on the server: what they hold need not be written again, and
+    /// firstSeen and drift `since` continue from them. Every namespace is due at once.
+    async fn read_back(&mut self) -> Result<(), kube::Error> {
+        let client = self.writer.client().clone();
+        let reports = Api::<PostureReport>::all(client.clone())
+            .list(&ListParams::default())
+            .await?;
+        self.written = reports
+            .items
+            .into_iter()
+            .filter(|report| report.metadata.name.as_deref() == Some(writer::REPORT_NAME))
+            .filter_map(|report| Some((report.metadata.namespace?, Written::read_back(report.status?))))
+            .collect();
+        self.cluster_written = Api::<ClusterPostureReport>::all(client)
+            .get_opt(writer::CLUSTER_REPORT_NAME)
+            .await?
+            .and_then(|report| report.status);
+        let world = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.baselines_written = world
+            .baselines
+            .iter()
+            .filter_map(|(name, entry)| Some((name.clone(), entry.status.clone()?)))
+            .collect();
+        let now = Instant::now();
+        let namespaces = world
+            .namespaces()
+            .map(str::to_string)
+            .chain(self.written.keys().cloned());
+        self.due
+            .extend(namespaces.map(|namespace| (namespace, now)).collect::<Vec<_>>());
+        self.cluster_due = Some(now);
+        tracing::info!(reports = self.written.len(), "read back existing reports");
+        Ok(())
+    }
+
+    async fn evaluate_due(&mut self) {
+        let now = Instant::now();
+        let clock = Timestamp::now();
+        let mut namespaces: BTreeSet<String> = self
+            .due
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(name, _)| name.clone())
+            .collect();
+        namespaces.extend(
+            self.timers
+                .iter()
+                .filter(|(_, at)| **at <= clock)
+                .map(|(name, _)| name.clone()),
+        );
+        for namespace in &namespaces {
+            self.due.remove(namespace);
+            self.timers.remove(namespace);
+        }
+        let mut cluster_due = self.cluster_due.is_some_and(|at| at <= now);
+        let outcomes = self.evaluate(namespaces, clock).await;
+        for outcome in &outcomes {
+            match outcome.changes_at {
+                Some(at) => self.timers.insert(outcome.namespace.clone(), at),
+                None => self.timers.remove(&outcome.namespace),
+            };
+        }
+        cluster_due |= self.write_namespaces(outcomes).await;
+        if cluster_due {
+            self.cluster_due = None;
+            self.write_cluster(clock).await;
+        }
+        self.write_baselines(clock).await;
+        self.metrics.pending_namespaces.set(self.due.len() as i64);
+        let drifted = self
+            .written
+            .values()
+            .filter(|written| {
+                written
+                    .status
+                    .drift
+                    .as_ref()
+                    .is_some_and(|drift| drift.state == DriftState::Drifted)
+            })
+            .count();
+        self.metrics.drifted_namespaces.set(drifted as i64);
+    }
+
+    /// Evaluates namespaces on blocking threads, `concurrency` at a time, under the world's read lock.
+    async fn evaluate(&self, namespaces: BTreeSet<String>, now: Timestamp) -> Vec<NamespaceOutcome> {
+        if namespaces.is_empty() {
+            return Vec::new();
+        }
+        let jobs: Vec<(String, Option<Written>)> = namespaces
+            .into_iter()
+            .map(|namespace| {
+                let previous = self.written.get(&namespace).cloned();
+                (namespace, previous)
+            })
+            .collect();
+        let world = Arc::clone(&self.world);
+        let settings = Arc::clone(&self.settings);
+        let metrics = Arc::clone(&self.metrics);
+        let evaluated = tokio::task::spawn_blocking(move || {
+            let world = world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let share = jobs.len().div_ceil(settings.concurrency.max(1));
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = jobs
+                    .chunks(share.max(1))
+                    .map(|share| {
+                        let (world, settings, metrics) = (&*world, &*settings, &*metrics);
+                        scope.spawn(move || {
+                            share
+                                .iter()
+                                .map(|(namespace, previous)| {
+                                    let started = std::time::Instant::now();
+                                    let outcome = evaluate::namespace(
+                                        world,
+                                        &settings.scope,
+                                        namespace,
+                                        previous.as_ref(),
+                                        settings.limits,
+                                        now,
+                                    );
+                                    metrics.evaluation_duration.observe(started.elapsed().as_secs_f64());
+                                    outcome
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|worker| worker.join().unwrap_or_default())
+                    .collect::<Vec<_>>()
+            })
+        })
+        .await;
+        evaluated.unwrap_or_else(|error| {
+            tracing::error!(error = %error, "evaluation failed");
+            Vec::new()
+        })
+    }
+
+    /// Writes the changed reports (a bounded number at a time); whether any report changed.
+    async fn write_namespaces(&mut self, outcomes: Vec<NamespaceOutcome>) -> bool {
+        let changed: Vec<NamespaceOutcome> = outcomes.into_iter().filter(|outcome| outcome.changed).collect();
+        if changed.is_empty() || !self.leading {
+            return false;
+        }
+        let writer = self.writer.clone();
+        let existing: HashSet<String> = self.written.keys().cloned().collect();
+        let results: Vec<(NamespaceOutcome, Result<(), kube::Error>)> = futures::stream::iter(changed)
+            .map(|outcome| {
+                let writer = writer.clone();
+                let exists = existing.contains(&outcome.namespace);
+                async move {
+                    let result = match &outcome.report {
+                        Some(report) => {
+                            writer
+                                .namespace_report(&outcome.namespace, &report.status, exists)
+                                .await
+                        }
+                        None => writer.delete_namespace_report(&outcome.namespace).await,
+                    };
+                    (outcome, result)
+                }
+            })
+            .buffer_unordered(self.settings.concurrency * 4)
+            .collect()
+            .await;
+        let mut any = false;
+        for (outcome, result) in results {
+            let namespace = outcome.namespace;
+            if let Err(error) = result {
+                tracing::warn!(namespace, error = %error, "writing the report failed; retrying");
+                self.due.entry(namespace).or_insert(Instant::now() + RETRY_AFTER);
+                continue;
+            }
+            any = true;
+            self.metrics
+                .namespace(&namespace, outcome.report.as_ref().map(|report| &report.status));
+            let previous = match outcome.report {
+                Some(report) => {
+                    let event = drift_event(self.written.get(&namespace), &report);
+                    if let Some((warning, reason, note)) = event {
+                        self.writer
+                            .event(writer::report_reference(&namespace), warning, reason, note)
+                            .await;
+                    }
+                    self.written.insert(namespace, report)
+                }
+                None => self.written.remove(&namespace),
+            };
+            drop(previous);
+        }
+        any
+    }
+
+    async fn write_cluster(&mut self, now: Timestamp) {
+        let summaries: BTreeMap<String, NamespaceSummary> = self
+            .written
+            .iter()
+            .map(|(namespace, written)| (namespace.clone(), evaluate::summarize(&written.status)))
+            .collect();
+        let (status, changed) = {
+            let world = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            evaluate::cluster(
+                &world,
+                &self.settings.scope,
+                &summaries,
+                self.cluster_written.as_ref(),
+                self.settings.limits,
+                now,
+            )
+        };
+        if !changed || !self.leading {
+            return;
+        }
+        match self
+            .writer
+            .cluster_report(&status, self.cluster_written.is_some())
+            .await
+        {
+            Ok(()) => self.cluster_written = Some(status),
+            Err(error) => {
+                tracing::warn!(error = %error, "writing the cluster report failed; retrying");
+                self.cluster_due = Some(Instant::now() + RETRY_AFTER);
+            }
+        }
+    }
+
+    async fn write_baselines(&mut self, now: Timestamp) {
+        let mut governed: BTreeMap<&str, BTreeMap<String, DriftState>> = BTreeMap::new();
+        for (namespace, written) in &self.written {
+            if let (Some(baseline), Some(drift)) = (&written.status.baseline, &written.status.drift) {
+                governed
+                    .entry(baseline.as_str())
+                    .or_default()
+                    .insert(namespace.clone(), drift.state);
+            }
+        }
+        let statuses: Vec<(String, HardeningBaselineStatus)> = {
+            let world = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let time = Time(now);
+            world
+                .baselines
+                .iter()
+                .map(|(name, entry)| {
+                    let empty = BTreeMap::new();
+                    let governed = governed.get(name.as_str()).unwrap_or(&empty);
+                    (name.clone(), baseline_status(entry, governed, &time))
+                })
+                .collect()
+        };
+        let known: BTreeSet<&String> = statuses.iter().map(|(name, _)| name).collect();
+        self.baselines_written.retain(|name, _| known.contains(name));
+        for (name, status) in statuses {
+            let previous = self.baselines_written.get(&name);
+            if previous == Some(&status) || !self.leading {
+                continue;
+            }
+            let became_invalid = !is_ready(Some(&status)) && (previous.is_none() || is_ready(previous));
+            match self.writer.baseline_status(&name, &status).await {
+                Ok(()) => {
+                    if became_invalid {
+                        let message = status
+                            .conditions
+                            .iter()
+                            .find(|condition| condition.type_ == "Ready")
+                            .map(|condition| condition.message.clone())
+                            .unwrap_or_default();
+                        self.writer
+                            .event(writer::baseline_reference(&name), true, "InvalidSpec", message)
+                            .await;
+                    }
+                    self.baselines_written.insert(name, status);
+                }
+                Err(error) => tracing::warn!(baseline = name, error = %error, "writing the baseline status failed"),
+            }
+        }
+    }
+}
+
+fn is_ready(status: Option<&HardeningBaselineStatus>) -> bool {
+    status.is_some_and(|status| {
+        status
+            .conditions
+            .iter()
+            .any(|condition| condition.type_ == "Ready" && condition.status == "True")
+    })
+}
+
+/// The Event a drift transition deserves: Drifted from InSync, InSync from Drifted.
+fn drift_event(previous: Option<&Written>, current: &Written) -> Option<(bool, &'static str, String)> {
+    let state = |written: &Written| written.status.drift.as_ref().map(|drift| drift.state);
+    let before = previous.and_then(state)?;
+    let drift = current.status.drift.as_ref()?;
+    match (before, drift.state) {
+        (DriftState::InSync, DriftState::Drifted) => Some((
+            true,
+            "Drifted",
+            format!("drifted from baseline: {}", drift.items.join("; ")),
+        )),
+        (DriftState::Drifted, DriftState::InSync) => {
+            Some((false, "InSync", "back in sync with its baseline".to_string()))
+        }
+        _ => None,
+    }
+}
+
+fn remove(world: &mut World, gone: &Gone) -> Dirty {
+    match gone {
+        Gone::Object(object) => world.delete(object),
+        Gone::Baseline(name) => world.delete_baseline(name),
+    }
+}
+
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400)
+}

@@ -1,0 +1,296 @@
+//! The middle of the pipeline, pure: world + previous report → the report that should exist.
+//! (Gathering is the watches' job, applying the writer's.)
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
+use palisade_checks::drift::FindingKey;
+use palisade_checks::posture::{self, Scope as PostureScope};
+use palisade_crds::{ClusterPostureReportStatus, DriftState, PostureReportStatus};
+
+use super::report::{Limits, NamespaceSummary, cluster_status, listed_required_failures, namespace_status};
+use super::world::{Scope, World};
+
+/// A namespace's report as last written (or read back after a restart).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Written {
+    pub status: PostureReportStatus,
+    /// Keys of every failing Required finding (not only the listed ones) when Palisade computed
+    /// them itself; after a restart, those the report lists.
+    pub required_failures: BTreeSet<FindingKey>,
+}
+
+impl Written {
+    /// A report read back from the API server.
+    pub fn read_back(status: PostureReportStatus) -> Written {
+        Written {
+            required_failures: listed_required_failures(&status),
+            status,
+        }
+    }
+}
+
+/// What evaluating a namespace decided.
+#[derive(Clone, Debug)]
+pub struct NamespaceOutcome {
+    pub namespace: String,
+    /// The report that should exist; `None` when the namespace is gone or excluded.
+    pub report: Option<Written>,
+    /// Whether `report` differs from the previous one (a write is due).
+    pub changed: bool,
+    /// When to evaluate again although nothing changes in the cluster.
+    pub changes_at: Option<Timestamp>,
+}
+
+/// Evaluates one namespace against the baseline that governs it (or the default profile).
+pub fn namespace(
+    world: &World,
+    scope: &Scope,
+    name: &str,
+    previous: Option<&Written>,
+    limits: Limits,
+    now: Timestamp,
+) -> NamespaceOutcome {
+    if scope.excluded.contains(name) || !world.namespace_exists(name) {
+        return NamespaceOutcome {
+            namespace: name.to_string(),
+            changed: previous.is_some(),
+            report: None,
+            changes_at: None,
+        };
+    }
+    let governing = world.governing(name);
+    let baseline = governing.unwrap_or(&scope.default_profile);
+    let evaluation = posture::evaluate(
+        &world.inventory,
+        PostureScope::Namespace(name),
+        baseline,
+        scope.content_checks,
+        now,
+    );
+    let assessed = posture::assess(evaluation, baseline, scope.content_checks, now);
+    let time = Time(now);
+    let drift = assessed.drift(
+        baseline,
+        governing.is_some(),
+        previous.and_then(|previous| previous.status.drift.as_ref()),
+        previous
+            .map(|previous| &previous.required_failures)
+            .unwrap_or(&BTreeSet::new()),
+        &time,
+    );
+    let mut status = namespace_status(
+        &assessed,
+        baseline,
+        drift,
+        previous.map(|previous| &previous.status),
+        &time,
+        limits,
+    );
+    let changed = previous.is_none_or(|previous| previous.status != status);
+    if changed {
+        status.last_evaluated = Some(time);
+    }
+    NamespaceOutcome {
+        namespace: name.to_string(),
+        report: Some(Written {
+            required_failures: assessed.required_failures(baseline),
+            status,
+        }),
+        changed,
+        changes_at: assessed.changes_at,
+    }
+}
+
+/// The namespace roll-up entry of a report.
+pub fn summarize(status: &PostureReportStatus) -> NamespaceSummary {
+    NamespaceSummary {
+        state: status
+            .drift
+            .as_ref()
+            .map_or(DriftState::NoBaseline, |drift| drift.state),
+        score: status.score.unwrap_or(100),
+        baseline: status.baseline.clone(),
+    }
+}
+
+/// The cluster report, with the namespaces' roll-up; `None` when it would not change.
+pub fn cluster(
+    world: &World,
+    scope: &Scope,
+    namespaces: &BTreeMap<String, NamespaceSummary>,
+    previous: Option<&ClusterPostureReportStatus>,
+    limits: Limits,
+    now: Timestamp,
+) -> (ClusterPostureReportStatus, bool) {
+    let baseline = &scope.default_profile;
+    let evaluation = posture::evaluate(
+        &world.inventory,
+        PostureScope::Cluster,
+        baseline,
+        scope.content_checks,
+        now,
+    );
+    let assessed = posture::assess(evaluation, baseline, scope.content_checks, now);
+    let time = Time(now);
+    let mut status = cluster_status(&assessed, baseline, namespaces, previous, &time, limits);
+    let changed = previous.is_none_or(|previous| *previous != status);
+    if changed {
+        status.last_evaluated = Some(time);
+    }
+    (status, changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_checks::AddOptions;
+    use palisade_crds::{HardeningBaseline, Profile};
+    use serde_json::json;
+
+    fn world(objects: &[serde_json::Value]) -> World {
+        let mut world = World::default();
+        for object in objects {
+            if object["kind"] == "HardeningBaseline" {
+                world.apply_baseline(serde_json::from_value::<HardeningBaseline>(object.clone()).expect("baseline"));
+            } else {
+                world
+                    .inventory
+                    .add_object(object.clone(), &AddOptions::default())
+                    .expect("valid");
+            }
+        }
+        world
+    }
+
+    fn time(text: &str) -> Timestamp {
+        text.parse().expect("time")
+    }
+
+    fn scope() -> Scope {
+        Scope::new(BTreeSet::from(["kube-system".to_string()]), Profile::Restricted, false)
+    }
+
+    const PRIVILEGED_POD: &str = r#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
+        "spec": {"containers": [{"name": "c", "image": "x", "securityContext": {"privileged": true}}]}}"#;
+
+    fn shop() -> Vec<serde_json::Value> {
+        vec![
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}),
+            serde_json::from_str(PRIVILEGED_POD).expect("pod"),
+            json!({"apiVersion": "palisade.dev/v1alpha1", "kind": "HardeningBaseline", "metadata": {"name": "prod", "generation": 1},
+                "spec": {"namespaces": ["shop"], "profile": "baseline"}}),
+        ]
+    }
+
+    #[test]
+    fn an_unchanged_posture_is_no_write_and_keeps_first_seen_and_since() {
+        let world = world(&shop());
+        let first = namespace(
+            &world,
+            &scope(),
+            "shop",
+            None,
+            Limits::default(),
+            time("2026-06-01T00:00:00Z"),
+        );
+        let report = first.report.expect("a report");
+        assert!(first.changed);
+        let drift = report.status.drift.clone().expect("drift");
+        assert_eq!(
+            (drift.state, report.status.baseline.as_deref()),
+            (DriftState::Drifted, Some("prod"))
+        );
+        let later = namespace(
+            &world,
+            &scope(),
+            "shop",
+            Some(&report),
+            Limits::default(),
+            time("2026-06-02T00:00:00Z"),
+        );
+        assert!(!later.changed, "nothing changed: no write");
+        assert_eq!(
+            later.report.as_ref().map(|written| &written.status),
+            Some(&report.status)
+        );
+
+        // After a restart only what the report lists is known; it is enough.
+        let restarted = Written::read_back(report.status.clone());
+        let after_restart = namespace(
+            &world,
+            &scope(),
+            "shop",
+            Some(&restarted),
+            Limits::default(),
+            time("2026-06-03T00:00:00Z"),
+        );
+        assert!(!after_restart.changed);
+    }
+
+    #[test]
+    fn gone_and_excluded_namespaces_have_no_report() {
+        let world = world(&shop());
+        let previous = namespace(
+            &world,
+            &scope(),
+            "shop",
+            None,
+            Limits::default(),
+            time("2026-06-01T00:00:00Z"),
+        )
+        .report;
+        let excluded = Scope::new(BTreeSet::from(["shop".to_string()]), Profile::Restricted, false);
+        let outcome = namespace(
+            &world,
+            &excluded,
+            "shop",
+            previous.as_ref(),
+            Limits::default(),
+            time("2026-06-01T00:00:00Z"),
+        );
+        assert!(
+            outcome.report.is_none() && outcome.changed,
+            "the existing report is removed"
+        );
+        let gone = namespace(
+            &world,
+            &scope(),
+            "nowhere",
+            None,
+            Limits::default(),
+            time("2026-06-01T00:00:00Z"),
+        );
+        assert!(gone.report.is_none() && !gone.changed);
+    }
+
+    #[test]
+    fn reports_stay_bounded_and_say_they_truncated() {
+        let mut objects = vec![json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}})];
+        for index in 0..300 {
+            let mut pod: serde_json::Value = serde_json::from_str(PRIVILEGED_POD).expect("pod");
+            pod["metadata"]["name"] = json!(format!("p-{index}"));
+            objects.push(pod);
+        }
+        let world = world(&objects);
+        let limits = Limits {
+            per_check: 50,
+            per_report: 120,
+        };
+        let outcome = namespace(&world, &scope(), "shop", None, limits, time("2026-06-01T00:00:00Z"));
+        let status = outcome.report.expect("report").status;
+        let listed: usize = status.checks.iter().map(|check| check.resources.len()).sum();
+        assert_eq!(listed, 120);
+        let privileged = status
+            .checks
+            .iter()
+            .find(|check| check.id == "pod.privileged")
+            .expect("listed");
+        assert_eq!(
+            (privileged.count, privileged.resources.len(), privileged.truncated),
+            (300, 50, true)
+        );
+        assert!(serde_json::to_vec(&status).expect("serializes").len() < 200_000);
+    }
+}

@@ -1,0 +1,359 @@
+//! Builds the statuses Palisade writes from the posture pipeline's results: a namespace's
+//! PostureReport, the ClusterPostureReport and each HardeningBaseline's status. Pure; every
+//! list is bounded so no object comes near etcd's request limit, and `firstSeen`, drift
+//! `since` and condition transition times carry over from the previous status.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use palisade_checks::Finding;
+use palisade_checks::baseline::ResolvedBaseline;
+use palisade_checks::drift::{FindingKey, finding_key};
+use palisade_checks::exceptions::Excepted;
+use palisade_checks::posture::Posture;
+use palisade_crds::{
+    AffectedResource, CheckMode, CheckOutcome, CheckResult, ClusterPostureReportStatus, Drift, DriftState,
+    ExpiredException, HardeningBaselineStatus, NamespaceRollup, NamespaceScore, PostureReportStatus,
+};
+
+use super::conditions::{Desired, merge};
+use super::world::BaselineEntry;
+
+/// How much a report lists.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Affected resources listed per check entry.
+    pub per_check: usize,
+    /// Affected resources listed in one report, all entries together.
+    pub per_report: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            per_check: 50,
+            per_report: 1000,
+        }
+    }
+}
+
+/// Longest message kept per affected resource, in bytes.
+const MAX_MESSAGE_BYTES: usize = 512;
+/// Namespaces listed among the worst in the cluster report, and drifted ones in a baseline.
+const MAX_LISTED_NAMESPACES: usize = 20;
+
+/// A PostureReport's status. `last_evaluated` is the previous one's: the caller sets it to the
+/// evaluation time only when something else changed, so an unchanged posture writes nothing.
+pub fn namespace_status(
+    posture: &Posture,
+    baseline: &ResolvedBaseline,
+    drift: Drift,
+    previous: Option<&PostureReportStatus>,
+    now: &Time,
+    limits: Limits,
+) -> PostureReportStatus {
+    let previous_checks = previous.map(|previous| previous.checks.as_slice()).unwrap_or_default();
+    let compliant = drift.state != DriftState::Drifted;
+    let (reason, message) = match drift.state {
+        DriftState::InSync => (
+            "InSync",
+            "every Required check passes and no threshold is breached".to_string(),
+        ),
+        DriftState::Drifted => ("Drifted", drift.items.join("; ")),
+        DriftState::NoBaseline => ("NoBaseline", "no HardeningBaseline selects this namespace".to_string()),
+    };
+    let conditions = merge(
+        previous
+            .map(|previous| previous.conditions.as_slice())
+            .unwrap_or_default(),
+        vec![
+            Desired {
+                type_: "Ready",
+                status: true,
+                reason: "Evaluated",
+                message: "the namespace was evaluated".to_string(),
+                observed_generation: None,
+            },
+            Desired {
+                type_: "Compliant",
+                status: compliant,
+                reason,
+                message,
+                observed_generation: None,
+            },
+        ],
+        now,
+    );
+    PostureReportStatus {
+        baseline: baseline.name.clone(),
+        profile: Some(baseline.profile),
+        score: Some(posture.score),
+        summary: posture.summary.clone(),
+        last_evaluated: previous.and_then(|previous| previous.last_evaluated.clone()),
+        drift: Some(drift),
+        checks: check_results(
+            &posture.failing,
+            &posture.excepted,
+            baseline,
+            previous_checks,
+            now,
+            limits,
+        ),
+        conditions,
+    }
+}
+
+/// The keys of the failing Required findings a report lists: what drift regressions compare
+/// against after a restart.
+pub fn listed_required_failures(status: &PostureReportStatus) -> std::collections::BTreeSet<FindingKey> {
+    status
+        .checks
+        .iter()
+        .filter(|check| check.mode == CheckMode::Required && check.result == CheckOutcome::Fail)
+        .flat_map(|check| {
+            check
+                .resources
+                .iter()
+                .map(|resource| finding_key(&check.id, &resource.kind, &resource.name, resource.container.as_deref()))
+        })
+        .collect()
+}
+
+/// One entry per check and outcome (failing, excepted), most severe first, each listing its
+/// resources up to the limits with when each finding was first seen.
+fn check_results(
+    failing: &[Finding],
+    excepted: &[Excepted],
+    baseline: &ResolvedBaseline,
+    previous: &[CheckResult],
+    now: &Time,
+    limits: Limits,
+) -> Vec<CheckResult> {
+    let first_seen: BTreeMap<FindingKey, &Time> = previous
+        .iter()
+        .flat_map(|check| {
+            check.resources.iter().filter_map(|resource| {
+                let key = finding_key(&check.id, &resource.kind, &resource.name, resource.container.as_deref());
+                Some((key, resource.first_seen.as_ref()?))
+            })
+        })
+        .collect();
+    let mut groups: BTreeMap<(palisade_crds::Severity, &str, u8), Vec<&Finding>> = BTreeMap::new();
+    let outcomes = failing
+        .iter()
+        .map(|finding| (finding, 0))
+        .chain(excepted.iter().map(|excepted| (&excepted.finding, 1)));
+    for (finding, outcome) in outcomes {
+        let severity = baseline.treatment(finding.check).severity;
+        groups
+            .entry((severity, finding.check, outcome))
+            .or_default()
+            .push(finding);
+    }
+    let mut budget = limits.per_report;
+    groups
+        .into_iter()
+        .map(|((severity, id, outcome), findings)| {
+            let listed = findings.len().min(limits.per_check).min(budget);
+            budget -= listed;
+            let resources = findings
+                .iter()
+                .take(listed)
+                .map(|finding| {
+                    let resource = &finding.resource;
+                    let key = finding_key(id, &resource.kind, &resource.name, finding.container.as_deref());
+                    AffectedResource {
+                        kind: resource.kind.clone(),
+                        name: resource.name.clone(),
+                        container: finding.container.clone(),
+                        message: bounded(&finding.message),
+                        first_seen: Some(first_seen.get(&key).map_or_else(|| now.clone(), |time| (*time).clone())),
+                    }
+                })
+                .collect();
+            CheckResult {
+                id: id.to_string(),
+                title: palisade_checks::find(id).map_or_else(String::new, |check| check.title.to_string()),
+                severity,
+                mode: baseline.treatment(id).mode,
+                result: if outcome == 0 {
+                    CheckOutcome::Fail
+                } else {
+                    CheckOutcome::Excepted
+                },
+                count: i32::try_from(findings.len()).unwrap_or(i32::MAX),
+                truncated: listed < findings.len(),
+                resources,
+            }
+        })
+        .collect()
+}
+
+fn bounded(message: &str) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message.to_string();
+    }
+    let mut end = MAX_MESSAGE_BYTES;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &message[..end])
+}
+
+/// What the cluster report rolls up of one namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamespaceSummary {
+    pub state: DriftState,
+    pub score: i32,
+    pub baseline: Option<String>,
+}
+
+/// The ClusterPostureReport's status: cluster-scoped findings and the namespaces' roll-up.
+pub fn cluster_status(
+    posture: &Posture,
+    baseline: &ResolvedBaseline,
+    namespaces: &BTreeMap<String, NamespaceSummary>,
+    previous: Option<&ClusterPostureReportStatus>,
+    now: &Time,
+    limits: Limits,
+) -> ClusterPostureReportStatus {
+    let mut rollup = NamespaceRollup::default();
+    for summary in namespaces.values() {
+        rollup.total += 1;
+        match summary.state {
+            DriftState::InSync => rollup.in_sync += 1,
+            DriftState::Drifted => rollup.drifted += 1,
+            DriftState::NoBaseline => rollup.no_baseline += 1,
+        }
+    }
+    let mut worst: Vec<NamespaceScore> = namespaces
+        .iter()
+        .map(|(namespace, summary)| NamespaceScore {
+            namespace: namespace.clone(),
+            score: summary.score,
+        })
+        .collect();
+    worst.sort_by(|a, b| a.score.cmp(&b.score).then_with(|| a.namespace.cmp(&b.namespace)));
+    worst.truncate(MAX_LISTED_NAMESPACES);
+    let previous_checks = previous.map(|previous| previous.checks.as_slice()).unwrap_or_default();
+    let conditions = merge(
+        previous
+            .map(|previous| previous.conditions.as_slice())
+            .unwrap_or_default(),
+        vec![
+            Desired {
+                type_: "Ready",
+                status: true,
+                reason: "Evaluated",
+                message: "the cluster was evaluated".to_string(),
+                observed_generation: None,
+            },
+            Desired {
+                type_: "Compliant",
+                status: rollup.drifted == 0,
+                reason: if rollup.drifted == 0 {
+                    "NoNamespaceDrifted"
+                } else {
+                    "NamespacesDrifted"
+                },
+                message: format!("{} of {} namespaces drifted", rollup.drifted, rollup.total),
+                observed_generation: None,
+            },
+        ],
+        now,
+    );
+    ClusterPostureReportStatus {
+        score: Some(posture.score),
+        summary: posture.summary.clone(),
+        namespaces: rollup,
+        worst_namespaces: worst,
+        checks: check_results(
+            &posture.failing,
+            &posture.excepted,
+            baseline,
+            previous_checks,
+            now,
+            limits,
+        ),
+        last_evaluated: previous.and_then(|previous| previous.last_evaluated.clone()),
+        conditions,
+    }
+}
+
+/// A HardeningBaseline's status: whether its spec is accepted, which namespaces it governs and
+/// which of them drifted, and its expired exceptions.
+pub fn baseline_status(
+    entry: &BaselineEntry,
+    governed: &BTreeMap<String, DriftState>,
+    now: &Time,
+) -> HardeningBaselineStatus {
+    let previous = entry
+        .status
+        .as_ref()
+        .map(|status| status.conditions.as_slice())
+        .unwrap_or_default();
+    let drifted: Vec<String> = governed
+        .iter()
+        .filter(|(_, state)| **state == DriftState::Drifted)
+        .map(|(namespace, _)| namespace.clone())
+        .collect();
+    let count = |value: usize| i32::try_from(value).unwrap_or(i32::MAX);
+    let (ready, compliant) = match &entry.resolved {
+        Ok(_) => (
+            Desired {
+                type_: "Ready",
+                status: true,
+                reason: "Accepted",
+                message: "the spec is valid".to_string(),
+                observed_generation: entry.generation,
+            },
+            Desired {
+                type_: "Compliant",
+                status: drifted.is_empty(),
+                reason: if drifted.is_empty() {
+                    "NoNamespaceDrifted"
+                } else {
+                    "NamespacesDrifted"
+                },
+                message: format!("{} of {} namespaces drifted", drifted.len(), governed.len()),
+                observed_generation: entry.generation,
+            },
+        ),
+        Err(problems) => (
+            Desired {
+                type_: "Ready",
+                status: false,
+                reason: "InvalidSpec",
+                message: format!("spec.{}", problems.join("; spec.")),
+                observed_generation: entry.generation,
+            },
+            Desired {
+                type_: "Compliant",
+                status: false,
+                reason: "InvalidSpec",
+                message: "the baseline is not applied until its spec is fixed".to_string(),
+                observed_generation: entry.generation,
+            },
+        ),
+    };
+    let expired_exceptions = entry
+        .spec
+        .exceptions
+        .iter()
+        .filter(|exception| exception.expires.0 <= now.0)
+        .map(|exception| ExpiredException {
+            checks: exception.checks.clone(),
+            reason: exception.reason.clone(),
+            expired: exception.expires.clone(),
+        })
+        .collect();
+    HardeningBaselineStatus {
+        observed_generation: entry.generation,
+        conditions: merge(previous, vec![ready, compliant], now),
+        matched_namespaces: count(governed.len()),
+        compliant_namespaces: count(governed.len() - drifted.len()),
+        drifted_namespaces: count(drifted.len()),
+        drifted: drifted.into_iter().take(MAX_LISTED_NAMESPACES).collect(),
+        expired_exceptions,
+    }
+}

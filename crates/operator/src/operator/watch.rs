@@ -1,0 +1,265 @@
+//! One kube-runtime watcher per watched kind, each turning its events into [`Message`]s for the
+//! controller. Kinds whose metadata is enough (ReplicaSets and Jobs for ownership; Secrets
+//! unless content checks are on) are watched as metadata only, so their specs and a Secret's
+//! data never enter the process.
+
+use std::fmt::Debug;
+
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{Namespace, Pod, Secret, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, PartialObjectMeta};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
+use kube::{Client, Resource};
+use palisade_checks::{Kind, Object, ObjectRef};
+use palisade_crds::HardeningBaseline;
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc;
+
+/// Secret types some checks tell apart. A Secret's type is not in its metadata, so Secrets are
+/// watched once per type here (field selector `type=`) and once for every other type: each
+/// Secret is seen by exactly one watch, which tells its type without reading its data.
+const TELLING_SECRET_TYPES: [&str; 3] = [
+    "kubernetes.io/service-account-token",
+    "helm.sh/release.v1",
+    "bootstrap.kubernetes.io/token",
+];
+
+/// What deleting an object takes: relists use it to drop what vanished while disconnected.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Gone {
+    Object(ObjectRef),
+    Baseline(String),
+}
+
+/// A change the watches saw.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant, reason = "boxed as a whole in StreamEvent")]
+pub enum Update {
+    Apply(Object),
+    ApplyBaseline(HardeningBaseline),
+}
+
+/// What one watch stream reports.
+#[derive(Debug)]
+pub enum StreamEvent {
+    /// An object was listed, added or changed; `Gone` is how it would be deleted.
+    Seen(Box<Update>, Gone),
+    Deleted(Gone),
+    /// A (re)list starts: objects not seen again before `RelistDone` were deleted meanwhile.
+    Relist,
+    RelistDone,
+}
+
+#[derive(Debug)]
+pub struct Message {
+    /// Which watch sent it (index into [`spawn_all`]'s streams).
+    pub stream: usize,
+    /// The kind label for metrics.
+    pub kind: &'static str,
+    pub event: StreamEvent,
+}
+
+/// Starts every watch; returns how many streams there are (all must list once before the
+/// caches count as synced).
+pub fn spawn_all(client: &Client, content_checks: bool, sender: &mpsc::Sender<Message>) -> usize {
+    let mut streams = Streams {
+        client,
+        sender,
+        count: 0,
+    };
+    streams.full::<Namespace>("Namespace", Object::Namespace);
+    streams.full::<Pod>("Pod", Object::Pod);
+    streams.full::<Deployment>("Deployment", |object| {
+        controller(Kind::Deployment, object.metadata, object.spec.map(|spec| spec.template))
+    });
+    streams.full::<StatefulSet>("StatefulSet", |object| {
+        controller(
+            Kind::StatefulSet,
+            object.metadata,
+            object.spec.map(|spec| spec.template),
+        )
+    });
+    streams.full::<DaemonSet>("DaemonSet", |object| {
+        controller(Kind::DaemonSet, object.metadata, object.spec.map(|spec| spec.template))
+    });
+    streams.full::<CronJob>("CronJob", |object| {
+        let template = object.spec.job_template.spec.map(|job| job.template);
+        controller(Kind::CronJob, object.metadata, template)
+    });
+    streams.metadata::<ReplicaSet>("ReplicaSet", None, |metadata| {
+        controller(Kind::ReplicaSet, metadata, None)
+    });
+    streams.metadata::<Job>("Job", None, |metadata| controller(Kind::Job, metadata, None));
+    streams.full::<ServiceAccount>("ServiceAccount", Object::ServiceAccount);
+    streams.full::<Service>("Service", Object::Service);
+    streams.full::<Ingress>("Ingress", Object::Ingress);
+    streams.full::<NetworkPolicy>("NetworkPolicy", Object::NetworkPolicy);
+    streams.full::<Role>("Role", Object::Role);
+    streams.full::<RoleBinding>("RoleBinding", Object::RoleBinding);
+    streams.full::<ClusterRole>("ClusterRole", Object::ClusterRole);
+    streams.full::<ClusterRoleBinding>("ClusterRoleBinding", Object::ClusterRoleBinding);
+    if content_checks {
+        streams.full::<Secret>("Secret", Object::Secret);
+    } else {
+        for secret_type in TELLING_SECRET_TYPES {
+            streams.metadata::<Secret>("Secret", Some(format!("type={secret_type}")), move |metadata| {
+                secret_of_type(metadata, secret_type)
+            });
+        }
+        let others = TELLING_SECRET_TYPES
+            .map(|secret_type| format!("type!={secret_type}"))
+            .join(",");
+        streams.metadata::<Secret>("Secret", Some(others), |metadata| secret_of_type(metadata, "Opaque"));
+    }
+    streams.baselines();
+    streams.count
+}
+
+fn controller(
+    kind: Kind,
+    metadata: ObjectMeta,
+    template: Option<k8s_openapi::api::core::v1::PodTemplateSpec>,
+) -> Object {
+    Object::Controller {
+        kind,
+        metadata,
+        template,
+    }
+}
+
+/// A Secret known from its metadata and the watch that saw it. Types other than the telling
+/// ones read as Opaque: no check tells them apart.
+fn secret_of_type(metadata: ObjectMeta, secret_type: &str) -> Object {
+    Object::Secret(Secret {
+        metadata,
+        type_: Some(secret_type.to_string()),
+        ..Secret::default()
+    })
+}
+
+struct Streams<'a> {
+    client: &'a Client,
+    sender: &'a mpsc::Sender<Message>,
+    count: usize,
+}
+
+/// The reference that deletes an object of this kind.
+fn gone_of(kind: Kind, metadata: &ObjectMeta) -> Gone {
+    Gone::Object(ObjectRef {
+        kind,
+        namespace: metadata.namespace.clone(),
+        name: metadata.name.clone().unwrap_or_default(),
+    })
+}
+
+fn kind_of(label: &'static str) -> Kind {
+    match label {
+        "Namespace" => Kind::Namespace,
+        "Pod" => Kind::Pod,
+        "Deployment" => Kind::Deployment,
+        "StatefulSet" => Kind::StatefulSet,
+        "DaemonSet" => Kind::DaemonSet,
+        "CronJob" => Kind::CronJob,
+        "ReplicaSet" => Kind::ReplicaSet,
+        "Job" => Kind::Job,
+        "ServiceAccount" => Kind::ServiceAccount,
+        "Service" => Kind::Service,
+        "Ingress" => Kind::Ingress,
+        "NetworkPolicy" => Kind::NetworkPolicy,
+        "Role" => Kind::Role,
+        "RoleBinding" => Kind::RoleBinding,
+        "ClusterRole" => Kind::ClusterRole,
+        "ClusterRoleBinding" => Kind::ClusterRoleBinding,
+        _ => Kind::Secret,
+    }
+}
+
+impl Streams<'_> {
+    fn full<K>(&mut self, label: &'static str, into: fn(K) -> Object)
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + 'static,
+    {
+        let kind = kind_of(label);
+        let api = Api::<K>::all(self.client.clone());
+        self.spawn(label, api, watcher::Config::default(), move |object: K| {
+            let gone = gone_of(kind, object.meta());
+            (Update::Apply(into(object)), gone)
+        });
+    }
+
+    fn metadata<K>(
+        &mut self,
+        label: &'static str,
+        fields: Option<String>,
+        into: impl Fn(ObjectMeta) -> Object + Send + 'static,
+    ) where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    {
+        let kind = kind_of(label);
+        let api = Api::<PartialObjectMeta<K>>::all(self.client.clone());
+        let mut config = watcher::Config::default();
+        if let Some(fields) = &fields {
+            config = config.fields(fields);
+        }
+        self.spawn(label, api, config, move |object: PartialObjectMeta<K>| {
+            let gone = gone_of(kind, &object.metadata);
+            (Update::Apply(into(object.metadata)), gone)
+        });
+    }
+
+    fn baselines(&mut self) {
+        let api = Api::<HardeningBaseline>::all(self.client.clone());
+        self.spawn(
+            "HardeningBaseline",
+            api,
+            watcher::Config::default(),
+            |baseline: HardeningBaseline| {
+                let gone = Gone::Baseline(baseline.metadata.name.clone().unwrap_or_default());
+                (Update::ApplyBaseline(baseline), gone)
+            },
+        );
+    }
+
+    fn spawn<K>(
+        &mut self,
+        kind: &'static str,
+        api: Api<K>,
+        config: watcher::Config,
+        seen: impl Fn(K) -> (Update, Gone) + Send + 'static,
+    ) where
+        K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+        K::DynamicType: Default,
+    {
+        let stream = self.count;
+        self.count += 1;
+        let sender = self.sender.clone();
+        tokio::spawn(async move {
+            let mut events = watcher::watcher(api, config).default_backoff().boxed();
+            while let Some(event) = events.next().await {
+                let event = match event {
+                    Ok(Event::Apply(object) | Event::InitApply(object)) => {
+                        let (update, gone) = seen(object);
+                        StreamEvent::Seen(Box::new(update), gone)
+                    }
+                    Ok(Event::Delete(object)) => StreamEvent::Deleted(seen(object).1),
+                    Ok(Event::Init) => StreamEvent::Relist,
+                    Ok(Event::InitDone) => StreamEvent::RelistDone,
+                    Err(error) => {
+                        // The backoff retries; the error names the kind and the API failure only.
+                        tracing::warn!(kind, error = %error, "watch failed; retrying");
+                        continue;
+                    }
+                };
+                if sender.send(Message { stream, kind, event }).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}

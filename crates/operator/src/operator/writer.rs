@@ -1,0 +1,156 @@
+//! Writes Palisade's objects by server-side apply with field manager `palisade`: a report
+//! object is created once (its spec is empty), then only its status is applied.
+
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::ObjectReference;
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::{Client, Resource};
+use palisade_crds::{
+    ClusterPostureReport, ClusterPostureReportStatus, HardeningBaseline, HardeningBaselineStatus, PostureReport,
+    PostureReportStatus,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use super::metrics::Metrics;
+
+pub const FIELD_MANAGER: &str = "palisade";
+pub const REPORT_NAME: &str = "posture";
+pub const CLUSTER_REPORT_NAME: &str = "cluster";
+
+#[derive(Clone)]
+pub struct Writer {
+    client: Client,
+    metrics: Arc<Metrics>,
+    recorder: Recorder,
+}
+
+impl Writer {
+    pub fn new(client: Client, metrics: Arc<Metrics>, identity: &str) -> Writer {
+        let reporter = Reporter {
+            controller: "palisade".to_string(),
+            instance: Some(identity.to_string()),
+        };
+        Writer {
+            recorder: Recorder::new(client.clone(), reporter),
+            client,
+            metrics,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Applies a namespace's report status, creating the report first when it may not exist.
+    pub async fn namespace_report(
+        &self,
+        namespace: &str,
+        status: &PostureReportStatus,
+        exists: bool,
+    ) -> Result<(), kube::Error> {
+        let api = Api::<PostureReport>::namespaced(self.client.clone(), namespace);
+        let result = apply_status(&api, REPORT_NAME, status, exists).await;
+        self.count("PostureReport", &result);
+        result
+    }
+
+    pub async fn delete_namespace_report(&self, namespace: &str) -> Result<(), kube::Error> {
+        let api = Api::<PostureReport>::namespaced(self.client.clone(), namespace);
+        let result = match api.delete(REPORT_NAME, &DeleteParams::default()).await {
+            Ok(_) => Ok(()),
+            // Already gone, or its namespace is going.
+            Err(kube::Error::Api(status)) if status.code == 404 || status.code == 409 => Ok(()),
+            Err(error) => Err(error),
+        };
+        match &result {
+            Ok(()) => self.metrics.write("PostureReport", "deleted"),
+            Err(error) => self.metrics.write("PostureReport", failure(error)),
+        }
+        result
+    }
+
+    pub async fn cluster_report(&self, status: &ClusterPostureReportStatus, exists: bool) -> Result<(), kube::Error> {
+        let api = Api::<ClusterPostureReport>::all(self.client.clone());
+        let result = apply_status(&api, CLUSTER_REPORT_NAME, status, exists).await;
+        self.count("ClusterPostureReport", &result);
+        result
+    }
+
+    pub async fn baseline_status(&self, name: &str, status: &HardeningBaselineStatus) -> Result<(), kube::Error> {
+        let api = Api::<HardeningBaseline>::all(self.client.clone());
+        let result = apply_status(&api, name, status, true).await;
+        self.count("HardeningBaseline", &result);
+        result
+    }
+
+    /// Publishes an Event about one of Palisade's objects; failing to is only logged.
+    pub async fn event(&self, regarding: ObjectReference, warning: bool, reason: &str, note: String) {
+        let event = Event {
+            type_: if warning { EventType::Warning } else { EventType::Normal },
+            reason: reason.to_string(),
+            note: Some(note),
+            action: "Evaluate".to_string(),
+            secondary: None,
+        };
+        if let Err(error) = self.recorder.publish(&event, &regarding).await {
+            tracing::warn!(reason, error = %error, "publishing an event failed");
+        }
+    }
+
+    fn count(&self, kind: &'static str, result: &Result<(), kube::Error>) {
+        match result {
+            Ok(()) => self.metrics.write(kind, "applied"),
+            Err(error) => self.metrics.write(kind, failure(error)),
+        }
+    }
+}
+
+/// A low-cardinality label for a failed write.
+pub fn failure(error: &kube::Error) -> &'static str {
+    match error {
+        kube::Error::Api(status) if status.code == 409 => "conflict",
+        kube::Error::Api(status) if status.code == 429 => "throttled",
+        kube::Error::Api(status) if status.code == 403 || status.code == 401 => "forbidden",
+        kube::Error::Api(status) if status.code == 404 => "not_found",
+        _ => "error",
+    }
+}
+
+async fn apply_status<K>(api: &Api<K>, name: &str, status: &impl Serialize, exists: bool) -> Result<(), kube::Error>
+where
+    K: Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    let type_meta = json!({"apiVersion": K::api_version(&()), "kind": K::kind(&())});
+    if !exists {
+        let object = json!({"apiVersion": type_meta["apiVersion"], "kind": type_meta["kind"],
+            "metadata": {"name": name}, "spec": {}});
+        api.patch(name, &params, &Patch::Apply(object)).await?;
+    }
+    let patch = json!({"apiVersion": type_meta["apiVersion"], "kind": type_meta["kind"], "status": status});
+    api.patch_status(name, &params, &Patch::Apply(patch)).await.map(|_| ())
+}
+
+/// The reference of a namespace's report, for Events.
+pub fn report_reference(namespace: &str) -> ObjectReference {
+    ObjectReference {
+        api_version: Some(PostureReport::api_version(&()).to_string()),
+        kind: Some(PostureReport::kind(&()).to_string()),
+        namespace: Some(namespace.to_string()),
+        name: Some(REPORT_NAME.to_string()),
+        ..ObjectReference::default()
+    }
+}
+
+/// The reference of a baseline, for Events.
+pub fn baseline_reference(name: &str) -> ObjectReference {
+    ObjectReference {
+        api_version: Some(HardeningBaseline::api_version(&()).to_string()),
+        kind: Some(HardeningBaseline::kind(&()).to_string()),
+        name: Some(name.to_string()),
+        ..ObjectReference::default()
+    }
+}
