@@ -1,12 +1,12 @@
 # The two newcomer commands: `make demo` and `make test`.
-.PHONY: demo test lint unit e2e crds docs check-generated controlplane-stop
+.PHONY: demo test lint unit e2e crds docs check-generated chart controlplane-stop
 
 # Runs Palisade's demo on the built-in local control plane (real kube-apiserver + etcd).
 demo:
 	bash e2e/demo.sh
 
 # Runs the whole test suite: generated files current, unit tests, e2e tests against a real API server.
-test: lint check-generated unit e2e
+test: lint check-generated chart unit e2e
 
 lint:
 	cargo fmt --check
@@ -30,6 +30,34 @@ check-generated:
 	  || { echo "charts/palisade/crds is stale: run 'make crds'" >&2; exit 1; }
 	cargo run --locked -q -p palisade -- checks -o markdown | diff -u docs/checks.md - \
 	  || { echo "docs/checks.md is stale: run 'make docs'" >&2; exit 1; }
+
+# The Helm chart, with helm built once at a pinned version (e2e/helm.sh): lint it, render it with
+# the default values and with every option set, and audit both renders with Palisade at the
+# restricted profile (no Required check may fail; with the image pinned, no finding at all).
+chart: HELM = "$$(bash e2e/helm.sh path)"
+chart: ALL_OPTIONS = --set replicas=2 \
+  --set image.digest=sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 \
+  --set 'excludeNamespaces={kube-system,kube-public}' --set contentChecks=true
+chart:
+	@bash e2e/helm.sh path >/dev/null
+	$(HELM) lint charts/palisade --strict
+	$(HELM) lint charts/palisade --strict $(ALL_OPTIONS)
+	@mkdir -p target/chart
+	$(HELM) template t charts/palisade -n palisade > target/chart/default.yaml
+	$(HELM) template t charts/palisade -n palisade $(ALL_OPTIONS) > target/chart/all-options.yaml
+	grep -q 'image: "ghcr.io/palisade-dev/palisade:0.1.0"' target/chart/default.yaml
+	! grep -q -e '--content-checks' -e '--exclude-namespaces' target/chart/default.yaml
+	grep -q '^  replicas: 2$$' target/chart/all-options.yaml
+	grep -q 'image: "ghcr.io/palisade-dev/palisade@sha256:e3b0c442' target/chart/all-options.yaml
+	grep -q -e '- --exclude-namespaces=kube-system,kube-public$$' target/chart/all-options.yaml
+	grep -q -e '- --content-checks$$' target/chart/all-options.yaml
+	! $(HELM) template t charts/palisade --set image.digest=latest >/dev/null 2>&1
+	cargo run --locked -q -p palisade -- audit -f - --namespace palisade --fail-on info < target/chart/default.yaml
+	cargo run --locked -q -p palisade -- audit -f - --namespace palisade --fail-on info < target/chart/all-options.yaml \
+	  > target/chart/all-options.audit || { cat target/chart/all-options.audit; exit 1; }
+	@cat target/chart/all-options.audit
+	@grep -q '^0 failing,' target/chart/all-options.audit \
+	  || { echo "chart: the render with a pinned image has findings (above)" >&2; exit 1; }
 
 controlplane-stop:
 	bash e2e/controlplane.sh stop

@@ -49,8 +49,10 @@ certs() {
     -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
   openssl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=palisade-admin" \
     -keyout "$pki/admin.key" -out "$pki/admin.csr" 2>/dev/null
+  # X.509 v3 with client-auth usage: rustls (the operator's TLS) rejects v1 certificates.
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' > "$pki/admin.ext"
   openssl x509 -req -in "$pki/admin.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
-    -days 7 -out "$pki/admin.crt" 2>/dev/null
+    -days 7 -extfile "$pki/admin.ext" -out "$pki/admin.crt" 2>/dev/null
   openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
   openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
 }
