@@ -6,4 +6,6 @@ export PALISADE_CP_DIR="${PALISADE_CP_DIR:-${TMPDIR:-/tmp}/palisade-e2e-$$}"
 trap '"$here/controlplane.sh" stop' EXIT
 "$here/controlplane.sh" start
 export KUBECONFIG="$PALISADE_CP_DIR/admin.kubeconfig"
+# The operator's e2e tests run the binary as a process, as it runs in a cluster.
+cargo build --locked -p palisade
 cargo test --locked -p palisade-e2e -- --test-threads 2 "$@"

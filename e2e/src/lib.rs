@@ -84,3 +84,226 @@ pub fn wait_for_default_service_account(namespace: &str) {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Polls `condition` every 200 ms until it returns `Some`, failing the test after `seconds`
+/// with `what` and the last value seen.
+pub fn wait_for<T>(seconds: u64, what: &str, mut condition: impl FnMut() -> Result<T, String>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        match condition() {
+            Ok(value) => return value,
+            Err(last) if Instant::now() >= deadline => {
+                panic!("timed out after {seconds} s waiting for {what}; last: {last}")
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+}
+
+/// An object as JSON, or `None` when kubectl cannot get it.
+pub fn get_json(args: &[&str]) -> Option<serde_json::Value> {
+    let mut all = vec!["get", "-o", "json"];
+    all.extend_from_slice(args);
+    let output = kubectl(&all);
+    if !output.status.success() {
+        return None;
+    }
+    serde_json::from_slice(&output.stdout).ok()
+}
+
+/// Applies YAML or JSON from a string with server-side apply.
+pub fn apply(manifest: &str) {
+    use std::io::Write;
+    let kubeconfig = std::env::var("KUBECONFIG").expect("KUBECONFIG is set by e2e/run.sh");
+    let mut child = Command::new("kubectl")
+        .args([
+            "--kubeconfig",
+            &kubeconfig,
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "-f",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubectl runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(manifest.as_bytes())
+        .expect("manifest written");
+    let output = child.wait_with_output().expect("kubectl ends");
+    assert!(
+        output.status.success(),
+        "kubectl apply failed: {}\n{manifest}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The namespace the operator's chart resources are installed in for the tests.
+pub const OPERATOR_NAMESPACE: &str = "palisade-system";
+
+/// Installs the ServiceAccount and RBAC exactly as `helm template` renders them (the Deployment
+/// and Service are left out: the operator runs as a local process) and returns a kubeconfig
+/// that authenticates as that ServiceAccount.
+pub fn operator_kubeconfig() -> PathBuf {
+    let helm = Command::new("bash")
+        .arg(repo_root().join("e2e/helm.sh"))
+        .arg("path")
+        .output()
+        .expect("e2e/helm.sh runs");
+    assert!(helm.status.success(), "{}", String::from_utf8_lossy(&helm.stderr));
+    let helm = String::from_utf8_lossy(&helm.stdout).trim().to_string();
+    let rendered = Command::new(&helm)
+        .args(["template", "palisade", "charts/palisade", "-n", OPERATOR_NAMESPACE])
+        .current_dir(repo_root())
+        .output()
+        .expect("helm template runs");
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let rendered = String::from_utf8_lossy(&rendered.stdout).into_owned();
+    let rbac: Vec<&str> = rendered
+        .split("\n---")
+        .filter(|document| {
+            ["kind: ServiceAccount", "kind: ClusterRole", "kind: Role", "RoleBinding"]
+                .iter()
+                .any(|kind| document.contains(kind))
+        })
+        .collect();
+    assert!(
+        rbac.len() >= 5,
+        "the chart renders a ServiceAccount and its RBAC:\n{rendered}"
+    );
+    let _ = kubectl(&["create", "namespace", OPERATOR_NAMESPACE]);
+    apply(&rbac.join("\n---\n"));
+    let token = kubectl_ok(&[
+        "-n",
+        OPERATOR_NAMESPACE,
+        "create",
+        "token",
+        "palisade",
+        "--duration",
+        "2h",
+    ]);
+    let view = |path: &str| kubectl_ok(&["config", "view", "--minify", "--raw", "-o", &format!("jsonpath={path}")]);
+    let server = view("{.clusters[0].cluster.server}");
+    let ca = view("{.clusters[0].cluster.certificate-authority}");
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: e2e\n  cluster: {{server: \"{server}\", certificate-authority: \"{ca}\"}}\n\
+         contexts:\n- name: palisade\n  context: {{cluster: e2e, user: palisade}}\ncurrent-context: palisade\n\
+         users:\n- name: palisade\n  user: {{token: \"{}\"}}\n",
+        token.trim()
+    );
+    let path = std::env::temp_dir().join(format!("palisade-e2e-operator-{}.kubeconfig", std::process::id()));
+    std::fs::write(&path, kubeconfig).expect("kubeconfig written");
+    path
+}
+
+/// A running `palisade operator` process, stopped (SIGTERM, then kill) when dropped.
+pub struct Operator {
+    child: std::process::Child,
+    pub metrics_port: u16,
+    pub log: PathBuf,
+}
+
+impl Operator {
+    /// Starts the operator as the chart's ServiceAccount with the given extra flags.
+    pub fn start(kubeconfig: &std::path::Path, identity: &str, metrics_port: u16, extra: &[&str]) -> Operator {
+        let binary = repo_root().join("target/debug/palisade");
+        assert!(
+            binary.exists(),
+            "build the operator first (e2e/run.sh does): {}",
+            binary.display()
+        );
+        let log = std::env::temp_dir().join(format!("palisade-e2e-{identity}-{}.log", std::process::id()));
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let listen = format!("127.0.0.1:{metrics_port}");
+        let child = Command::new(binary)
+            .args([
+                "operator",
+                "--listen",
+                &listen,
+                "--lease-namespace",
+                OPERATOR_NAMESPACE,
+                "--lease-name",
+                "palisade-leader",
+                "--identity",
+                identity,
+                "--debounce",
+                "300ms",
+            ])
+            .args(extra)
+            .env("KUBECONFIG", kubeconfig)
+            .env_remove("POD_NAMESPACE")
+            .stdout(log_file.try_clone().expect("log file"))
+            .stderr(log_file)
+            .spawn()
+            .expect("the operator starts");
+        Operator {
+            child,
+            metrics_port,
+            log,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The operator's /metrics text ("" while it does not answer).
+    pub fn metrics(&self) -> String {
+        let output = Command::new("curl")
+            .args(["-sf", &format!("http://127.0.0.1:{}/metrics", self.metrics_port)])
+            .output()
+            .expect("curl runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// The value of a metric line that starts with `series` (name and labels), if present.
+    pub fn metric(&self, series: &str) -> Option<f64> {
+        self.metrics()
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.trim().split(' ').next()?.parse().ok())
+    }
+
+    pub fn wait_leading(&self, seconds: u64) {
+        wait_for(seconds, "the operator to lead", || {
+            match self.metric("palisade_leader ") {
+                Some(value) if value == 1.0 => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        });
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Stops the process with SIGTERM (graceful shutdown) and waits for it.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().expect("the operator exits")
+    }
+
+    /// Kills the process at once, as a crash would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

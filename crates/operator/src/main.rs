@@ -4,6 +4,7 @@ mod audit;
 mod catalog;
 mod operator;
 mod parallel;
+mod scan;
 mod stdio;
 mod table;
 
@@ -29,6 +30,8 @@ enum Command {
     Crds,
     /// Audit manifests offline (files, directories or stdin) against a hardening baseline.
     Audit(audit::Args),
+    /// Evaluate the current kubeconfig's cluster once, as `audit` evaluates manifests.
+    Scan(scan::Args),
     /// Print the check catalog.
     Checks(catalog::Args),
     /// Run the operator: watch the cluster and keep its posture reports current.
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit::run(&args)
             .map(|verdict| ExitCode::from(verdict.exit_code()))
             .map_err(anyhow::Error::from),
+        Command::Scan(args) => scan::run(&args).map(|verdict| ExitCode::from(verdict.exit_code())),
         Command::Checks(args) => catalog::run(&args)
             .map(|()| ExitCode::SUCCESS)
             .map_err(anyhow::Error::from),

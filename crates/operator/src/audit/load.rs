@@ -1,10 +1,11 @@
 //! Reads sources into an [`Inventory`]: every document (and every item of a `…List`) is added,
 //! its file recorded, unknown kinds counted and problems collected with their file and document.
+//! Objects listed from a cluster (`palisade scan`) are added the same way, with no file.
 
 use std::collections::BTreeMap;
 
 use palisade_checks::inventory::AddError;
-use palisade_checks::{AddOptions, Added, Inventory};
+use palisade_checks::{AddOptions, Added, Inventory, Object};
 use serde_json::Value;
 
 use super::origins::Origins;
@@ -27,8 +28,11 @@ pub struct Loaded {
 
 /// Where an object is, for problems and origins.
 struct Location<'a> {
+    /// The file problems name (for objects listed from a cluster: the cluster).
     file: &'a str,
-    document: usize,
+    /// Whether findings name `file` as their source: not for objects listed from a cluster.
+    origin: bool,
+    document: Option<usize>,
     item: Option<String>,
 }
 
@@ -51,7 +55,8 @@ impl Loaded {
         for document in documents {
             let location = Location {
                 file: &source.name,
-                document: document.index,
+                origin: true,
+                document: Some(document.index),
                 item: None,
             };
             self.add(document.object, &location, options);
@@ -64,6 +69,27 @@ impl Loaded {
                 message: error.message,
             });
         }
+    }
+
+    /// Adds one object listed from a cluster (an item of a list, its `apiVersion` and `kind`
+    /// set). No origin is recorded: its findings name no file. A problem names `cluster` and
+    /// `item` (the object's namespace and name).
+    pub(crate) fn add_listed(&mut self, object: Value, cluster: &str, item: String, options: &AddOptions) {
+        let location = Location {
+            file: cluster,
+            origin: false,
+            document: None,
+            item: Some(item),
+        };
+        self.add(object, &location, options);
+    }
+
+    /// Adds an object listed from a cluster already typed: a ReplicaSet or Job listed as metadata
+    /// only is a controller without a pod template, which as a manifest would read as one with
+    /// an empty template (and be judged as an empty pod).
+    pub(crate) fn add_typed(&mut self, object: Object) {
+        self.objects += 1;
+        self.inventory.apply(object);
     }
 
     /// Appends what another `Loaded` read after this one.
@@ -87,6 +113,7 @@ impl Loaded {
             for (index, item) in items.into_iter().flat_map(array_items).enumerate() {
                 let item_location = Location {
                     file: location.file,
+                    origin: location.origin,
                     document: location.document,
                     item: Some(match &location.item {
                         Some(outer) => format!("{outer}.items[{index}]"),
@@ -111,16 +138,17 @@ impl Loaded {
             .unwrap_or(&options.default_namespace)
             .to_string();
         match self.inventory.add_object(object, options) {
-            Ok(Added::Objects(_)) => {
+            Ok(Added::Objects(_)) if location.origin => {
                 self.origins.record(&kind, &namespace, &name, location.file);
                 self.record_workload(&kind, &namespace, &name, location.file);
             }
+            Ok(Added::Objects(_)) => {}
             Ok(Added::UnknownKind { api_version, kind }) => {
                 *self.skipped.entry(format!("{api_version}/{kind}")).or_default() += 1;
             }
             Err(error) => self.errors.push(InputError {
                 file: location.file.to_string(),
-                document: Some(location.document),
+                document: location.document,
                 item: location.item.clone(),
                 message: describe(&kind, &error),
             }),

@@ -7,20 +7,22 @@
 
 mod baseline_file;
 mod format;
-mod load;
+pub(crate) mod load;
 mod origins;
-mod problem;
-mod report;
+pub(crate) mod problem;
+pub(crate) mod report;
 mod sources;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use k8s_openapi::jiff::Timestamp;
 use palisade_checks::AddOptions;
 use palisade_crds::Severity;
 
-use baseline_file::BaselineError;
+use baseline_file::{AuditBaseline, BaselineError};
 use load::Loaded;
+use report::Report;
 use sources::SourceError;
 
 /// Arguments of `palisade audit`.
@@ -36,7 +38,22 @@ pub struct Args {
         required = true
     )]
     files: Vec<String>,
-    /// A HardeningBaseline YAML file to audit against (default: the built-in `restricted` profile).
+    #[command(flatten)]
+    judging: Judging,
+    /// Namespace of objects that name none (as kubectl would apply them).
+    #[arg(short = 'n', long, default_value = "default", value_name = "NS")]
+    namespace: String,
+    /// Read secret values and run the checks that need them (values never appear in output).
+    #[arg(long)]
+    content_checks: bool,
+}
+
+/// What to evaluate against, how to print the findings and when they fail the run: the
+/// arguments `palisade audit` and `palisade scan` share.
+#[derive(clap::Args)]
+pub(crate) struct Judging {
+    /// A HardeningBaseline YAML file to evaluate against (default: the built-in `restricted`
+    /// profile).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
     /// Output format.
@@ -45,12 +62,16 @@ pub struct Args {
     /// Exit 1 only when a Required check fails with at least this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Info, value_name = "SEVERITY")]
     fail_on: FailOn,
-    /// Namespace of objects that name none (as kubectl would apply them).
-    #[arg(short = 'n', long, default_value = "default", value_name = "NS")]
-    namespace: String,
-    /// Read secret values and run the checks that need them (values never appear in output).
-    #[arg(long)]
-    content_checks: bool,
+}
+
+impl Judging {
+    /// The `--baseline` file, read and validated, or the built-in `restricted` profile.
+    pub(crate) fn baseline(&self) -> Result<AuditBaseline, BaselineError> {
+        match &self.baseline {
+            Some(path) => baseline_file::load(path),
+            None => Ok(baseline_file::builtin()),
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -118,10 +139,7 @@ pub fn run(args: &Args) -> Result<Verdict, Error> {
     if args.namespace.trim().is_empty() {
         return Err(Error::EmptyNamespace);
     }
-    let baseline = match &args.baseline {
-        Some(path) => baseline_file::load(path)?,
-        None => baseline_file::builtin(),
-    };
+    let baseline = args.judging.baseline()?;
     let (inputs, walk_errors) = sources::expand(&args.files)?;
     let options = AddOptions {
         default_namespace: args.namespace.clone(),
@@ -139,26 +157,39 @@ pub fn run(args: &Args) -> Result<Verdict, Error> {
         }
     }
     loaded.add_sources(&read, &options);
-    let report = report::build(&loaded, inputs.len(), &baseline, args.content_checks, Timestamp::now());
+    let report = report::build(
+        &loaded,
+        inputs.len(),
+        &baseline,
+        args.content_checks,
+        &BTreeSet::new(),
+        Timestamp::now(),
+    );
+    print_and_judge(report, loaded, &args.judging)
+}
+
+/// Prints what was evaluated: the input problems and expired exceptions on stderr, the report on
+/// stdout in the chosen format. Then judges it: input problems first, then `--fail-on`.
+pub(crate) fn print_and_judge(report: Report, loaded: Loaded, judging: &Judging) -> Result<Verdict, Error> {
     for error in &loaded.errors {
         crate::stdio::error(&format!("error: {error}"));
     }
     for expired in &report.expired {
         crate::stdio::error(&format!("warning: --baseline: {expired}"));
     }
-    crate::stdio::stream_stdout(|out| match args.format {
+    crate::stdio::stream_stdout(|out| match judging.format {
         Format::Table => out.write_all(format::table::render(&report).as_bytes()),
         Format::Json => format::json::write(&report, out),
         Format::Sarif => format::sarif::write(&report, out),
     })?;
     let verdict = if !loaded.errors.is_empty() {
         Verdict::InputErrors
-    } else if report.fails_at(args.fail_on.severity()) {
+    } else if report.fails_at(judging.fail_on.severity()) {
         Verdict::Fail
     } else {
         Verdict::Pass
     };
-    // The process ends right after the audit: freeing every parsed object one by one would
+    // The process ends right after the verdict: freeing every parsed object one by one would
     // only delay the exit (a tenth of the run on large inputs).
     std::mem::forget(loaded);
     std::mem::forget(report);

@@ -2,7 +2,7 @@
 //! failing and excepted findings with their check's title, effective severity and mode, and the
 //! file they come from, in a deterministic order, plus the summary.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::jiff::Timestamp;
 use palisade_checks::exceptions::Cover;
@@ -72,13 +72,26 @@ pub struct Report {
     pub summary: Summary,
 }
 
-/// Evaluates every namespace of the inventory and the cluster scope with the checks the
-/// baseline enables (namespaces in parallel), then applies the baseline at `now` through the
-/// posture pipeline the operator uses too.
-pub fn build(loaded: &Loaded, files: usize, baseline: &AuditBaseline, content_checks: bool, now: Timestamp) -> Report {
+/// Evaluates every namespace of the inventory but the `excluded` ones and the cluster scope with
+/// the checks the baseline enables (namespaces in parallel), then applies the baseline at `now`
+/// through the posture pipeline the operator uses too. Objects of excluded namespaces still
+/// count where other scopes look at them (a secret value reused elsewhere), as in the operator.
+pub fn build(
+    loaded: &Loaded,
+    files: usize,
+    baseline: &AuditBaseline,
+    content_checks: bool,
+    excluded: &BTreeSet<String>,
+    now: Timestamp,
+) -> Report {
     let resolved = &baseline.resolved;
     let inventory = &loaded.inventory;
-    let namespaces: Vec<&str> = inventory.namespaces.keys().map(String::as_str).collect();
+    let namespaces: Vec<&str> = inventory
+        .namespaces
+        .keys()
+        .filter(|namespace| !excluded.contains(*namespace))
+        .map(String::as_str)
+        .collect();
     let evaluations = crate::parallel::by_share(&namespaces, |share| {
         let evaluate =
             |namespace: &&str| posture::evaluate(inventory, Scope::Namespace(namespace), resolved, content_checks, now);

@@ -531,18 +531,21 @@ fn is_ready(status: Option<&HardeningBaselineStatus>) -> bool {
     })
 }
 
-/// The Event a drift transition deserves: Drifted from InSync, InSync from Drifted.
+/// The Event a drift transition deserves: Drifted when a namespace drifts (from sync, from no
+/// baseline, or on its first report), InSync when it comes back.
 fn drift_event(previous: Option<&Written>, current: &Written) -> Option<(bool, &'static str, String)> {
-    let state = |written: &Written| written.status.drift.as_ref().map(|drift| drift.state);
-    let before = previous.and_then(state)?;
+    let before = previous
+        .and_then(|written| written.status.drift.as_ref())
+        .map(|drift| drift.state);
     let drift = current.status.drift.as_ref()?;
     match (before, drift.state) {
-        (DriftState::InSync, DriftState::Drifted) => Some((
+        (Some(DriftState::Drifted), DriftState::Drifted) => None,
+        (_, DriftState::Drifted) => Some((
             true,
             "Drifted",
-            format!("drifted from baseline: {}", drift.items.join("; ")),
+            format!("drifted from its baseline: {}", drift.items.join("; ")),
         )),
-        (DriftState::Drifted, DriftState::InSync) => {
+        (Some(DriftState::Drifted), DriftState::InSync) => {
             Some((false, "InSync", "back in sync with its baseline".to_string()))
         }
         _ => None,

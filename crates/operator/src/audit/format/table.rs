@@ -56,12 +56,15 @@ fn summary_line(summary: &Summary) -> String {
         ));
     }
     line.push_str(&format!(
-        ", {} excepted; {} evaluated from {} in {}",
+        ", {} excepted; {} evaluated from {}",
         summary.excepted,
         plural(summary.resources_evaluated, "resource"),
         plural(summary.objects, "object"),
-        plural(summary.files, "file"),
     ));
+    // Objects listed from a cluster come from no file.
+    if summary.files > 0 {
+        line.push_str(&format!(" in {}", plural(summary.files, "file")));
+    }
     let skipped: usize = summary.skipped.values().sum();
     if skipped > 0 {
         let kinds: Vec<String> = summary

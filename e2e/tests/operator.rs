@@ -1,0 +1,405 @@
+//! The operator against the local control plane, running as the chart's ServiceAccount with
+//! exactly the RBAC `helm template` renders. Tests run one at a time: two operators of one
+//! cluster would share (and fight for) the same reports.
+
+use std::sync::{Mutex, MutexGuard};
+
+use palisade_e2e::{Operator, apply, get_json, kubectl, kubectl_ok, operator_kubeconfig, wait_for};
+use serde_json::Value;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn report(namespace: &str) -> Option<Value> {
+    get_json(&["posturereport", "posture", "-n", namespace])
+}
+
+/// The listed resources of a failing check, as `Kind/name`.
+fn failing(report: &Value, check: &str) -> Vec<String> {
+    report["status"]["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["id"] == check && entry["result"] == "Fail")
+        .flat_map(|entry| entry["resources"].as_array().cloned().unwrap_or_default())
+        .map(|resource| {
+            format!(
+                "{}/{}",
+                resource["kind"].as_str().unwrap_or(""),
+                resource["name"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+fn drift_state(report: &Value) -> String {
+    report["status"]["drift"]["state"].as_str().unwrap_or("").to_string()
+}
+
+fn condition<'a>(object: &'a Value, type_: &str) -> Option<&'a Value> {
+    object["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|condition| condition["type"] == type_)
+}
+
+/// Waits until the namespace's report satisfies `accept`, and returns it.
+fn wait_report(namespace: &str, what: &str, accept: impl Fn(&Value) -> bool) -> Value {
+    wait_for(60, what, || match report(namespace) {
+        Some(report) if accept(&report) => Ok(report),
+        other => Err(other
+            .map(|report| report["status"].to_string())
+            .unwrap_or_else(|| "no report".into())),
+    })
+}
+
+/// The test namespaces carry no Pod Security label (privileged pods must be admitted), so the
+/// baselines make that check Advisory.
+const ADVISORY_LABEL: &str = "  checks:\n  - id: ns.pod-security-label\n    mode: Advisory\n";
+
+fn namespace(name: &str, tier: &str) {
+    apply(&format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    palisade.dev/e2e-tier: {tier}\n"
+    ));
+    palisade_e2e::wait_for_default_service_account(name);
+}
+
+fn deployment(namespace: &str, name: &str, replicas: u32, privileged: bool, version: &str) -> String {
+    format!(
+        r#"{{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {{"name": "{name}", "namespace": "{namespace}"}},
+  "spec": {{"replicas": {replicas}, "strategy": {{"type": "Recreate"}}, "selector": {{"matchLabels": {{"app": "{name}"}}}},
+    "template": {{"metadata": {{"labels": {{"app": "{name}"}}}}, "spec": {{"containers": [{{"name": "app", "image": "nginx:1.27",
+      "env": [{{"name": "VERSION", "value": "{version}"}}], "securityContext": {{"privileged": {privileged}}}}}]}}}}}}}}"#
+    )
+}
+
+fn pod_count(namespace: &str) -> usize {
+    kubectl_ok(&["get", "pods", "-n", namespace, "--no-headers", "-o", "name"])
+        .lines()
+        .count()
+}
+
+#[test]
+fn workloads_drift_fix_and_churn_without_report_churn() {
+    let _serial = serial();
+    let kubeconfig = operator_kubeconfig();
+    namespace("e2e-shop", "prod");
+    apply(&format!(
+        "apiVersion: palisade.dev/v1alpha1\nkind: HardeningBaseline\nmetadata:\n  name: e2e-prod\nspec:\n  \
+         namespaceSelector:\n    matchLabels:\n      palisade.dev/e2e-tier: prod\n  profile: baseline\n{ADVISORY_LABEL}",
+    ));
+    apply(&deployment("e2e-shop", "web", 5, true, "1"));
+    wait_for(60, "5 pods of web", || match pod_count("e2e-shop") {
+        5 => Ok(()),
+        count => Err(count.to_string()),
+    });
+    let operator = Operator::start(&kubeconfig, "e2e-a", 18101, &[]);
+    operator.wait_leading(60);
+
+    // Five replicas make one finding on the Deployment; the Required failure drifts the namespace.
+    let drifted = wait_report("e2e-shop", "web to be reported privileged", |report| {
+        failing(report, "pod.privileged") == ["Deployment/web"] && drift_state(report) == "Drifted"
+    });
+    let entry = drifted["status"]["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|check| check["id"] == "pod.privileged"))
+        .cloned()
+        .expect("listed");
+    assert_eq!(entry["count"], 1, "replicas are one finding: {entry}");
+    assert_eq!(drifted["status"]["baseline"], "e2e-prod");
+    assert_eq!(
+        condition(&drifted, "Compliant").map(|c| c["status"].clone()),
+        Some("False".into())
+    );
+    let baseline = wait_for(30, "the baseline to list e2e-shop as drifted", || {
+        let baseline = get_json(&["hardeningbaseline", "e2e-prod"]).ok_or("no baseline")?;
+        let drifted = baseline["status"]["drifted"].as_array().cloned().unwrap_or_default();
+        if drifted.contains(&Value::from("e2e-shop")) {
+            Ok(baseline)
+        } else {
+            Err(baseline["status"].to_string())
+        }
+    });
+    assert_eq!(
+        condition(&baseline, "Compliant").map(|c| c["status"].clone()),
+        Some("False".into())
+    );
+    assert_eq!(
+        condition(&baseline, "Ready").map(|c| c["status"].clone()),
+        Some("True".into())
+    );
+    assert_eq!(
+        baseline["status"]["observedGeneration"],
+        baseline["metadata"]["generation"]
+    );
+
+    // A rollout (new template hash, all pods replaced) changes nothing in the report.
+    let before = report("e2e-shop").expect("report");
+    apply(&deployment("e2e-shop", "web", 5, true, "2"));
+    wait_for(60, "the rollout to replace the pods", || {
+        let pods = kubectl_ok(&[
+            "get",
+            "pods",
+            "-n",
+            "e2e-shop",
+            "-o",
+            "jsonpath={.items[*].spec.containers[0].env[0].value}",
+        ]);
+        let values: Vec<&str> = pods.split_whitespace().collect();
+        if values.len() == 5 && values.iter().all(|value| *value == "2") {
+            Ok(())
+        } else {
+            Err(pods)
+        }
+    });
+    // Scaled to zero, the template still speaks for the workload.
+    kubectl_ok(&["scale", "deployment", "web", "-n", "e2e-shop", "--replicas", "0"]);
+    wait_for(60, "no pods", || match pod_count("e2e-shop") {
+        0 => Ok(()),
+        count => Err(count.to_string()),
+    });
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let after = report("e2e-shop").expect("report");
+    assert_eq!(
+        before["metadata"]["resourceVersion"], after["metadata"]["resourceVersion"],
+        "pod churn wrote the report:\nbefore {}\nafter {}",
+        before["status"], after["status"]
+    );
+
+    // Fixing the workload clears the finding and brings the namespace back in sync.
+    kubectl_ok(&["scale", "deployment", "web", "-n", "e2e-shop", "--replicas", "2"]);
+    apply(&deployment("e2e-shop", "web", 2, false, "3"));
+    let fixed = wait_report("e2e-shop", "the fix to clear pod.privileged", |report| {
+        failing(report, "pod.privileged").is_empty() && drift_state(report) == "InSync"
+    });
+    assert_eq!(
+        condition(&fixed, "Compliant").map(|c| c["status"].clone()),
+        Some("True".into())
+    );
+    let events = kubectl_ok(&["get", "events.events.k8s.io", "-n", "e2e-shop", "-o", "json"]);
+    assert!(
+        events.contains("\"reason\": \"Drifted\"") || events.contains("\"reason\":\"Drifted\""),
+        "{events}"
+    );
+    assert!(events.contains("InSync"), "{events}");
+
+    // Restarting the operator writes nothing when nothing changed, and keeps firstSeen.
+    let settled = report("e2e-shop").expect("report");
+    let cluster_before = get_json(&["clusterposturereport", "cluster"]).expect("cluster report");
+    assert_eq!(operator.stop().code(), Some(0), "graceful shutdown");
+    let restarted = Operator::start(&kubeconfig, "e2e-b", 18102, &[]);
+    restarted.wait_leading(60);
+    wait_for(
+        60,
+        "the restarted operator to evaluate every namespace",
+        || match restarted.metric("palisade_pending_namespaces ") {
+            Some(value)
+                if value == 0.0
+                    && restarted
+                        .metrics()
+                        .contains("palisade_evaluation_duration_seconds_count") =>
+            {
+                Ok(())
+            }
+            other => Err(format!("{other:?}")),
+        },
+    );
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let writes = restarted.metrics();
+    assert!(
+        !writes.contains("palisade_report_writes_total{kind=\"PostureReport\",result=\"applied\"}"),
+        "{writes}"
+    );
+    assert_eq!(
+        report("e2e-shop").expect("report")["metadata"]["resourceVersion"],
+        settled["metadata"]["resourceVersion"]
+    );
+    assert_eq!(
+        get_json(&["clusterposturereport", "cluster"]).expect("cluster")["metadata"]["resourceVersion"],
+        cluster_before["metadata"]["resourceVersion"]
+    );
+}
+
+#[test]
+fn cluster_role_changes_reach_the_namespaces_that_bind_it() {
+    let _serial = serial();
+    let kubeconfig = operator_kubeconfig();
+    namespace("e2e-rbac", "dev");
+    apply(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: e2e-reader\nrules:\n\
+         - apiGroups: [\"\"]\n  resources: [configmaps]\n  verbs: [get]\n---\n\
+         apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: readers\n  namespace: e2e-rbac\n\
+         roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-reader}\n\
+         subjects: [{kind: Group, name: e2e-readers, apiGroup: rbac.authorization.k8s.io}]\n",
+    );
+    let operator = Operator::start(&kubeconfig, "e2e-rbac", 18103, &[]);
+    operator.wait_leading(60);
+    wait_report("e2e-rbac", "a report without rbac.secrets-read", |report| {
+        report["status"]["lastEvaluated"].is_string() && failing(report, "rbac.secrets-read").is_empty()
+    });
+    apply(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: e2e-reader\nrules:\n\
+         - apiGroups: [\"\"]\n  resources: [configmaps, secrets]\n  verbs: [get]\n",
+    );
+    wait_report("e2e-rbac", "the ClusterRole change to show", |report| {
+        failing(report, "rbac.secrets-read") == ["RoleBinding/readers"]
+    });
+}
+
+#[test]
+fn invalid_baselines_say_why_and_expiring_exceptions_stop_on_time() {
+    let _serial = serial();
+    let kubeconfig = operator_kubeconfig();
+    namespace("e2e-expiry", "expiry");
+    apply(&deployment("e2e-expiry", "agent", 1, true, "1"));
+    let in_seconds = |seconds: i64| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs() as i64;
+        let output = std::process::Command::new("date")
+            .args(["-u", "-d", &format!("@{}", now + seconds), "+%Y-%m-%dT%H:%M:%SZ"])
+            .output()
+            .expect("date runs");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    };
+    apply(&format!(
+        "apiVersion: palisade.dev/v1alpha1\nkind: HardeningBaseline\nmetadata:\n  name: e2e-expiry\nspec:\n  \
+         namespaces: [e2e-expiry]\n  profile: baseline\n  exceptions:\n  - checks: [pod.privileged]\n    \
+         reason: node agent until the rewrite\n    expires: \"{}\"\n{ADVISORY_LABEL}",
+        in_seconds(40)
+    ));
+    apply(
+        "apiVersion: palisade.dev/v1alpha1\nkind: HardeningBaseline\nmetadata:\n  name: e2e-broken\nspec:\n  \
+         namespaces: [e2e-expiry]\n  priority: 100\n  profile: baseline\n  checks:\n  - id: pod.no-such-check\n    mode: Disabled\n",
+    );
+    let operator = Operator::start(&kubeconfig, "e2e-expiry", 18104, &[]);
+    operator.wait_leading(60);
+    let broken = wait_for(60, "the invalid baseline to be Ready=False", || {
+        let baseline = get_json(&["hardeningbaseline", "e2e-broken"]).ok_or("none")?;
+        match condition(&baseline, "Ready") {
+            Some(ready) if ready["status"] == "False" => Ok(baseline.clone()),
+            _ => Err(baseline["status"].to_string()),
+        }
+    });
+    let ready = condition(&broken, "Ready").expect("Ready");
+    assert_eq!(ready["reason"], "InvalidSpec");
+    assert!(
+        ready["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("checks[0].id \"pod.no-such-check\""),
+        "{ready}"
+    );
+    // The invalid baseline governs nothing: the valid one keeps serving the namespace, and its
+    // unexpired exception covers the privileged agent.
+    let excepted = wait_report("e2e-expiry", "the exception to cover the agent", |report| {
+        report["status"]["baseline"] == "e2e-expiry" && drift_state(report) == "InSync"
+    });
+    assert!(
+        excepted["status"]["checks"].to_string().contains("Excepted"),
+        "{}",
+        excepted["status"]
+    );
+    let events = kubectl_ok(&["get", "events.events.k8s.io", "-A", "-o", "json"]);
+    assert!(
+        events.contains("InvalidSpec"),
+        "an Event tells the baseline became invalid"
+    );
+    // Nothing in the cluster changes; the exception expires and the namespace drifts on time.
+    let drifted = wait_for(60, "the exception to expire", || match report("e2e-expiry") {
+        Some(report) if drift_state(&report) == "Drifted" => Ok(report),
+        other => Err(other
+            .map(|report| report["status"]["drift"].to_string())
+            .unwrap_or_default()),
+    });
+    assert_eq!(failing(&drifted, "pod.privileged"), ["Deployment/agent"]);
+    let baseline = get_json(&["hardeningbaseline", "e2e-expiry"]).expect("baseline");
+    assert!(
+        baseline["status"]["expiredExceptions"]
+            .to_string()
+            .contains("node agent"),
+        "{}",
+        baseline["status"]
+    );
+}
+
+#[test]
+fn two_replicas_only_the_leader_writes_and_a_standby_takes_over() {
+    let _serial = serial();
+    let kubeconfig = operator_kubeconfig();
+    namespace("e2e-ha", "ha");
+    let first = Operator::start(&kubeconfig, "e2e-ha-1", 18105, &[]);
+    first.wait_leading(60);
+    let second = Operator::start(&kubeconfig, "e2e-ha-2", 18106, &[]);
+    wait_for(60, "the standby's caches to sync", || {
+        match kubectl(&["get", "--raw", "/"]).status.success() {
+            true if second.metrics().contains("palisade_cache_objects") => Ok(()),
+            _ => Err("not yet".to_string()),
+        }
+    });
+    wait_report("e2e-ha", "a report", |report| {
+        report["status"]["lastEvaluated"].is_string()
+    });
+    assert_eq!(second.metric("palisade_leader "), Some(0.0));
+    let standby_writes = second.metrics();
+    assert!(
+        !standby_writes.contains("palisade_report_writes_total{"),
+        "a standby wrote:\n{standby_writes}"
+    );
+
+    // The leader dies without releasing its lease; the standby takes over within the lease.
+    first.kill();
+    second.wait_leading(40);
+    apply(&deployment("e2e-ha", "api", 1, true, "1"));
+    wait_report("e2e-ha", "the new leader to report the change", |report| {
+        failing(report, "pod.privileged") == ["Deployment/api"]
+    });
+}
+
+#[test]
+fn no_secret_or_literal_env_value_leaves_the_cluster_objects() {
+    let _serial = serial();
+    let kubeconfig = operator_kubeconfig();
+    namespace("e2e-secrets", "secrets");
+    const SECRET_VALUE: &str = "e2e-planted-secret-value-7f3a";
+    const LITERAL_VALUE: &str = "e2e-planted-literal-value-91c2";
+    apply(&format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: e2e-secrets\nstringData:\n  password: {SECRET_VALUE}\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: e2e-secrets\nspec:\n  containers:\n  - name: app\n    \
+         image: nginx\n    env:\n    - name: DB_PASSWORD\n      value: {LITERAL_VALUE}\n    - name: FROM_SECRET\n      \
+         valueFrom: {{secretKeyRef: {{name: db, key: password}}}}\n"
+    ));
+    // A client-side apply keeps a last-applied copy (with the data) in an annotation.
+    let path = std::env::temp_dir().join("palisade-e2e-secret.yaml");
+    std::fs::write(
+        &path,
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: legacy\n  namespace: e2e-secrets\nstringData:\n  token: {SECRET_VALUE}\n"),
+    )
+    .expect("written");
+    kubectl_ok(&["apply", "-f", &path.to_string_lossy()]);
+    let operator = Operator::start(&kubeconfig, "e2e-secrets", 18107, &["--log-level", "debug"]);
+    operator.wait_leading(60);
+    wait_report("e2e-secrets", "the literal credential finding", |report| {
+        failing(report, "pod.literal-credential-env") == ["Pod/app"] && failing(report, "pod.secret-env") == ["Pod/app"]
+    });
+    let everything = [
+        kubectl_ok(&["get", "posturereports", "-A", "-o", "json"]),
+        kubectl_ok(&["get", "clusterposturereports", "-o", "json"]),
+        kubectl_ok(&["get", "hardeningbaselines", "-o", "json"]),
+        kubectl_ok(&["get", "events", "-A", "-o", "json"]),
+        kubectl_ok(&["get", "events.events.k8s.io", "-A", "-o", "json"]),
+        operator.metrics(),
+        operator.log_text(),
+    ];
+    for (index, text) in everything.iter().enumerate() {
+        assert!(
+            !text.contains(SECRET_VALUE) && !text.contains(LITERAL_VALUE),
+            "source {index} leaks a value"
+        );
+        assert!(!text.contains("ZTJlLXBsYW50ZWQ"), "source {index} leaks a base64 value");
+    }
+}
