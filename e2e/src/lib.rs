@@ -276,7 +276,7 @@ impl Operator {
     pub fn wait_leading(&self, seconds: u64) {
         wait_for(seconds, "the operator to lead", || {
             match self.metric("palisade_leader ") {
-                Some(value) if value == 1.0 => Ok(()),
+                Some(1.0) => Ok(()),
                 other => Err(format!("{other:?}")),
             }
         });
