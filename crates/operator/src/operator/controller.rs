@@ -540,16 +540,23 @@ fn drift_event(previous: Option<&Written>, current: &Written) -> Option<(bool, &
     let drift = current.status.drift.as_ref()?;
     match (before, drift.state) {
         (Some(DriftState::Drifted), DriftState::Drifted) => None,
-        (_, DriftState::Drifted) => Some((
-            true,
-            "Drifted",
-            format!("drifted from its baseline: {}", drift.items.join("; ")),
-        )),
+        (_, DriftState::Drifted) => Some((true, "Drifted", drifted_note(&drift.items))),
         (Some(DriftState::Drifted), DriftState::InSync) => {
             Some((false, "InSync", "back in sync with its baseline".to_string()))
         }
         _ => None,
     }
+}
+
+/// Why a namespace drifted, within the 1 kB an Event's note may hold.
+fn drifted_note(items: &[String]) -> String {
+    const LISTED: usize = 5;
+    let listed: Vec<&str> = items.iter().take(LISTED).map(String::as_str).collect();
+    let mut note = format!("drifted from its baseline: {}", listed.join("; "));
+    if items.len() > LISTED {
+        note.push_str(&format!("; and {} more (see the PostureReport)", items.len() - LISTED));
+    }
+    note
 }
 
 fn remove(world: &mut World, gone: &Gone) -> Dirty {
