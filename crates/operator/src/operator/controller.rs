@@ -20,12 +20,16 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::evaluate::{self, NamespaceOutcome, Written};
-use super::metrics::Metrics;
+use super::metrics::{KindLabels, Metrics};
 use super::report::{Limits, NamespaceSummary, baseline_status};
 use super::watch::{Gone, Message, StreamEvent, Update};
 use super::world::{Scope, World};
 use super::writer::{self, Writer};
 
+/// How often the index's object counts are published (counting walks the whole index).
+const COUNT_EVERY: Duration = Duration::from_secs(2);
+/// Failed writes in a row after which a namespace counts as stalled.
+const STALLED_AFTER: u32 = 3;
 /// How long a failed write waits before its namespace is evaluated and written again.
 const RETRY_AFTER: Duration = Duration::from_secs(5);
 
@@ -58,6 +62,8 @@ pub struct Controller {
     written: BTreeMap<String, Written>,
     cluster_written: Option<ClusterPostureReportStatus>,
     baselines_written: BTreeMap<String, HardeningBaselineStatus>,
+    /// Consecutive failed report writes per namespace.
+    write_failures: BTreeMap<String, u32>,
 }
 
 impl Controller {
@@ -86,6 +92,7 @@ impl Controller {
             written: BTreeMap::new(),
             cluster_written: None,
             baselines_written: BTreeMap::new(),
+            write_failures: BTreeMap::new(),
         }
     }
 
@@ -98,6 +105,7 @@ impl Controller {
     ) {
         tokio::pin!(shutdown);
         self.set_leading(*leader.borrow_and_update());
+        let mut counting = tokio::time::interval(COUNT_EVERY);
         loop {
             let next = self.next_due();
             tokio::select! {
@@ -119,6 +127,7 @@ impl Controller {
                 () = tokio::time::sleep_until(next.unwrap_or_else(far_future)), if next.is_some() => {
                     self.work().await;
                 }
+                _ = counting.tick() => self.count_cached(),
             }
         }
     }
@@ -142,19 +151,11 @@ impl Controller {
             while let Some(message) = next {
                 self.metrics
                     .watch_events
-                    .get_or_create(&super::metrics::KindLabels { kind: message.kind })
+                    .get_or_create(&KindLabels { kind: message.kind })
                     .inc();
                 dirty.merge(self.handle(&mut world, message));
                 next = messages.try_recv().ok();
             }
-            for (kind, count) in world.inventory.counts() {
-                self.metrics
-                    .cache_objects
-                    .get_or_create(&super::metrics::KindLabels { kind })
-                    .set(count as i64);
-            }
-            let invalid = world.baselines.values().filter(|entry| entry.resolved.is_err()).count();
-            self.metrics.invalid_baselines.set(invalid as i64);
         }
         let at = Instant::now() + self.settings.debounce;
         for namespace in dirty.namespaces {
@@ -326,6 +327,28 @@ impl Controller {
         self.metrics.drifted_namespaces.set(drifted as i64);
     }
 
+    /// Namespaces (among those `which` accepts) whose report writes keep failing.
+    fn stalled_namespaces(&self, which: impl Fn(&str) -> bool) -> Vec<String> {
+        self.write_failures
+            .iter()
+            .filter(|(namespace, failures)| **failures >= STALLED_AFTER && which(namespace))
+            .map(|(namespace, _)| namespace.clone())
+            .collect()
+    }
+
+    /// Publishes how many objects the index holds (on followers too).
+    fn count_cached(&self) {
+        let world = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (kind, count) in world.inventory.counts() {
+            self.metrics
+                .cache_objects
+                .get_or_create(&KindLabels { kind })
+                .set(count as i64);
+        }
+        let invalid = world.baselines.values().filter(|entry| entry.resolved.is_err()).count();
+        self.metrics.invalid_baselines.set(invalid as i64);
+    }
+
     /// Evaluates namespaces on blocking threads, `concurrency` at a time, under the world's read lock.
     async fn evaluate(&self, namespaces: BTreeSet<String>, now: Timestamp) -> Vec<NamespaceOutcome> {
         if namespaces.is_empty() {
@@ -414,10 +437,14 @@ impl Controller {
             let namespace = outcome.namespace;
             if let Err(error) = result {
                 tracing::warn!(namespace, error = %error, "writing the report failed; retrying");
+                let failures = self.write_failures.entry(namespace.clone()).or_default();
+                *failures += 1;
+                any |= *failures == STALLED_AFTER;
                 self.due.entry(namespace).or_insert(Instant::now() + RETRY_AFTER);
                 continue;
             }
             any = true;
+            self.write_failures.remove(&namespace);
             self.metrics
                 .namespace(&namespace, outcome.report.as_ref().map(|report| &report.status));
             let previous = match outcome.report {
@@ -445,10 +472,12 @@ impl Controller {
             .collect();
         let (status, changed) = {
             let world = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let failing = self.stalled_namespaces(|_| true);
             evaluate::cluster(
                 &world,
                 &self.settings.scope,
                 &summaries,
+                &failing,
                 self.cluster_written.as_ref(),
                 self.settings.limits,
                 now,
@@ -489,7 +518,11 @@ impl Controller {
                 .map(|(name, entry)| {
                     let empty = BTreeMap::new();
                     let governed = governed.get(name.as_str()).unwrap_or(&empty);
-                    (name.clone(), baseline_status(entry, governed, &time))
+                    let governs = |namespace: &str| {
+                        world.governing(namespace).and_then(|baseline| baseline.name.as_deref()) == Some(name.as_str())
+                    };
+                    let failing = self.stalled_namespaces(governs);
+                    (name.clone(), baseline_status(entry, governed, &failing, &time))
                 })
                 .collect()
         };

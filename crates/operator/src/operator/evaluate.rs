@@ -120,6 +120,7 @@ pub fn cluster(
     world: &World,
     scope: &Scope,
     namespaces: &BTreeMap<String, NamespaceSummary>,
+    failing_writes: &[String],
     previous: Option<&ClusterPostureReportStatus>,
     limits: Limits,
     now: Timestamp,
@@ -134,7 +135,7 @@ pub fn cluster(
     );
     let assessed = posture::assess(evaluation, baseline, scope.content_checks, now);
     let time = Time(now);
-    let mut status = cluster_status(&assessed, baseline, namespaces, previous, &time, limits);
+    let mut status = cluster_status(&assessed, baseline, namespaces, failing_writes, previous, &time, limits);
     let changed = previous.is_none_or(|previous| *previous != status);
     if changed {
         status.last_evaluated = Some(time);

@@ -208,11 +208,48 @@ pub struct NamespaceSummary {
     pub baseline: Option<String>,
 }
 
+/// `Stalled`: True (with a reason) when something keeps failing, so kstatus and Flux report the
+/// object as failed; False otherwise.
+fn stalled(failure: Option<(&'static str, String)>) -> Desired<'static> {
+    let (status, reason, message) = match failure {
+        Some((reason, message)) => (true, reason, message),
+        None => (false, "Progressing", "nothing keeps failing".to_string()),
+    };
+    Desired {
+        type_: "Stalled",
+        status,
+        reason,
+        message,
+        observed_generation: None,
+    }
+}
+
+/// Namespaces whose reports could not be written several times in a row, as a Stalled reason.
+fn writes_failing(namespaces: &[String]) -> Option<(&'static str, String)> {
+    if namespaces.is_empty() {
+        return None;
+    }
+    let listed: Vec<&str> = namespaces
+        .iter()
+        .take(MAX_LISTED_NAMESPACES)
+        .map(String::as_str)
+        .collect();
+    Some((
+        "ReportWritesFailing",
+        format!(
+            "reports of {} namespaces cannot be written: {}",
+            namespaces.len(),
+            listed.join(", ")
+        ),
+    ))
+}
+
 /// The ClusterPostureReport's status: cluster-scoped findings and the namespaces' roll-up.
 pub fn cluster_status(
     posture: &Posture,
     baseline: &ResolvedBaseline,
     namespaces: &BTreeMap<String, NamespaceSummary>,
+    failing_writes: &[String],
     previous: Option<&ClusterPostureReportStatus>,
     now: &Time,
     limits: Limits,
@@ -259,6 +296,7 @@ pub fn cluster_status(
                 message: format!("{} of {} namespaces drifted", rollup.drifted, rollup.total),
                 observed_generation: None,
             },
+            stalled(writes_failing(failing_writes)),
         ],
         now,
     );
@@ -285,6 +323,7 @@ pub fn cluster_status(
 pub fn baseline_status(
     entry: &BaselineEntry,
     governed: &BTreeMap<String, DriftState>,
+    failing_writes: &[String],
     now: &Time,
 ) -> HardeningBaselineStatus {
     let previous = entry
@@ -347,13 +386,97 @@ pub fn baseline_status(
             expired: exception.expires.clone(),
         })
         .collect();
+    let stalled = match &entry.resolved {
+        Err(problems) => stalled(Some(("InvalidSpec", format!("spec.{}", problems.join("; spec."))))),
+        Ok(_) => stalled(writes_failing(failing_writes)),
+    };
+    let stalled = Desired {
+        observed_generation: entry.generation,
+        ..stalled
+    };
     HardeningBaselineStatus {
         observed_generation: entry.generation,
-        conditions: merge(previous, vec![ready, compliant], now),
+        conditions: merge(previous, vec![ready, compliant, stalled], now),
         matched_namespaces: count(governed.len()),
         compliant_namespaces: count(governed.len() - drifted.len()),
         drifted_namespaces: count(drifted.len()),
         drifted: drifted.into_iter().take(MAX_LISTED_NAMESPACES).collect(),
         expired_exceptions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operator::world::World;
+    use palisade_crds::HardeningBaseline;
+    use serde_json::json;
+
+    fn entry(spec: serde_json::Value) -> BaselineEntry {
+        let mut world = World::default();
+        let baseline: HardeningBaseline = serde_json::from_value(json!({"apiVersion": "palisade.dev/v1alpha1",
+            "kind": "HardeningBaseline", "metadata": {"name": "b", "generation": 3}, "spec": spec}))
+        .expect("baseline");
+        world.apply_baseline(baseline);
+        world.baselines.remove("b").expect("stored")
+    }
+
+    fn condition<'a>(status: &'a HardeningBaselineStatus, type_: &str) -> (&'a str, &'a str, &'a str) {
+        let condition = status
+            .conditions
+            .iter()
+            .find(|condition| condition.type_ == type_)
+            .expect("condition");
+        (
+            condition.status.as_str(),
+            condition.reason.as_str(),
+            condition.message.as_str(),
+        )
+    }
+
+    #[test]
+    fn an_invalid_baseline_is_not_ready_and_stalled_naming_the_field() {
+        let now = Time("2026-06-01T00:00:00Z".parse().expect("time"));
+        let invalid = entry(
+            json!({"namespaces": ["a"], "profile": "baseline", "checks": [{"id": "pod.privilegd", "mode": "Disabled"}]}),
+        );
+        let status = baseline_status(&invalid, &BTreeMap::new(), &[], &now);
+        let (ready, reason, message) = condition(&status, "Ready");
+        assert_eq!((ready, reason), ("False", "InvalidSpec"));
+        assert_eq!(message, "spec.checks[0].id \"pod.privilegd\" matches no check");
+        assert_eq!(condition(&status, "Stalled").0, "True");
+        assert_eq!(status.observed_generation, Some(3));
+        assert!(
+            status
+                .conditions
+                .iter()
+                .all(|condition| condition.observed_generation == Some(3))
+        );
+    }
+
+    #[test]
+    fn a_valid_baseline_counts_its_namespaces_and_stalls_only_when_writes_keep_failing() {
+        let now = Time("2026-06-01T00:00:00Z".parse().expect("time"));
+        let valid = entry(json!({"namespaces": ["a", "b"], "profile": "baseline", "exceptions": [
+            {"checks": ["pod.privileged"], "reason": "agent", "expires": "2026-05-01T00:00:00Z"}]}));
+        let governed = BTreeMap::from([
+            ("a".to_string(), DriftState::Drifted),
+            ("b".to_string(), DriftState::InSync),
+        ]);
+        let status = baseline_status(&valid, &governed, &[], &now);
+        assert_eq!(
+            (
+                status.matched_namespaces,
+                status.drifted_namespaces,
+                status.compliant_namespaces
+            ),
+            (2, 1, 1)
+        );
+        assert_eq!(status.drifted, ["a"]);
+        assert_eq!(condition(&status, "Compliant").0, "False");
+        assert_eq!(condition(&status, "Stalled").0, "False");
+        assert_eq!(status.expired_exceptions.len(), 1);
+        let stalled = baseline_status(&valid, &governed, &["b".to_string()], &now);
+        assert_eq!(condition(&stalled, "Stalled").1, "ReportWritesFailing");
     }
 }
