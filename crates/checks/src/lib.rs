@@ -21,4 +21,6 @@ pub mod selector;
 
 pub use catalog::{Category, CheckDef, Expect, Fixture, PssLevel, catalog, find};
 pub use engine::{Evaluation, Finding, Params, ResourceRef, evaluate_cluster, evaluate_namespace};
-pub use inventory::{AddOptions, Added, Dirty, Inventory, Kind, NamespaceInventory, Object, ObjectRef, Workload};
+pub use inventory::{
+    AddOptions, Added, Dirty, Inventory, Kind, NamespaceInventory, Object, ObjectRef, Workload, secret_type_selectors,
+};

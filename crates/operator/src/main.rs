@@ -64,6 +64,15 @@ fn main() -> ExitCode {
     })
 }
 
+/// Namespace names from a comma-separated flag, trimmed, without empty entries.
+fn namespace_set(names: &[String]) -> std::collections::BTreeSet<String> {
+    names
+        .iter()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
 fn crds() -> anyhow::Result<()> {
     let yaml = palisade_crds::crds_yaml().context("serializing CRDs")?;
     stdio::write_stdout(&yaml).context("writing to stdout")

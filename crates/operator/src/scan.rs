@@ -6,12 +6,11 @@
 //! What enters the process matches the operator's watches: ReplicaSets and Jobs are listed as
 //! metadata only (their owners are what matters; their pods and controllers carry the specs), and
 //! so are Secrets unless `--content-checks`, their type told by one field-selected list per type
-//! some check tells apart and one for all the others. The findings are the operator's, not
-//! those of an audit of `kubectl get -o json`, where every ReplicaSet a Deployment keeps
-//! speaks for it with its template, the old revisions' included. No HardeningBaseline is read from the
-//! cluster: `--baseline FILE` or the built-in `restricted` profile applies.
+//! some check tells apart and one for all the others. The findings are the operator's, not those
+//! of an audit of `kubectl get -o json`, where every ReplicaSet a Deployment keeps speaks for it
+//! with its template, the old revisions' included. No HardeningBaseline is read from the cluster:
+//! `--baseline FILE` or the built-in `restricted` profile applies.
 
-use std::collections::BTreeSet;
 use std::fmt::Debug;
 
 use anyhow::Context;
@@ -33,16 +32,7 @@ use crate::audit::problem::InputError;
 use crate::audit::{self, Judging, Verdict};
 
 /// Objects per list request: memory holds one page besides the (stripped) inventory.
-const PAGE: u32 = 2;
-
-/// Secret types some checks tell apart, as the operator watches them. A Secret's type is not in
-/// its metadata: metadata-only Secrets are listed once per type here (field selector `type=`)
-/// and once for every other type, which read as `Opaque` (no check tells those apart).
-const TELLING_SECRET_TYPES: [&str; 3] = [
-    "kubernetes.io/service-account-token",
-    "helm.sh/release.v1",
-    "bootstrap.kubernetes.io/token",
-];
+const PAGE: u32 = 500;
 
 /// Arguments of `palisade scan`.
 #[derive(clap::Args)]
@@ -66,12 +56,7 @@ pub struct Args {
 /// the rest is still evaluated and the run exits 2.
 pub fn run(args: &Args) -> anyhow::Result<Verdict> {
     let baseline = args.judging.baseline()?;
-    let excluded: BTreeSet<String> = args
-        .exclude_namespaces
-        .iter()
-        .map(|name| name.trim().to_string())
-        .filter(|name| !name.is_empty())
-        .collect();
+    let excluded = crate::namespace_set(&args.exclude_namespaces);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -128,15 +113,10 @@ async fn list_cluster(content_checks: bool) -> anyhow::Result<Scan> {
     if content_checks {
         scan.full::<Secret>().await?;
     } else {
-        for secret_type in TELLING_SECRET_TYPES {
-            let selector = format!("type={secret_type}");
+        for (selector, secret_type) in palisade_checks::secret_type_selectors() {
             scan.metadata::<Secret>(Some(&selector), Listed::Secret(secret_type))
                 .await?;
         }
-        let others = TELLING_SECRET_TYPES
-            .map(|secret_type| format!("type!={secret_type}"))
-            .join(",");
-        scan.metadata::<Secret>(Some(&others), Listed::Secret("Opaque")).await?;
     }
     // Refused every list (no RBAC permission at all): there is nothing to evaluate, and an
     // empty report would read as a clean cluster.

@@ -215,6 +215,27 @@ fn deployment_by_hash<'a>(workload: &'a Workload, replica_set: &'a str) -> Optio
     replica_set.strip_suffix(hash.as_str())?.strip_suffix('-')
 }
 
+/// Secret types some checks tell apart (token secrets, Helm release records, bootstrap tokens).
+const TELLING_SECRET_TYPES: [&str; 3] = [
+    "kubernetes.io/service-account-token",
+    "helm.sh/release.v1",
+    "bootstrap.kubernetes.io/token",
+];
+
+/// How to learn every Secret's type without reading its data: a Secret's type is not in its
+/// metadata, so Secrets are listed (or watched) as metadata once per field selector returned
+/// here, each paired with the type its Secrets have. Every Secret matches exactly one selector;
+/// those of the last one read as `Opaque`, since no check tells their types apart.
+pub fn secret_type_selectors() -> Vec<(String, &'static str)> {
+    let mut selectors: Vec<(String, &'static str)> = TELLING_SECRET_TYPES
+        .iter()
+        .map(|secret_type| (format!("type={secret_type}"), *secret_type))
+        .collect();
+    let others = TELLING_SECRET_TYPES.map(|secret_type| format!("type!={secret_type}"));
+    selectors.push((others.join(","), "Opaque"));
+    selectors
+}
+
 /// What an applied or deleted object can change: the namespaces whose reports may differ, and
 /// whether the cluster report may.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

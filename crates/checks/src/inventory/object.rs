@@ -134,7 +134,7 @@ pub(super) fn parse(mut object: serde_json::Value, options: &AddOptions) -> Resu
     let controller = |kind: Kind, metadata: ObjectMeta, template: Option<PodTemplateSpec>| Object::Controller {
         kind,
         metadata: in_namespace(metadata, ns),
-        template: Some(template.unwrap_or_default()),
+        template,
     };
     let parsed = match (api_version.as_str(), kind.as_str()) {
         ("v1", "Pod") => {

@@ -12,7 +12,6 @@ mod watch;
 mod world;
 mod writer;
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -148,12 +147,7 @@ async fn operate(args: Args) -> anyhow::Result<()> {
     let (sender, messages) = mpsc::channel(4096);
     let streams = watch::spawn_all(&client, args.content_checks, &sender);
     drop(sender);
-    let excluded: BTreeSet<String> = args
-        .exclude_namespaces
-        .iter()
-        .map(|name| name.trim().to_string())
-        .filter(|name| !name.is_empty())
-        .collect();
+    let excluded = crate::namespace_set(&args.exclude_namespaces);
     let profile = match args.default_profile {
         DefaultProfile::Baseline => Profile::Baseline,
         DefaultProfile::Restricted => Profile::Restricted,

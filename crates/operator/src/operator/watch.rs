@@ -21,15 +21,6 @@ use palisade_crds::HardeningBaseline;
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 
-/// Secret types some checks tell apart. A Secret's type is not in its metadata, so Secrets are
-/// watched once per type here (field selector `type=`) and once for every other type: each
-/// Secret is seen by exactly one watch, which tells its type without reading its data.
-const TELLING_SECRET_TYPES: [&str; 3] = [
-    "kubernetes.io/service-account-token",
-    "helm.sh/release.v1",
-    "bootstrap.kubernetes.io/token",
-];
-
 /// What deleting an object takes: relists use it to drop what vanished while disconnected.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Gone {
@@ -107,15 +98,11 @@ pub fn spawn_all(client: &Client, content_checks: bool, sender: &mpsc::Sender<Me
     if content_checks {
         streams.full::<Secret>("Secret", Object::Secret);
     } else {
-        for secret_type in TELLING_SECRET_TYPES {
-            streams.metadata::<Secret>("Secret", Some(format!("type={secret_type}")), move |metadata| {
+        for (selector, secret_type) in palisade_checks::secret_type_selectors() {
+            streams.metadata::<Secret>("Secret", Some(selector), move |metadata| {
                 secret_of_type(metadata, secret_type)
             });
         }
-        let others = TELLING_SECRET_TYPES
-            .map(|secret_type| format!("type!={secret_type}"))
-            .join(",");
-        streams.metadata::<Secret>("Secret", Some(others), |metadata| secret_of_type(metadata, "Opaque"));
     }
     streams.baselines();
     streams.count
