@@ -1,0 +1,369 @@
+#!/usr/bin/env bash
+# The operator at scale on a real control plane (DESIGN.md section 6). Starts a fresh local
+# control plane on its own ports, fills it with `loadgen` (SIZE pods and everything around them),
+# measures the floor (how long the API server takes to LIST every kind the operator watches),
+# then runs the operator and measures how long it takes to converge, its memory and its report
+# writes in steady state. Writes bench/results/operator-scale-SIZE.json and .md.
+#
+# Usage: bash bench/operator-scale.sh [SIZE]     SIZE = pods, default 10000
+#
+# Environment:
+#   APPLY_JOBS=2      kubectl apply processes working on the namespace files in parallel
+#   SEED=...          loadgen seed (default: loadgen's)
+#   SKIP_OPERATOR=1   stop after the floor (results say the operator was not run)
+#   PALISADE_BIN, LOADGEN_BIN
+#                     prebuilt binaries to use instead of building target/release (both set: no build)
+#   PALISADE_CP_DIR, PALISADE_ETCD_PORT, PALISADE_API_PORT, PALISADE_KCM_PORT, OPERATOR_LISTEN:
+#                     where the control plane and the operator run (defaults below keep clear of
+#                     the e2e tests' and the demo's)
+#
+# Needs cargo, go (first control-plane build), kubectl, curl, jq, openssl. Every wait is bounded;
+# the control plane and the operator are stopped on exit, whatever happens.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+size="${1:-10000}"
+[[ "$size" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [SIZE]   (SIZE = pods, a positive integer)" >&2; exit 2; }
+apply_jobs="${APPLY_JOBS:-2}"
+listen="${OPERATOR_LISTEN:-127.0.0.1:18080}"
+export PALISADE_CP_DIR="${PALISADE_CP_DIR:-${TMPDIR:-/tmp}/palisade-bench-scale}"
+export PALISADE_ETCD_PORT="${PALISADE_ETCD_PORT:-33790}"
+export PALISADE_API_PORT="${PALISADE_API_PORT:-36443}"
+export PALISADE_KCM_PORT="${PALISADE_KCM_PORT:-36257}"
+export KUBECONFIG="$PALISADE_CP_DIR/admin.kubeconfig"
+api="https://127.0.0.1:$PALISADE_API_PORT"
+cd "$repo"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/operator-scale.XXXXXX")"
+operator_pid=""
+cleanup() {
+  local status=$?
+  if [[ -n "$operator_pid" ]] && kill -0 "$operator_pid" 2>/dev/null; then
+    kill "$operator_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$operator_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$operator_pid" 2>/dev/null || true
+  fi
+  bash e2e/controlplane.sh stop || true
+  if [[ $status == 0 ]]; then rm -rf "$work"; else echo "operator-scale: failed; logs kept in $work" >&2; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "operator-scale: $*" >&2; }
+now_ns() { date +%s%N; }
+seconds_since() { awk -v start="$1" -v end="$(now_ns)" 'BEGIN { printf "%.3f\n", (end - start) / 1e9 }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# The API server directly, without kubectl's start-up and decoding in the way. The user agent
+# matters: the API server pretty-prints JSON for curl's.
+curl_api() {
+  curl -sS --fail --max-time 120 --cacert "$PALISADE_CP_DIR/apiserver/apiserver.crt" \
+    --cert "$PALISADE_CP_DIR/pki/admin.crt" --key "$PALISADE_CP_DIR/pki/admin.key" -H 'Accept: application/json' "$@"
+}
+
+# Pods in the cluster, cheaply: one item plus the count the API server says remains.
+count_pods() {
+  curl_api "$api/api/v1/pods?limit=1" | jq '(.metadata.remainingItemCount // 0) + (.items | length)'
+}
+
+# --- build, control plane, CRDs -------------------------------------------------------------
+palisade="${PALISADE_BIN:-$repo/target/release/palisade}"
+loadgen="${LOADGEN_BIN:-$repo/target/release/loadgen}"
+if [[ -z "${PALISADE_BIN:-}" || -z "${LOADGEN_BIN:-}" ]]; then
+  log "building palisade and loadgen (release)"
+  cargo build --release -q -p palisade -p palisade-bench --bin palisade --bin loadgen
+fi
+
+bash e2e/controlplane.sh build
+bash e2e/controlplane.sh stop   # leftovers of an interrupted run in the same directory
+started="$(now_ns)"
+bash e2e/controlplane.sh start
+controlplane_start_seconds="$(seconds_since "$started")"
+"$palisade" crds | kubectl apply --server-side -f - >/dev/null
+kubectl wait --for condition=Established crd --all --timeout 60s >/dev/null
+
+# --- load -----------------------------------------------------------------------------------
+log "generating $size pods' worth of objects"
+"$loadgen" --pods "$size" ${SEED:+--seed "$SEED"} -o "$work/manifests" > "$work/loadgen.json"
+expected_pods="$(jq .expected_pods "$work/loadgen.json")"
+objects_total="$(jq .objects_total "$work/loadgen.json")"
+
+# Cluster-scoped objects first (the namespaces must exist), then the namespace files shared
+# round-robin among APPLY_JOBS kubectl processes. kubectl applies one object per request.
+apply() { # log, files...
+  local log_file="$1"; shift
+  local args=()
+  for file in "$@"; do args+=(-f "$file"); done
+  timeout $((600 + size / 5)) kubectl apply --server-side --field-manager loadgen "${args[@]}" >"$log_file" 2>&1
+}
+log "applying $objects_total objects with $apply_jobs parallel kubectl processes"
+started="$(now_ns)"
+apply "$work/apply-cluster.log" "$work/manifests/00-cluster.json" "$work/manifests/01-baselines.json"
+mapfile -t namespace_files < <(ls "$work"/manifests/ns-*.json)
+pids=()
+for ((job = 0; job < apply_jobs; job++)); do
+  share=()
+  for ((i = job; i < ${#namespace_files[@]}; i += apply_jobs)); do share+=("${namespace_files[i]}"); done
+  [[ ${#share[@]} -gt 0 ]] || continue
+  apply "$work/apply-$job.log" "${share[@]}" &
+  pids+=($!)
+done
+apply_failed=0
+for pid in "${pids[@]}"; do wait "$pid" || apply_failed=1; done
+apply_seconds="$(seconds_since "$started")"
+# kubectl prints one line per object applied, Pod Security warnings, and errors.
+apply_errors="$(cat "$work"/apply-*.log | grep -cv -e ' serverside-applied$' -e '^Warning:' || true)"
+if [[ $apply_failed != 0 ]]; then
+  grep -hv -e ' serverside-applied$' -e '^Warning:' "$work"/apply-*.log | head -5 >&2
+  log "kubectl apply failed ($apply_errors errors)"; exit 1
+fi
+log "applied in ${apply_seconds}s; waiting for $expected_pods pods"
+
+# The controller-manager creates the pods (at its default 20 requests/s client limit); active
+# CronJobs add theirs at the next minute boundary.
+pods_timeout=$((300 + size / 8))
+pods=0 polls=0
+while :; do
+  pods="$(count_pods || echo 0)"
+  (( pods >= expected_pods )) && break
+  (( ++polls % 6 == 0 )) && log "$pods pods after $(seconds_since "$started")s"
+  if (( $(date +%s) - started / 1000000000 > pods_timeout )); then
+    log "only $pods of $expected_pods pods after ${pods_timeout}s; measuring anyway"; break
+  fi
+  sleep 5
+done
+pods_seconds="$(seconds_since "$started")"
+pods_listed="$(kubectl get pods -A --no-headers | wc -l)"
+namespaces_total="$(kubectl get namespaces --no-headers | wc -l)"
+log "$pods pods ($pods_listed listed by kubectl) ${pods_seconds}s after the apply began"
+
+# Controllers keep writing statuses for a while after the last pod; measure a quiet cluster.
+# The API server renews its own lease every 10 s, so "quiet" means a handful of writes.
+resource_version() { curl_api "$api/api/v1/namespaces?limit=1" | jq -r .metadata.resourceVersion; }
+started="$(now_ns)"
+previous="$(resource_version)"
+while :; do
+  sleep 5
+  current="$(resource_version)"
+  (( current - previous < 10 )) && break
+  if (( $(date +%s) - started / 1000000000 > 300 )); then log "cluster still busy after 300 s; measuring anyway"; break; fi
+  previous="$current"
+done
+settle_seconds="$(seconds_since "$started")"
+
+# --- floor: LIST every kind the operator watches ------------------------------------------
+kinds=(
+  namespaces:/api/v1/namespaces pods:/api/v1/pods serviceaccounts:/api/v1/serviceaccounts
+  services:/api/v1/services secrets:/api/v1/secrets
+  deployments:/apis/apps/v1/deployments replicasets:/apis/apps/v1/replicasets
+  statefulsets:/apis/apps/v1/statefulsets daemonsets:/apis/apps/v1/daemonsets
+  jobs:/apis/batch/v1/jobs cronjobs:/apis/batch/v1/cronjobs
+  ingresses:/apis/networking.k8s.io/v1/ingresses networkpolicies:/apis/networking.k8s.io/v1/networkpolicies
+  roles:/apis/rbac.authorization.k8s.io/v1/roles rolebindings:/apis/rbac.authorization.k8s.io/v1/rolebindings
+  clusterroles:/apis/rbac.authorization.k8s.io/v1/clusterroles
+  clusterrolebindings:/apis/rbac.authorization.k8s.io/v1/clusterrolebindings
+  hardeningbaselines:/apis/palisade.dev/v1alpha1/hardeningbaselines
+)
+
+# Lists one kind in pages of 500 (the page size of kube-runtime's and client-go's reflectors) and
+# prints the requests' own time (the sum of curl's time_total: TLS set-up and transfer included,
+# process start-up not). With "count" as a second argument, prints "seconds items bytes".
+list_kind() {
+  local path="$1" count="${2:-}" page="$work/page.$BASHPID" token="" seconds=0 items=0 bytes=0 url took
+  while :; do
+    url="$api$path?limit=500"
+    [[ -n "$token" ]] && url+="&continue=$token"
+    took="$(curl_api -o "$page" -w '%{time_total}' "$url")"
+    seconds="$(awk -v a="$seconds" -v b="$took" 'BEGIN { printf "%.6f", a + b }')"
+    if [[ -n "$count" ]]; then
+      items=$((items + $(jq '.items | length' "$page")))
+      bytes=$((bytes + $(stat -c %s "$page")))
+    fi
+    # The token sits in the list's metadata, before the items; it is URL-safe base64.
+    token="$(head -c 4096 "$page" | grep -o '"continue": *"[^"]*"' | cut -d'"' -f4 || true)"
+    [[ -n "$token" ]] || break
+  done
+  if [[ -n "$count" ]]; then echo "$seconds $items $bytes"; else echo "$seconds"; fi
+}
+
+log "measuring the LIST floor (median of 3)"
+for entry in "${kinds[@]}"; do
+  echo "${entry%%:*} $(list_kind "${entry#*:}" count)"
+done > "$work/kinds.txt"
+: > "$work/floor.txt"
+for round in 1 2 3; do
+  # One kind after another: the API server's own time, and the wall time of this client...
+  started="$(now_ns)"
+  for entry in "${kinds[@]}"; do
+    echo "$round ${entry%%:*} $(list_kind "${entry#*:}")" >> "$work/floor.txt"
+  done
+  seconds_since "$started" >> "$work/floor-wall.txt"
+  # ...all kinds at once, as the operator's reflectors start...
+  started="$(now_ns)"
+  for entry in "${kinds[@]}"; do list_kind "${entry#*:}" > /dev/null & done
+  wait
+  seconds_since "$started" >> "$work/floor-parallel.txt"
+  # ...and kubectl, decoding and printing everything (in its own chunks of 500).
+  started="$(now_ns)"
+  kubectl get "$(printf '%s\n' "${kinds[@]%%:*}" | paste -sd,)" -A -o json > /dev/null
+  seconds_since "$started" >> "$work/floor-kubectl.txt"
+done
+floor="$(awk '{ total[$1] += $3 } END { for (round in total) print total[round] }' "$work/floor.txt" | median)"
+floor_wall="$(median < "$work/floor-wall.txt")"
+floor_parallel="$(median < "$work/floor-parallel.txt")"
+floor_kubectl="$(median < "$work/floor-kubectl.txt")"
+floor_kinds="$(while read -r kind _ items bytes; do
+  seconds="$(awk -v kind="$kind" '$2 == kind { print $3 }' "$work/floor.txt" | median)"
+  jq -n --arg kind "$kind" --argjson items "$items" --argjson bytes "$bytes" --argjson seconds "$seconds" \
+    '{kind: $kind, items: $items, bytes: $bytes, seconds: $seconds}'
+done < "$work/kinds.txt" | jq -s .)"
+log "floor: ${floor}s of requests (${floor_wall}s wall) one kind after another, ${floor_parallel}s all at once, ${floor_kubectl}s with kubectl"
+
+# --- the operator ---------------------------------------------------------------------------
+metric() { # name: sum of every series of that metric, empty when the endpoint or metric is missing
+  { curl -s --max-time 5 "http://$listen/metrics" || true; } |
+    awk -v name="$1" '$1 == name || index($1, name "{") == 1 { sum += $2; found = 1 } END { if (found) print sum }'
+}
+reported_namespaces() { # namespaces holding a PostureReport named posture (metadata only: small)
+  curl_api -H 'Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' \
+    "$api/apis/palisade.dev/v1alpha1/posturereports" |
+    jq '[.items[] | select(.metadata.name == "posture") | .metadata.namespace] | unique | length'
+}
+status_kib() { awk -v key="$1:" '$1 == key { print $2 }' "/proc/$operator_pid/status" 2>/dev/null || true; }
+
+operator_json='{"ran": false, "reason": "SKIP_OPERATOR=1"}'
+if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
+  if ! "$palisade" operator --help > /dev/null 2>&1; then
+    operator_json='{"ran": false, "reason": "this palisade has no operator subcommand"}'
+    log "palisade has no operator subcommand yet; stopping after the floor"
+  else
+    log "starting the operator"
+    started="$(now_ns)"
+    "$palisade" operator --listen "$listen" --lease-namespace default --identity bench > "$work/operator.log" 2>&1 &
+    operator_pid=$!
+    # Converged: every namespace has its report, nothing is pending, and the write counter has
+    # not moved for 3 s; the time reported is when that quiet stretch began.
+    converge_timeout=$((300 + size / 20))
+    converged="" quiet_since="" last_writes="" reports=0 pending="" writes=""
+    while :; do
+      kill -0 "$operator_pid" 2>/dev/null || { tail -n 20 "$work/operator.log" >&2; log "the operator exited"; exit 1; }
+      pending="$(metric palisade_pending_namespaces)"
+      writes="$(metric palisade_report_writes_total)"
+      if [[ -n "$writes" && "$writes" != "$last_writes" ]]; then last_writes="$writes" quiet_since=""; fi
+      if [[ "$pending" == 0 && -n "$writes" ]]; then
+        reports="$(reported_namespaces || echo 0)"
+        if (( reports >= namespaces_total )); then
+          [[ -n "$quiet_since" ]] || quiet_since="$(seconds_since "$started")"
+          if awk -v since="$quiet_since" -v now="$(seconds_since "$started")" 'BEGIN { exit !(now - since >= 3) }'; then
+            converged="$quiet_since"; break
+          fi
+        else
+          quiet_since=""
+        fi
+      fi
+      if (( $(date +%s) - started / 1000000000 > converge_timeout )); then
+        log "not converged after ${converge_timeout}s (pending=$pending, writes=$writes, reports=$reports/$namespaces_total)"
+        break
+      fi
+      sleep 0.5
+    done
+    peak_at_converge_kib="$(status_kib VmHWM)"
+    writes_converged="$(metric palisade_report_writes_total)"
+    log "converged after ${converged:-never}s; 60 s of steady state"
+    sleep 30
+    steady_rss_kib="$(status_kib VmRSS)"
+    sleep 30
+    writes_steady="$(metric palisade_report_writes_total)"
+    peak_kib="$(status_kib VmHWM)"
+    operator_json="$(jq -n \
+      --arg converged "$converged" --argjson timeout "$converge_timeout" \
+      --argjson peak "${peak_kib:-0}" --argjson peak_converge "${peak_at_converge_kib:-0}" \
+      --argjson steady "${steady_rss_kib:-0}" --arg writes_converged "${writes_converged:-}" \
+      --arg writes_steady "${writes_steady:-}" --argjson reports "$reports" '{
+        ran: true,
+        converged: ($converged != ""),
+        converge_seconds: (if $converged == "" then null else ($converged | tonumber) end),
+        converge_timeout_seconds: $timeout,
+        reports: $reports,
+        peak_rss_mib: ($peak / 1024 | . * 10 | round / 10),
+        peak_rss_at_convergence_mib: ($peak_converge / 1024 | . * 10 | round / 10),
+        steady_rss_mib: ($steady / 1024 | . * 10 | round / 10),
+        report_writes_at_convergence: (if $writes_converged == "" then null else ($writes_converged | tonumber) end),
+        steady_state_writes_60s: (if $writes_steady == "" or $writes_converged == "" then null
+          else ($writes_steady | tonumber) - ($writes_converged | tonumber) end)
+      }')"
+  fi
+fi
+
+# --- results --------------------------------------------------------------------------------
+mkdir -p bench/results
+commit="$(git rev-parse --short HEAD)"
+dirty="$(if git diff --quiet HEAD -- 2>/dev/null; then echo false; else echo true; fi)"
+json="$(jq -n \
+  --argjson size "$size" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg commit "$commit" --argjson dirty "$dirty" \
+  --argjson cores "$(nproc)" --arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+  --argjson memory_kib "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)" \
+  --arg kubernetes "$(awk '$1 == "k8s.io/kubernetes" { print $2 }' e2e/controlplane/go.mod)" \
+  --argjson controlplane_start "$controlplane_start_seconds" \
+  --slurpfile loadgen "$work/loadgen.json" --argjson jobs "$apply_jobs" --argjson apply "$apply_seconds" \
+  --argjson apply_errors "$apply_errors" \
+  --argjson pods "$pods" --argjson pods_listed "$pods_listed" --argjson pods_seconds "$pods_seconds" \
+  --argjson namespaces "$namespaces_total" --argjson settle "$settle_seconds" \
+  --argjson floor "$floor" --argjson floor_wall "$floor_wall" --argjson floor_parallel "$floor_parallel" \
+  --argjson floor_kubectl "$floor_kubectl" --argjson floor_kinds "$floor_kinds" \
+  --argjson operator "$operator_json" '{
+    size: $size, date: $date, commit: $commit, uncommitted_changes: $dirty,
+    machine: {cores: $cores, cpu: $cpu, memory_gib: ($memory_kib / 1048576 | . * 10 | round / 10)},
+    control_plane: {kubernetes: $kubernetes, start_seconds: $controlplane_start},
+    load: ($loadgen[0] | {seed, namespaces, expected_pods, expected_pods_by_owner, pods_after_next_minute, objects, objects_total}),
+    apply: {seconds: $apply, kubectl_processes: $jobs, errors: $apply_errors,
+      objects_per_second: ($loadgen[0].objects_total / $apply | round)},
+    pods: {counted: $pods, listed_by_kubectl: $pods_listed, seconds_after_apply_began: $pods_seconds,
+      namespaces_in_cluster: $namespaces, settle_seconds: $settle},
+    floor: {seconds: $floor, sequential_wall_seconds: $floor_wall, parallel_wall_seconds: $floor_parallel,
+      kubectl_seconds: $floor_kubectl,
+      method: "LIST of every watched kind in pages of 500 (curl, HTTPS, JSON), median of 3 rounds; seconds sums the requests of one kind after another (curl time_total); the wall times add this script (one curl process per page); parallel lists all kinds at once",
+      kinds: $floor_kinds},
+    operator: $operator
+  }')"
+echo "$json" > "bench/results/operator-scale-$size.json"
+
+{
+  echo "## Operator at $size pods"
+  echo
+  echo "Measured by \`bash bench/operator-scale.sh $size\` on $(jq -r .date <<<"$json"), commit $commit$( [[ $dirty == true ]] && echo " (with uncommitted changes)"),"
+  echo "$(nproc) cores ($(jq -r .machine.cpu <<<"$json")), $(jq -r .machine.memory_gib <<<"$json") GiB, local control plane"
+  echo "(Kubernetes $(jq -r .control_plane.kubernetes <<<"$json"): etcd, kube-apiserver, kube-controller-manager; no nodes, so pods stay Pending)."
+  echo
+  echo "| Load | |"
+  echo "|---|---|"
+  jq -r '.load | "| namespaces | \(.namespaces) |", "| pods expected | \(.expected_pods) (\(.expected_pods_by_owner | to_entries | map("\(.key) \(.value)") | join(", "))) |",
+    "| objects applied | \(.objects_total) (\(.objects | to_entries | map("\(.key) \(.value)") | join(", "))) |"' <<<"$json"
+  jq -r '"| apply | \(.apply.seconds) s with \(.apply.kubectl_processes) kubectl apply --server-side processes (\(.apply.objects_per_second) objects/s) |",
+    "| pods present | \(.pods.counted) (kubectl lists \(.pods.listed_by_kubectl)), \(.pods.seconds_after_apply_began) s after the apply began |"' <<<"$json"
+  echo
+  echo "| LIST floor (median of 3) | seconds |"
+  echo "|---|---|"
+  jq -r '.floor | "| **floor**: every kind, one after another, pages of 500: the requests themselves | **\(.seconds)** |",
+    "| the same, wall time of this script (a curl process per page) | \(.sequential_wall_seconds) |",
+    "| every kind at once, wall time | \(.parallel_wall_seconds) |",
+    "| kubectl get <all kinds> -A -o json (decoding and printing included) | \(.kubectl_seconds) |"' <<<"$json"
+  echo
+  echo "| Kind | items | MiB | seconds |"
+  echo "|---|---|---|---|"
+  jq -r '.floor.kinds[] | "| \(.kind) | \(.items) | \(.bytes / 1048576 * 100 | round / 100) | \(.seconds) |"' <<<"$json"
+  echo
+  if [[ "$(jq -r .operator.ran <<<"$json")" == true ]]; then
+    echo "| Operator | measured | target (DESIGN.md §6) |"
+    echo "|---|---|---|"
+    jq -r '.operator as $o | .floor.seconds as $f |
+      "| converged (every namespace reported, nothing pending, writes quiet 3 s) | \($o.converge_seconds // "not within \($o.converge_timeout_seconds) s") s | ≤ 1.5 × floor = \($f * 1.5 * 100 | round / 100) s |",
+      "| peak RSS (VmHWM) | \($o.peak_rss_mib) MiB | ≤ 64 MiB |",
+      "| steady RSS (VmRSS 30 s after convergence) | \($o.steady_rss_mib) MiB | ≤ 64 MiB |",
+      "| report writes until convergence | \($o.report_writes_at_convergence) | |",
+      "| report writes in 60 s of steady state | \($o.steady_state_writes_60s) | 0 |"' <<<"$json"
+  else
+    echo "Operator not measured: $(jq -r .operator.reason <<<"$json")."
+  fi
+} > "bench/results/operator-scale-$size.md"
+cat "bench/results/operator-scale-$size.md"
