@@ -185,17 +185,21 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn an_unchanged_posture_is_no_write_and_keeps_first_seen_and_since() {
-        let world = world(&shop());
-        let first = namespace(
-            &world,
+    fn first_report(world: &World) -> NamespaceOutcome {
+        namespace(
+            world,
             &scope(),
             "shop",
             None,
             Limits::default(),
             time("2026-06-01T00:00:00Z"),
-        );
+        )
+    }
+
+    #[test]
+    fn an_unchanged_posture_is_no_write_and_keeps_first_seen_and_since() {
+        let world = world(&shop());
+        let first = first_report(&world);
         let report = first.report.expect("a report");
         assert!(first.changed);
         let drift = report.status.drift.clone().expect("drift");
@@ -233,15 +237,7 @@ mod tests {
     #[test]
     fn gone_and_excluded_namespaces_have_no_report() {
         let world = world(&shop());
-        let previous = namespace(
-            &world,
-            &scope(),
-            "shop",
-            None,
-            Limits::default(),
-            time("2026-06-01T00:00:00Z"),
-        )
-        .report;
+        let previous = first_report(&world).report;
         let excluded = Scope::new(BTreeSet::from(["shop".to_string()]), Profile::Restricted, false);
         let outcome = namespace(
             &world,

@@ -9,7 +9,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use palisade_checks::Finding;
 use palisade_checks::baseline::ResolvedBaseline;
 use palisade_checks::drift::{FindingKey, finding_key};
-use palisade_checks::exceptions::Excepted;
 use palisade_checks::posture::Posture;
 use palisade_crds::{
     AffectedResource, CheckMode, CheckOutcome, CheckResult, ClusterPostureReportStatus, Drift, DriftState,
@@ -67,13 +66,7 @@ pub fn namespace_status(
             .map(|previous| previous.conditions.as_slice())
             .unwrap_or_default(),
         vec![
-            Desired {
-                type_: "Ready",
-                status: true,
-                reason: "Evaluated",
-                message: "the namespace was evaluated".to_string(),
-                observed_generation: None,
-            },
+            evaluated("namespace"),
             Desired {
                 type_: "Compliant",
                 status: compliant,
@@ -91,14 +84,7 @@ pub fn namespace_status(
         summary: posture.summary.clone(),
         last_evaluated: previous.and_then(|previous| previous.last_evaluated.clone()),
         drift: Some(drift),
-        checks: check_results(
-            &posture.failing,
-            &posture.excepted,
-            baseline,
-            previous_checks,
-            now,
-            limits,
-        ),
+        checks: check_results(posture, baseline, previous_checks, now, limits),
         conditions,
     }
 }
@@ -122,8 +108,7 @@ pub fn listed_required_failures(status: &PostureReportStatus) -> std::collection
 /// One entry per check and outcome (failing, excepted), most severe first, each listing its
 /// resources up to the limits with when each finding was first seen.
 fn check_results(
-    failing: &[Finding],
-    excepted: &[Excepted],
+    posture: &Posture,
     baseline: &ResolvedBaseline,
     previous: &[CheckResult],
     now: &Time,
@@ -139,10 +124,11 @@ fn check_results(
         })
         .collect();
     let mut groups: BTreeMap<(palisade_crds::Severity, &str, u8), Vec<&Finding>> = BTreeMap::new();
-    let outcomes = failing
+    let outcomes = posture
+        .failing
         .iter()
         .map(|finding| (finding, 0))
-        .chain(excepted.iter().map(|excepted| (&excepted.finding, 1)));
+        .chain(posture.excepted.iter().map(|excepted| (&excepted.finding, 1)));
     for (finding, outcome) in outcomes {
         let severity = baseline.treatment(finding.check).severity;
         groups
@@ -206,6 +192,17 @@ pub struct NamespaceSummary {
     pub state: DriftState,
     pub score: i32,
     pub baseline: Option<String>,
+}
+
+/// `Ready`: the scope was evaluated.
+fn evaluated(scope: &str) -> Desired<'static> {
+    Desired {
+        type_: "Ready",
+        status: true,
+        reason: "Evaluated",
+        message: format!("the {scope} was evaluated"),
+        observed_generation: None,
+    }
 }
 
 /// `Stalled`: True (with a reason) when something keeps failing, so kstatus and Flux report the
@@ -278,13 +275,7 @@ pub fn cluster_status(
             .map(|previous| previous.conditions.as_slice())
             .unwrap_or_default(),
         vec![
-            Desired {
-                type_: "Ready",
-                status: true,
-                reason: "Evaluated",
-                message: "the cluster was evaluated".to_string(),
-                observed_generation: None,
-            },
+            evaluated("cluster"),
             Desired {
                 type_: "Compliant",
                 status: rollup.drifted == 0,
@@ -305,14 +296,7 @@ pub fn cluster_status(
         summary: posture.summary.clone(),
         namespaces: rollup,
         worst_namespaces: worst,
-        checks: check_results(
-            &posture.failing,
-            &posture.excepted,
-            baseline,
-            previous_checks,
-            now,
-            limits,
-        ),
+        checks: check_results(posture, baseline, previous_checks, now, limits),
         last_evaluated: previous.and_then(|previous| previous.last_evaluated.clone()),
         conditions,
     }
