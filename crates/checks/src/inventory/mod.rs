@@ -277,22 +277,19 @@ impl Dirty {
 impl Inventory {
     /// Stores an object (replacing the one of the same kind and name), stripped of what no check
     /// reads; what it made dirty, which is nothing when no field a check reads changed.
-    pub fn apply(&mut self, object: Object) -> Dirty {
+    pub fn apply(&mut self, mut object: Object) -> Dirty {
+        object.strip();
         match object {
-            Object::Namespace(mut namespace) => {
-                strip::metadata(&mut namespace.metadata, false);
-                namespace.spec = None;
-                namespace.status = None;
+            Object::Namespace(namespace) => {
                 let name = namespace.metadata.name.clone().unwrap_or_default();
                 let stored = &mut self.namespace_mut(&name).namespace;
                 let changed = stored.as_ref() != Some(&namespace);
                 *stored = Some(namespace);
                 Dirty::namespace(&name).when(changed)
             }
-            Object::Pod(mut pod) => {
+            Object::Pod(pod) => {
                 let name = pod.metadata.name.clone().unwrap_or_default();
                 let namespace = pod.metadata.namespace.clone().unwrap_or_default();
-                pod.status = None;
                 let workload = Workload::from_pod(pod);
                 let changed = self
                     .namespace_mut(&namespace)
@@ -302,10 +299,9 @@ impl Inventory {
             }
             Object::Controller {
                 kind,
-                mut metadata,
+                metadata,
                 template,
             } => {
-                strip::metadata(&mut metadata, false);
                 let name = metadata.name.clone().unwrap_or_default();
                 let namespace = metadata.namespace.clone().unwrap_or_default();
                 let key = object_key(kind.as_str(), &name);
@@ -323,29 +319,17 @@ impl Inventory {
                 };
                 Dirty::namespace(&namespace).when(changed)
             }
-            Object::ServiceAccount(mut object) => {
-                strip::metadata(&mut object.metadata, false);
+            Object::ServiceAccount(object) => {
                 self.put_namespaced(
                     object.metadata.clone(),
                     |inventory| &mut inventory.service_accounts,
                     object,
                 )
             }
-            Object::Service(mut object) => {
-                strip::metadata(&mut object.metadata, false);
-                object.status = None;
-                if let Some(spec) = object.spec.as_mut() {
-                    spec.cluster_ip = None;
-                    spec.cluster_ips = None;
-                    spec.ip_families = None;
-                    spec.ip_family_policy = None;
-                    spec.session_affinity = None;
-                    spec.session_affinity_config = None;
-                }
+            Object::Service(object) => {
                 self.put_namespaced(object.metadata.clone(), |inventory| &mut inventory.services, object)
             }
-            Object::Secret(mut object) => {
-                strip::metadata(&mut object.metadata, true);
+            Object::Secret(object) => {
                 let before = self.secret_values_of(&object.metadata);
                 let mut dirty = self.put_namespaced(
                     object.metadata.clone(),
@@ -357,39 +341,32 @@ impl Inventory {
                 }
                 dirty
             }
-            Object::Role(mut object) => {
-                strip::metadata(&mut object.metadata, false);
+            Object::Role(object) => {
                 self.put_namespaced(object.metadata.clone(), |inventory| &mut inventory.roles, object)
             }
-            Object::RoleBinding(mut object) => {
-                strip::metadata(&mut object.metadata, false);
+            Object::RoleBinding(object) => {
                 self.put_namespaced(
                     object.metadata.clone(),
                     |inventory| &mut inventory.role_bindings,
                     object,
                 )
             }
-            Object::NetworkPolicy(mut object) => {
-                strip::metadata(&mut object.metadata, false);
+            Object::NetworkPolicy(object) => {
                 self.put_namespaced(
                     object.metadata.clone(),
                     |inventory| &mut inventory.network_policies,
                     object,
                 )
             }
-            Object::Ingress(mut object) => {
-                strip::metadata(&mut object.metadata, false);
-                object.status = None;
+            Object::Ingress(object) => {
                 self.put_namespaced(object.metadata.clone(), |inventory| &mut inventory.ingresses, object)
             }
-            Object::ClusterRole(mut object) => {
-                strip::metadata(&mut object.metadata, false);
+            Object::ClusterRole(object) => {
                 let name = object.metadata.name.clone().unwrap_or_default();
                 let changed = self.cluster.cluster_roles.put(name.clone(), object);
                 self.binding_cluster_role(&name).when(changed)
             }
-            Object::ClusterRoleBinding(mut object) => {
-                strip::metadata(&mut object.metadata, false);
+            Object::ClusterRoleBinding(object) => {
                 let name = object.metadata.name.clone().unwrap_or_default();
                 let changed = self.cluster.cluster_role_bindings.put(name, object);
                 Dirty::cluster().when(changed)

@@ -86,6 +86,66 @@ pub enum Object {
     Ingress(Ingress),
 }
 
+impl Object {
+    /// Drops every field no check reads (see [`super::strip`]). The inventory does it on apply;
+    /// a watch does it as soon as an object arrives, so what waits to be applied is small too.
+    pub fn strip(&mut self) {
+        use super::strip::{metadata, pod_spec};
+        match self {
+            Object::Namespace(namespace) => {
+                metadata(&mut namespace.metadata, false);
+                namespace.spec = None;
+                namespace.status = None;
+            }
+            Object::Pod(pod) => {
+                metadata(&mut pod.metadata, false);
+                pod.status = None;
+                if let Some(spec) = pod.spec.as_mut() {
+                    pod_spec(spec);
+                }
+            }
+            Object::Controller {
+                metadata: meta,
+                template,
+                ..
+            } => {
+                metadata(meta, false);
+                if let Some(template) = template.as_mut() {
+                    if let Some(template_metadata) = template.metadata.as_mut() {
+                        metadata(template_metadata, false);
+                    }
+                    if let Some(spec) = template.spec.as_mut() {
+                        pod_spec(spec);
+                    }
+                }
+            }
+            Object::Service(service) => {
+                metadata(&mut service.metadata, false);
+                service.status = None;
+                if let Some(spec) = service.spec.as_mut() {
+                    spec.cluster_ip = None;
+                    spec.cluster_ips = None;
+                    spec.ip_families = None;
+                    spec.ip_family_policy = None;
+                    spec.session_affinity = None;
+                    spec.session_affinity_config = None;
+                }
+            }
+            Object::Ingress(ingress) => {
+                metadata(&mut ingress.metadata, false);
+                ingress.status = None;
+            }
+            Object::Secret(secret) => metadata(&mut secret.metadata, true),
+            Object::ServiceAccount(object) => metadata(&mut object.metadata, false),
+            Object::Role(object) => metadata(&mut object.metadata, false),
+            Object::RoleBinding(object) => metadata(&mut object.metadata, false),
+            Object::NetworkPolicy(object) => metadata(&mut object.metadata, false),
+            Object::ClusterRole(object) => metadata(&mut object.metadata, false),
+            Object::ClusterRoleBinding(object) => metadata(&mut object.metadata, false),
+        }
+    }
+}
+
 /// Which object a delete is about.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ObjectRef {

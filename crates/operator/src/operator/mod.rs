@@ -144,7 +144,8 @@ async fn operate(args: Args) -> anyhow::Result<()> {
         .context("setting up leader election")?;
     let (leader, lease_task) = leases.watch().await;
 
-    let (sender, messages) = mpsc::channel(4096);
+    // Small: a burst waits in the watches' pages rather than in a second queue.
+    let (sender, messages) = mpsc::channel(256);
     let streams = watch::spawn_all(&client, args.content_checks, &sender);
     drop(sender);
     let excluded = crate::namespace_set(&args.exclude_namespaces);

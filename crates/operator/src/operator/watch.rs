@@ -231,7 +231,10 @@ impl Streams<'_> {
             while let Some(event) = events.next().await {
                 let event = match event {
                     Ok(Event::Apply(object) | Event::InitApply(object)) => {
-                        let (update, gone) = seen(object);
+                        let (mut update, gone) = seen(object);
+                        if let Update::Apply(object) = &mut update {
+                            object.strip();
+                        }
                         StreamEvent::Seen(Box::new(update), gone)
                     }
                     Ok(Event::Delete(object)) => StreamEvent::Deleted(seen(object).1),
