@@ -46,6 +46,10 @@ pub struct Args {
     /// Affected resources listed per check in a report.
     #[arg(long, default_value_t = 50)]
     max_resources_per_check: usize,
+    /// How watches list existing objects: `streaming` (WatchList: no pages held in memory) or
+    /// `paginated` (for API servers older than Kubernetes 1.32).
+    #[arg(long, value_enum, default_value_t = watch::Lists::Streaming)]
+    initial_lists: watch::Lists,
     /// Address of /metrics, /healthz and /readyz.
     #[arg(long, default_value = "0.0.0.0:8080")]
     listen: SocketAddr,
@@ -146,7 +150,7 @@ async fn operate(args: Args) -> anyhow::Result<()> {
 
     // Small: a burst waits in the watches' pages rather than in a second queue.
     let (sender, messages) = mpsc::channel(256);
-    let streams = watch::spawn_all(&client, args.content_checks, &sender);
+    let streams = watch::spawn_all(&client, args.content_checks, args.initial_lists, &sender);
     drop(sender);
     let excluded = crate::namespace_set(&args.exclude_namespaces);
     let profile = match args.default_profile {

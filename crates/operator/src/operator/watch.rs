@@ -58,10 +58,11 @@ pub struct Message {
 
 /// Starts every watch; returns how many streams there are (all must list once before the
 /// caches count as synced).
-pub fn spawn_all(client: &Client, content_checks: bool, sender: &mpsc::Sender<Message>) -> usize {
+pub fn spawn_all(client: &Client, content_checks: bool, lists: Lists, sender: &mpsc::Sender<Message>) -> usize {
     let mut streams = Streams {
         client,
         sender,
+        lists,
         count: 0,
     };
     streams.full::<Namespace>("Namespace", Object::Namespace);
@@ -130,9 +131,29 @@ fn secret_of_type(metadata: ObjectMeta, secret_type: &str) -> Object {
     })
 }
 
+/// How watches list what exists before they watch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lists {
+    /// The API server streams the initial objects one by one over the watch (WatchList,
+    /// Kubernetes 1.32+): the process never holds a page of objects.
+    Streaming,
+    /// Paginated LISTs (pages of 500), for API servers without WatchList.
+    Paginated,
+}
+
+impl Lists {
+    fn config(self) -> watcher::Config {
+        match self {
+            Lists::Streaming => watcher::Config::default().streaming_lists(),
+            Lists::Paginated => watcher::Config::default(),
+        }
+    }
+}
+
 struct Streams<'a> {
     client: &'a Client,
     sender: &'a mpsc::Sender<Message>,
+    lists: Lists,
     count: usize,
 }
 
@@ -174,7 +195,7 @@ impl Streams<'_> {
     {
         let kind = kind_of(label);
         let api = Api::<K>::all(self.client.clone());
-        self.spawn(label, api, watcher::Config::default(), move |object: K| {
+        self.spawn(label, api, self.lists.config(), move |object: K| {
             let gone = gone_of(kind, object.meta());
             (Update::Apply(into(object)), gone)
         });
@@ -190,7 +211,7 @@ impl Streams<'_> {
     {
         let kind = kind_of(label);
         let api = Api::<PartialObjectMeta<K>>::all(self.client.clone());
-        let mut config = watcher::Config::default();
+        let mut config = self.lists.config();
         if let Some(fields) = &fields {
             config = config.fields(fields);
         }
