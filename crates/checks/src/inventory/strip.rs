@@ -79,6 +79,13 @@ pub fn pod_spec(spec: &mut PodSpec) {
     spec.scheduling_gates = None;
     spec.resource_claims = None;
     spec.resources = None;
+    // Deserialized lists keep the spare capacity they grew with (a one-container pod holds room
+    // for four): stored ones are trimmed to their length.
+    shrink(&mut spec.init_containers);
+    spec.containers.shrink_to_fit();
+    shrink(&mut spec.ephemeral_containers);
+    shrink(&mut spec.volumes);
+    shrink(&mut spec.image_pull_secrets);
     for container in spec.init_containers.iter_mut().flatten() {
         self::container(container);
     }
@@ -107,6 +114,9 @@ macro_rules! strip_container {
         c.volume_devices = None;
         c.resize_policy = None;
         c.env.iter_mut().flatten().for_each(literal_env);
+        shrink(&mut c.env);
+        shrink(&mut c.env_from);
+        shrink(&mut c.ports);
     }};
 }
 
@@ -116,6 +126,12 @@ fn container(container: &mut Container) {
 
 fn ephemeral_container(container: &mut EphemeralContainer) {
     strip_container!(container);
+}
+
+fn shrink<T>(list: &mut Option<Vec<T>>) {
+    if let Some(list) = list.as_mut() {
+        list.shrink_to_fit();
+    }
 }
 
 fn literal_env(env: &mut EnvVar) {
