@@ -10,6 +10,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 /// literal (not only a `$(VAR)` reference), never what it is.
 pub const LITERAL_ENV_VALUE: &str = "(literal value)";
 
+/// The API server names each pod's projected service-account token volume with a random
+/// suffix; without it, the replicas of a controller have equal specs (and share one).
+const TOKEN_VOLUME_PREFIX: &str = "kube-api-access-";
+
 /// `kubectl apply` (client-side) keeps a full copy of the object here, a Secret's data included.
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
@@ -85,6 +89,11 @@ pub fn pod_spec(spec: &mut PodSpec) {
     spec.containers.shrink_to_fit();
     shrink(&mut spec.ephemeral_containers);
     shrink(&mut spec.volumes);
+    for volume in spec.volumes.iter_mut().flatten() {
+        if volume.projected.is_some() && volume.name.starts_with(TOKEN_VOLUME_PREFIX) {
+            volume.name.truncate(TOKEN_VOLUME_PREFIX.len() - 1);
+        }
+    }
     shrink(&mut spec.image_pull_secrets);
     for container in spec.init_containers.iter_mut().flatten() {
         self::container(container);
