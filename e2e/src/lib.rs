@@ -147,7 +147,7 @@ pub fn apply(manifest: &str) {
 /// The namespace the operator's chart resources are installed in for the tests.
 pub const OPERATOR_NAMESPACE: &str = "palisade-system";
 
-/// Installs the ServiceAccount and RBAC exactly as `helm template` renders them (the Deployment
+/// Installs the CRDs and the ServiceAccount and RBAC exactly as `helm template` renders them (the Deployment
 /// and Service are left out: the operator runs as a local process) and returns a kubeconfig
 /// that authenticates as that ServiceAccount.
 pub fn operator_kubeconfig() -> PathBuf {
@@ -182,6 +182,20 @@ pub fn operator_kubeconfig() -> PathBuf {
         "the chart renders a ServiceAccount and its RBAC:\n{rendered}"
     );
     let _ = kubectl(&["create", "namespace", OPERATOR_NAMESPACE]);
+    kubectl_ok(&[
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        "charts/palisade/crds/",
+    ]);
+    kubectl_ok(&[
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "-f",
+        "charts/palisade/crds/",
+    ]);
     apply(&rbac.join("\n---\n"));
     let token = kubectl_ok(&[
         "-n",

@@ -13,6 +13,15 @@ fn serial() -> MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// A loopback port for an operator's metrics: `$PALISADE_E2E_PORT_BASE` (default 18100) plus `offset`,
+/// so two suites can run side by side.
+fn port(offset: u16) -> u16 {
+    let base = std::env::var("PALISADE_E2E_PORT_BASE")
+        .ok()
+        .and_then(|base| base.parse().ok());
+    base.unwrap_or(18100) + offset
+}
+
 fn report(namespace: &str) -> Option<Value> {
     get_json(&["posturereport", "posture", "-n", namespace])
 }
@@ -96,7 +105,7 @@ fn workloads_drift_fix_and_churn_without_report_churn() {
         5 => Ok(()),
         count => Err(count.to_string()),
     });
-    let operator = Operator::start(&kubeconfig, "e2e-a", 18101, &[]);
+    let operator = Operator::start(&kubeconfig, "e2e-a", port(1), &[]);
     operator.wait_leading(60);
 
     // Five replicas make one finding on the Deployment; the Required failure drifts the namespace.
@@ -190,7 +199,7 @@ fn workloads_drift_fix_and_churn_without_report_churn() {
     let settled = report("e2e-shop").expect("report");
     let cluster_before = get_json(&["clusterposturereport", "cluster"]).expect("cluster report");
     assert_eq!(operator.stop().code(), Some(0), "graceful shutdown");
-    let restarted = Operator::start(&kubeconfig, "e2e-b", 18102, &[]);
+    let restarted = Operator::start(&kubeconfig, "e2e-b", port(2), &[]);
     restarted.wait_leading(60);
     wait_for(
         60,
@@ -235,7 +244,7 @@ fn cluster_role_changes_reach_the_namespaces_that_bind_it() {
          roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: e2e-reader}\n\
          subjects: [{kind: Group, name: e2e-readers, apiGroup: rbac.authorization.k8s.io}]\n",
     );
-    let operator = Operator::start(&kubeconfig, "e2e-rbac", 18103, &[]);
+    let operator = Operator::start(&kubeconfig, "e2e-rbac", port(3), &[]);
     operator.wait_leading(60);
     wait_report("e2e-rbac", "a report without rbac.secrets-read", |report| {
         report["status"]["lastEvaluated"].is_string() && failing(report, "rbac.secrets-read").is_empty()
@@ -276,7 +285,7 @@ fn invalid_baselines_say_why_and_expiring_exceptions_stop_on_time() {
         "apiVersion: palisade.dev/v1alpha1\nkind: HardeningBaseline\nmetadata:\n  name: e2e-broken\nspec:\n  \
          namespaces: [e2e-expiry]\n  priority: 100\n  profile: baseline\n  checks:\n  - id: pod.no-such-check\n    mode: Disabled\n",
     );
-    let operator = Operator::start(&kubeconfig, "e2e-expiry", 18104, &[]);
+    let operator = Operator::start(&kubeconfig, "e2e-expiry", port(4), &[]);
     operator.wait_leading(60);
     let broken = wait_for(60, "the invalid baseline to be Ready=False", || {
         let baseline = get_json(&["hardeningbaseline", "e2e-broken"]).ok_or("none")?;
@@ -332,9 +341,9 @@ fn two_replicas_only_the_leader_writes_and_a_standby_takes_over() {
     let _serial = serial();
     let kubeconfig = operator_kubeconfig();
     namespace("e2e-ha", "ha");
-    let first = Operator::start(&kubeconfig, "e2e-ha-1", 18105, &[]);
+    let first = Operator::start(&kubeconfig, "e2e-ha-1", port(5), &[]);
     first.wait_leading(60);
-    let second = Operator::start(&kubeconfig, "e2e-ha-2", 18106, &[]);
+    let second = Operator::start(&kubeconfig, "e2e-ha-2", port(6), &[]);
     wait_for(60, "the standby's caches to sync", || {
         match kubectl(&["get", "--raw", "/"]).status.success() {
             true if second.metrics().contains("palisade_cache_objects") => Ok(()),
@@ -381,7 +390,7 @@ fn no_secret_or_literal_env_value_leaves_the_cluster_objects() {
     )
     .expect("written");
     kubectl_ok(&["apply", "-f", &path.to_string_lossy()]);
-    let operator = Operator::start(&kubeconfig, "e2e-secrets", 18107, &["--log-level", "debug"]);
+    let operator = Operator::start(&kubeconfig, "e2e-secrets", port(7), &["--log-level", "debug"]);
     operator.wait_leading(60);
     wait_report("e2e-secrets", "the literal credential finding", |report| {
         failing(report, "pod.literal-credential-env") == ["Pod/app"] && failing(report, "pod.secret-env") == ["Pod/app"]

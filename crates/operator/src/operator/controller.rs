@@ -15,13 +15,14 @@ use kube::api::{Api, ListParams};
 use palisade_checks::Dirty;
 use palisade_crds::{
     ClusterPostureReport, ClusterPostureReportStatus, DriftState, HardeningBaselineStatus, PostureReport,
+    PostureReportStatus,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use super::evaluate::{self, NamespaceOutcome, Written};
+use super::evaluate::{self, NamespaceOutcome};
 use super::metrics::{KindLabels, Metrics};
-use super::report::{Limits, NamespaceSummary, baseline_status};
+use super::report::{Limits, NamespaceSummary, Remembered, baseline_status};
 use super::watch::{Gone, Message, StreamEvent, Update};
 use super::world::{Scope, World};
 use super::writer::{self, Writer};
@@ -59,7 +60,8 @@ pub struct Controller {
     leading: bool,
     /// Whether the reports on the server were read back since this replica began to lead.
     loaded: bool,
-    written: BTreeMap<String, Written>,
+    /// What is remembered of each namespace's report as written.
+    written: BTreeMap<String, Remembered>,
     cluster_written: Option<ClusterPostureReportStatus>,
     baselines_written: BTreeMap<String, HardeningBaselineStatus>,
     /// Consecutive failed report writes per namespace.
@@ -255,7 +257,12 @@ impl Controller {
             .items
             .into_iter()
             .filter(|report| report.metadata.name.as_deref() == Some(writer::REPORT_NAME))
-            .filter_map(|report| Some((report.metadata.namespace?, Written::read_back(report.status?))))
+            .filter_map(|report| {
+                Some((
+                    report.metadata.namespace?,
+                    Remembered::read_back(report.status.as_ref()?),
+                ))
+            })
             .collect();
         self.cluster_written = Api::<ClusterPostureReport>::all(client)
             .get_opt(writer::CLUSTER_REPORT_NAME)
@@ -316,13 +323,7 @@ impl Controller {
         let drifted = self
             .written
             .values()
-            .filter(|written| {
-                written
-                    .status
-                    .drift
-                    .as_ref()
-                    .is_some_and(|drift| drift.state == DriftState::Drifted)
-            })
+            .filter(|written| written.summary.state == DriftState::Drifted)
             .count();
         self.metrics.drifted_namespaces.set(drifted as i64);
     }
@@ -354,7 +355,7 @@ impl Controller {
         if namespaces.is_empty() {
             return Vec::new();
         }
-        let jobs: Vec<(String, Option<Written>)> = namespaces
+        let jobs: Vec<(String, Option<Remembered>)> = namespaces
             .into_iter()
             .map(|namespace| {
                 let previous = self.written.get(&namespace).cloned();
@@ -449,13 +450,13 @@ impl Controller {
                 .namespace(&namespace, outcome.report.as_ref().map(|report| &report.status));
             let previous = match outcome.report {
                 Some(report) => {
-                    let event = drift_event(self.written.get(&namespace), &report);
+                    let event = drift_event(self.written.get(&namespace), &report.status);
                     if let Some((warning, reason, note)) = event {
                         self.writer
                             .event(writer::report_reference(&namespace), warning, reason, note)
                             .await;
                     }
-                    self.written.insert(namespace, report)
+                    self.written.insert(namespace, report.remembered)
                 }
                 None => self.written.remove(&namespace),
             };
@@ -468,7 +469,7 @@ impl Controller {
         let summaries: BTreeMap<String, NamespaceSummary> = self
             .written
             .iter()
-            .map(|(namespace, written)| (namespace.clone(), evaluate::summarize(&written.status)))
+            .map(|(namespace, written)| (namespace.clone(), written.summary.clone()))
             .collect();
         let (status, changed) = {
             let world = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -502,11 +503,11 @@ impl Controller {
     async fn write_baselines(&mut self, now: Timestamp) {
         let mut governed: BTreeMap<&str, BTreeMap<String, DriftState>> = BTreeMap::new();
         for (namespace, written) in &self.written {
-            if let (Some(baseline), Some(drift)) = (&written.status.baseline, &written.status.drift) {
+            if let (Some(baseline), Some(_)) = (&written.summary.baseline, &written.drift) {
                 governed
                     .entry(baseline.as_str())
                     .or_default()
-                    .insert(namespace.clone(), drift.state);
+                    .insert(namespace.clone(), written.summary.state);
             }
         }
         let statuses: Vec<(String, HardeningBaselineStatus)> = {
@@ -566,11 +567,11 @@ fn is_ready(status: Option<&HardeningBaselineStatus>) -> bool {
 
 /// The Event a drift transition deserves: Drifted when a namespace drifts (from sync, from no
 /// baseline, or on its first report), InSync when it comes back.
-fn drift_event(previous: Option<&Written>, current: &Written) -> Option<(bool, &'static str, String)> {
+fn drift_event(previous: Option<&Remembered>, current: &PostureReportStatus) -> Option<(bool, &'static str, String)> {
     let before = previous
-        .and_then(|written| written.status.drift.as_ref())
+        .and_then(|written| written.drift.as_ref())
         .map(|drift| drift.state);
-    let drift = current.status.drift.as_ref()?;
+    let drift = current.drift.as_ref()?;
     match (before, drift.state) {
         (Some(DriftState::Drifted), DriftState::Drifted) => None,
         (_, DriftState::Drifted) => Some((true, "Drifted", drifted_note(&drift.items))),

@@ -5,30 +5,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
-use palisade_checks::drift::FindingKey;
 use palisade_checks::posture::{self, Scope as PostureScope};
-use palisade_crds::{ClusterPostureReportStatus, DriftState, PostureReportStatus};
+use palisade_crds::{ClusterPostureReportStatus, PostureReportStatus};
 
-use super::report::{Limits, NamespaceSummary, cluster_status, listed_required_failures, namespace_status};
+use super::report::{Limits, NamespaceSummary, Remembered, cluster_status, digest, namespace_status};
 use super::world::{Scope, World};
 
-/// A namespace's report as last written (or read back after a restart).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Written {
+/// A report that should exist, and what is remembered of it once written.
+#[derive(Clone, Debug)]
+pub struct Report {
     pub status: PostureReportStatus,
-    /// Keys of every failing Required finding (not only the listed ones) when Palisade computed
-    /// them itself; after a restart, those the report lists.
-    pub required_failures: BTreeSet<FindingKey>,
-}
-
-impl Written {
-    /// A report read back from the API server.
-    pub fn read_back(status: PostureReportStatus) -> Written {
-        Written {
-            required_failures: listed_required_failures(&status),
-            status,
-        }
-    }
+    pub remembered: Remembered,
 }
 
 /// What evaluating a namespace decided.
@@ -36,7 +23,7 @@ impl Written {
 pub struct NamespaceOutcome {
     pub namespace: String,
     /// The report that should exist; `None` when the namespace is gone or excluded.
-    pub report: Option<Written>,
+    pub report: Option<Report>,
     /// Whether `report` differs from the previous one (a write is due).
     pub changed: bool,
     /// When to evaluate again although nothing changes in the cluster.
@@ -48,7 +35,7 @@ pub fn namespace(
     world: &World,
     scope: &Scope,
     name: &str,
-    previous: Option<&Written>,
+    previous: Option<&Remembered>,
     limits: Limits,
     now: Timestamp,
 ) -> NamespaceOutcome {
@@ -74,44 +61,25 @@ pub fn namespace(
     let drift = assessed.drift(
         baseline,
         governing.is_some(),
-        previous.and_then(|previous| previous.status.drift.as_ref()),
+        previous.and_then(|previous| previous.drift.as_ref()),
         previous
             .map(|previous| &previous.required_failures)
             .unwrap_or(&BTreeSet::new()),
         &time,
     );
-    let mut status = namespace_status(
-        &assessed,
-        baseline,
-        drift,
-        previous.map(|previous| &previous.status),
-        &time,
-        limits,
-    );
-    let changed = previous.is_none_or(|previous| previous.status != status);
-    if changed {
-        status.last_evaluated = Some(time);
-    }
+    let mut status = namespace_status(&assessed, baseline, drift, previous, &time, limits);
+    let changed = previous.is_none_or(|previous| previous.digest != digest(&status));
+    status.last_evaluated = if changed {
+        Some(time)
+    } else {
+        previous.and_then(|previous| previous.last_evaluated.clone())
+    };
+    let remembered = Remembered::of(&status, assessed.required_failures(baseline));
     NamespaceOutcome {
         namespace: name.to_string(),
-        report: Some(Written {
-            required_failures: assessed.required_failures(baseline),
-            status,
-        }),
+        report: Some(Report { status, remembered }),
         changed,
         changes_at: assessed.changes_at,
-    }
-}
-
-/// The namespace roll-up entry of a report.
-pub fn summarize(status: &PostureReportStatus) -> NamespaceSummary {
-    NamespaceSummary {
-        state: status
-            .drift
-            .as_ref()
-            .map_or(DriftState::NoBaseline, |drift| drift.state),
-        score: status.score.unwrap_or(100),
-        baseline: status.baseline.clone(),
     }
 }
 
@@ -147,7 +115,7 @@ pub fn cluster(
 mod tests {
     use super::*;
     use palisade_checks::AddOptions;
-    use palisade_crds::{HardeningBaseline, Profile};
+    use palisade_crds::{DriftState, HardeningBaseline, Profile};
     use serde_json::json;
 
     fn world(objects: &[serde_json::Value]) -> World {
@@ -203,6 +171,7 @@ mod tests {
         let report = first.report.expect("a report");
         assert!(first.changed);
         let drift = report.status.drift.clone().expect("drift");
+        let remembered = report.remembered.clone();
         assert_eq!(
             (drift.state, report.status.baseline.as_deref()),
             (DriftState::Drifted, Some("prod"))
@@ -211,7 +180,7 @@ mod tests {
             &world,
             &scope(),
             "shop",
-            Some(&report),
+            Some(&remembered),
             Limits::default(),
             time("2026-06-02T00:00:00Z"),
         );
@@ -222,7 +191,7 @@ mod tests {
         );
 
         // After a restart only what the report lists is known; it is enough.
-        let restarted = Written::read_back(report.status.clone());
+        let restarted = Remembered::read_back(&report.status);
         let after_restart = namespace(
             &world,
             &scope(),
@@ -237,7 +206,7 @@ mod tests {
     #[test]
     fn gone_and_excluded_namespaces_have_no_report() {
         let world = world(&shop());
-        let previous = first_report(&world).report;
+        let previous = first_report(&world).report.map(|report| report.remembered);
         let excluded = Scope::new(BTreeSet::from(["shop".to_string()]), Profile::Restricted, false);
         let outcome = namespace(
             &world,

@@ -3,7 +3,9 @@
 //! list is bounded so no object comes near etcd's request limit, and `firstSeen`, drift
 //! `since` and condition transition times carry over from the previous status.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use palisade_checks::Finding;
@@ -41,17 +43,16 @@ const MAX_MESSAGE_BYTES: usize = 512;
 /// Namespaces listed among the worst in the cluster report, and drifted ones in a baseline.
 const MAX_LISTED_NAMESPACES: usize = 20;
 
-/// A PostureReport's status. `last_evaluated` is the previous one's: the caller sets it to the
-/// evaluation time only when something else changed, so an unchanged posture writes nothing.
+/// A PostureReport's status, without `lastEvaluated`: the caller sets it, to the evaluation time
+/// only when something else changed, so an unchanged posture writes nothing.
 pub fn namespace_status(
     posture: &Posture,
     baseline: &ResolvedBaseline,
     drift: Drift,
-    previous: Option<&PostureReportStatus>,
+    previous: Option<&Remembered>,
     now: &Time,
     limits: Limits,
 ) -> PostureReportStatus {
-    let previous_checks = previous.map(|previous| previous.checks.as_slice()).unwrap_or_default();
     let compliant = drift.state != DriftState::Drifted;
     let (reason, message) = match drift.state {
         DriftState::InSync => (
@@ -82,16 +83,109 @@ pub fn namespace_status(
         profile: Some(baseline.profile),
         score: Some(posture.score),
         summary: posture.summary.clone(),
-        last_evaluated: previous.and_then(|previous| previous.last_evaluated.clone()),
+        last_evaluated: None,
         drift: Some(drift),
-        checks: check_results(posture, baseline, previous_checks, now, limits),
+        checks: check_results(posture, baseline, &|key| previous?.first_seen(key), now, limits),
         conditions,
     }
 }
 
+/// What is remembered of a written report: enough to carry firstSeen, drift and condition
+/// transition times forward and to tell whether a new report differs, without holding the
+/// report (at 10k pods the reports themselves would be most of the operator's memory).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Remembered {
+    /// Digest of the report without `lastEvaluated`.
+    pub digest: u64,
+    pub last_evaluated: Option<Time>,
+    pub drift: Option<Drift>,
+    pub conditions: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
+    /// When each listed finding was first seen, by the digest of its key.
+    first_seen: HashMap<u64, Time>,
+    /// Keys of the failing Required findings (all when computed here; the listed ones when read
+    /// back after a restart): what drift regressions compare against.
+    pub required_failures: BTreeSet<FindingKey>,
+    pub summary: NamespaceSummary,
+}
+
+impl Remembered {
+    /// Remembers a report; `status.last_evaluated` does not count in its digest.
+    pub fn of(status: &PostureReportStatus, required_failures: BTreeSet<FindingKey>) -> Remembered {
+        let first_seen = status
+            .checks
+            .iter()
+            .flat_map(|check| {
+                check.resources.iter().filter_map(|resource| {
+                    let key = finding_key(&check.id, &resource.kind, &resource.name, resource.container.as_deref());
+                    Some((hash_of(&key), resource.first_seen.clone()?))
+                })
+            })
+            .collect();
+        Remembered {
+            digest: digest(status),
+            last_evaluated: status.last_evaluated.clone(),
+            drift: status.drift.clone(),
+            conditions: status.conditions.clone(),
+            first_seen,
+            required_failures,
+            summary: NamespaceSummary {
+                state: status
+                    .drift
+                    .as_ref()
+                    .map_or(DriftState::NoBaseline, |drift| drift.state),
+                score: status.score.unwrap_or(100),
+                baseline: status.baseline.clone(),
+            },
+        }
+    }
+
+    /// A report read back from the API server.
+    pub fn read_back(status: &PostureReportStatus) -> Remembered {
+        Remembered::of(status, listed_required_failures(status))
+    }
+
+    fn first_seen(&self, key: &str) -> Option<Time> {
+        self.first_seen.get(&hash_of(key)).cloned()
+    }
+}
+
+fn hash_of(value: &(impl Hash + ?Sized)) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Digest of a report's content: its JSON without `lastEvaluated`, hashed as it is written out.
+pub fn digest(status: &PostureReportStatus) -> u64 {
+    struct HashWriter(DefaultHasher);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut writer = HashWriter(DefaultHasher::new());
+    // Every field but lastEvaluated, so the report need not be cloned.
+    let parts = (
+        &status.baseline,
+        &status.profile,
+        &status.score,
+        &status.summary,
+        &status.drift,
+        &status.checks,
+        &status.conditions,
+    );
+    // Serializing plain data into a hasher cannot fail.
+    let _ = serde_json::to_writer(&mut writer, &parts);
+    writer.0.finish()
+}
+
 /// The keys of the failing Required findings a report lists: what drift regressions compare
 /// against after a restart.
-pub fn listed_required_failures(status: &PostureReportStatus) -> std::collections::BTreeSet<FindingKey> {
+fn listed_required_failures(status: &PostureReportStatus) -> BTreeSet<FindingKey> {
     status
         .checks
         .iter()
@@ -110,19 +204,10 @@ pub fn listed_required_failures(status: &PostureReportStatus) -> std::collection
 fn check_results(
     posture: &Posture,
     baseline: &ResolvedBaseline,
-    previous: &[CheckResult],
+    first_seen: &dyn Fn(&str) -> Option<Time>,
     now: &Time,
     limits: Limits,
 ) -> Vec<CheckResult> {
-    let first_seen: BTreeMap<FindingKey, &Time> = previous
-        .iter()
-        .flat_map(|check| {
-            check.resources.iter().filter_map(|resource| {
-                let key = finding_key(&check.id, &resource.kind, &resource.name, resource.container.as_deref());
-                Some((key, resource.first_seen.as_ref()?))
-            })
-        })
-        .collect();
     let mut groups: BTreeMap<(palisade_crds::Severity, &str, u8), Vec<&Finding>> = BTreeMap::new();
     let outcomes = posture
         .failing
@@ -153,7 +238,7 @@ fn check_results(
                         name: resource.name.clone(),
                         container: finding.container.clone(),
                         message: bounded(&finding.message),
-                        first_seen: Some(first_seen.get(&key).map_or_else(|| now.clone(), |time| (*time).clone())),
+                        first_seen: Some(first_seen(&key).unwrap_or_else(|| now.clone())),
                     }
                 })
                 .collect();
@@ -269,7 +354,16 @@ pub fn cluster_status(
         .collect();
     worst.sort_by(|a, b| a.score.cmp(&b.score).then_with(|| a.namespace.cmp(&b.namespace)));
     worst.truncate(MAX_LISTED_NAMESPACES);
-    let previous_checks = previous.map(|previous| previous.checks.as_slice()).unwrap_or_default();
+    let first_seen: HashMap<FindingKey, &Time> = previous
+        .iter()
+        .flat_map(|previous| &previous.checks)
+        .flat_map(|check| {
+            check.resources.iter().filter_map(|resource| {
+                let key = finding_key(&check.id, &resource.kind, &resource.name, resource.container.as_deref());
+                Some((key, resource.first_seen.as_ref()?))
+            })
+        })
+        .collect();
     let conditions = merge(
         previous
             .map(|previous| previous.conditions.as_slice())
@@ -296,7 +390,13 @@ pub fn cluster_status(
         summary: posture.summary.clone(),
         namespaces: rollup,
         worst_namespaces: worst,
-        checks: check_results(posture, baseline, previous_checks, now, limits),
+        checks: check_results(
+            posture,
+            baseline,
+            &|key| first_seen.get(key).map(|time| (*time).clone()),
+            now,
+            limits,
+        ),
         last_evaluated: previous.and_then(|previous| previous.last_evaluated.clone()),
         conditions,
     }
