@@ -6,7 +6,13 @@ use std::num::NonZeroUsize;
 /// in the items' order.
 pub fn by_share<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    let share = items.len().div_ceil(cores).max(1);
+    in_shares(items, cores, work)
+}
+
+/// Applies `work` to at most `shares` contiguous shares of `items`, each on its own thread, and
+/// returns the results in the items' order.
+pub fn in_shares<T: Sync, R: Send>(items: &[T], shares: usize, work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    let share = items.len().div_ceil(shares.max(1)).max(1);
     let work = &work;
     std::thread::scope(|scope| {
         let workers: Vec<_> = items
@@ -23,7 +29,7 @@ pub fn by_share<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) 
 
 #[cfg(test)]
 mod tests {
-    use super::by_share;
+    use super::{by_share, in_shares};
 
     #[test]
     fn results_keep_the_items_order() {
@@ -31,5 +37,6 @@ mod tests {
         let sums = by_share(&items, |share| share.to_vec());
         assert_eq!(sums.concat(), items);
         assert!(by_share(&[] as &[u32], |share| share.len()).is_empty());
+        assert_eq!(in_shares(&items, 3, |share| share.len()), [334, 334, 333]);
     }
 }

@@ -172,10 +172,9 @@ impl Scan {
         let resource = ApiResource::erase::<K>(&());
         let api = Api::<PartialObjectMeta<K>>::all(self.client.clone());
         let listed = each_page(&api, fields, |object: PartialObjectMeta<K>| {
-            let mut metadata = object.metadata;
+            let metadata = object.metadata;
             match listed_as {
                 Listed::Owner(kind) => {
-                    metadata.managed_fields = None;
                     self.loaded.add_typed(Object::Controller {
                         kind,
                         metadata,

@@ -45,10 +45,6 @@ impl<T> Keyed<T> {
         self.0.values()
     }
 
-    pub fn keys(&self) -> btree_map::Keys<'_, String, T> {
-        self.0.keys()
-    }
-
     pub fn len(&self) -> usize {
         self.0.len()
     }
@@ -64,6 +60,15 @@ impl<'a, T> IntoIterator for &'a Keyed<T> {
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.values()
+    }
+}
+
+impl<T> IntoIterator for Keyed<T> {
+    type Item = (String, T);
+    type IntoIter = btree_map::IntoIter<String, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
     }
 }
 

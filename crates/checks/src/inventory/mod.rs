@@ -11,6 +11,7 @@ pub mod strip;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Weak};
 
+use k8s_openapi::Metadata;
 use k8s_openapi::api::core::v1::{Namespace, Pod, PodSpec, PodTemplateSpec, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
@@ -122,8 +123,8 @@ impl Workload {
     fn from_template(kind: &str, metadata: &ObjectMeta, template: PodTemplateSpec, namespace: &str) -> Workload {
         let mut spec = template.spec.unwrap_or_default();
         strip::pod_spec(&mut spec);
-        let mut owner_annotations = metadata.annotations.clone().unwrap_or_default();
-        owner_annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+        // Stripped on apply: no last-applied copy is among them.
+        let owner_annotations = metadata.annotations.clone().unwrap_or_default();
         Workload {
             source: Source::Template,
             kind: kind.to_string(),
@@ -337,42 +338,22 @@ impl Inventory {
                 };
                 Dirty::namespace(&namespace).when(changed)
             }
-            Object::ServiceAccount(object) => self.put_namespaced(
-                object.metadata.clone(),
-                |inventory| &mut inventory.service_accounts,
-                object,
-            ),
-            Object::Service(object) => {
-                self.put_namespaced(object.metadata.clone(), |inventory| &mut inventory.services, object)
-            }
+            Object::ServiceAccount(object) => self.put_namespaced(|inventory| &mut inventory.service_accounts, object),
+            Object::Service(object) => self.put_namespaced(|inventory| &mut inventory.services, object),
             Object::Secret(object) => {
-                let before = self.secret_values_of(&object.metadata);
-                let mut dirty = self.put_namespaced(
-                    object.metadata.clone(),
-                    |inventory| &mut inventory.secrets,
-                    object.clone(),
-                );
+                // The values it held before and holds now: namespaces sharing either are dirty too.
+                let mut values = self.secret_values_of(&object.metadata);
+                values.extend(secret_values(&object).map(<[u8]>::to_vec));
+                let mut dirty = self.put_namespaced(|inventory| &mut inventory.secrets, object);
                 if !dirty.is_empty() {
-                    dirty.merge(self.sharing_values(&before, &object));
+                    dirty.merge(self.namespaces_holding(&values));
                 }
                 dirty
             }
-            Object::Role(object) => {
-                self.put_namespaced(object.metadata.clone(), |inventory| &mut inventory.roles, object)
-            }
-            Object::RoleBinding(object) => self.put_namespaced(
-                object.metadata.clone(),
-                |inventory| &mut inventory.role_bindings,
-                object,
-            ),
-            Object::NetworkPolicy(object) => self.put_namespaced(
-                object.metadata.clone(),
-                |inventory| &mut inventory.network_policies,
-                object,
-            ),
-            Object::Ingress(object) => {
-                self.put_namespaced(object.metadata.clone(), |inventory| &mut inventory.ingresses, object)
-            }
+            Object::Role(object) => self.put_namespaced(|inventory| &mut inventory.roles, object),
+            Object::RoleBinding(object) => self.put_namespaced(|inventory| &mut inventory.role_bindings, object),
+            Object::NetworkPolicy(object) => self.put_namespaced(|inventory| &mut inventory.network_policies, object),
+            Object::Ingress(object) => self.put_namespaced(|inventory| &mut inventory.ingresses, object),
             Object::ClusterRole(object) => {
                 let name = object.metadata.name.clone().unwrap_or_default();
                 let changed = self.cluster.cluster_roles.put(name.clone(), object);
@@ -515,14 +496,15 @@ impl Inventory {
             })
     }
 
-    fn put_namespaced<T: PartialEq>(
+    fn put_namespaced<T: PartialEq + Metadata<Ty = ObjectMeta>>(
         &mut self,
-        metadata: ObjectMeta,
         objects: impl FnOnce(&mut NamespaceInventory) -> &mut Keyed<T>,
         object: T,
     ) -> Dirty {
-        let namespace = metadata.namespace.unwrap_or_default();
-        let changed = objects(self.namespace_mut(&namespace)).put(metadata.name.unwrap_or_default(), object);
+        let metadata = object.metadata();
+        let namespace = metadata.namespace.clone().unwrap_or_default();
+        let name = metadata.name.clone().unwrap_or_default();
+        let changed = objects(self.namespace_mut(&namespace)).put(name, object);
         Dirty::namespace(&namespace).when(changed)
     }
 
@@ -555,14 +537,8 @@ impl Inventory {
             .unwrap_or_default()
     }
 
-    /// Namespaces holding a secret value that the changed secret held before or holds now: their
-    /// `secret.reused-value` findings may change (only when content checks keep values).
-    fn sharing_values(&self, before: &[Vec<u8>], secret: &Secret) -> Dirty {
-        let mut values: Vec<Vec<u8>> = before.to_vec();
-        values.extend(secret_values(secret).map(<[u8]>::to_vec));
-        self.namespaces_holding(&values)
-    }
-
+    /// Namespaces holding one of these secret values: their `secret.reused-value` findings may
+    /// change (values are kept only when content checks are on).
     fn namespaces_holding(&self, values: &[Vec<u8>]) -> Dirty {
         if values.is_empty() {
             return Dirty::default();
@@ -617,12 +593,8 @@ impl Inventory {
 }
 
 fn merge<T: PartialEq>(into: &mut Keyed<T>, later: Keyed<T>) {
-    let keys: Vec<String> = later.keys().cloned().collect();
-    let mut later = later;
-    for key in keys {
-        if let Some(object) = later.remove(&key) {
-            into.put(key, object);
-        }
+    for (key, object) in later {
+        into.put(key, object);
     }
 }
 

@@ -84,9 +84,8 @@ impl Loaded {
         self.add(object, &location, options);
     }
 
-    /// Adds an object listed from a cluster already typed: a ReplicaSet or Job listed as metadata
-    /// only is a controller without a pod template, which as a manifest would read as one with
-    /// an empty template (and be judged as an empty pod).
+    /// Adds an object a metadata-only list returned already typed (a ReplicaSet or Job without its
+    /// template), with no round trip through JSON; the inventory strips it on apply.
     pub(crate) fn add_typed(&mut self, object: Object) {
         self.objects += 1;
         self.inventory.apply(object);

@@ -367,37 +367,25 @@ impl Controller {
         let metrics = Arc::clone(&self.metrics);
         let evaluated = tokio::task::spawn_blocking(move || {
             let world = world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let share = jobs.len().div_ceil(settings.concurrency.max(1));
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = jobs
-                    .chunks(share.max(1))
-                    .map(|share| {
-                        let (world, settings, metrics) = (&*world, &*settings, &*metrics);
-                        scope.spawn(move || {
-                            share
-                                .iter()
-                                .map(|(namespace, previous)| {
-                                    let started = std::time::Instant::now();
-                                    let outcome = evaluate::namespace(
-                                        world,
-                                        &settings.scope,
-                                        namespace,
-                                        previous.as_ref(),
-                                        settings.limits,
-                                        now,
-                                    );
-                                    metrics.evaluation_duration.observe(started.elapsed().as_secs_f64());
-                                    outcome
-                                })
-                                .collect::<Vec<_>>()
-                        })
+            let shares = crate::parallel::in_shares(&jobs, settings.concurrency, |share| {
+                share
+                    .iter()
+                    .map(|(namespace, previous)| {
+                        let started = std::time::Instant::now();
+                        let outcome = evaluate::namespace(
+                            &world,
+                            &settings.scope,
+                            namespace,
+                            previous.as_ref(),
+                            settings.limits,
+                            now,
+                        );
+                        metrics.evaluation_duration.observe(started.elapsed().as_secs_f64());
+                        outcome
                     })
-                    .collect();
-                workers
-                    .into_iter()
-                    .flat_map(|worker| worker.join().unwrap_or_default())
                     .collect::<Vec<_>>()
-            })
+            });
+            shares.into_iter().flatten().collect::<Vec<_>>()
         })
         .await;
         evaluated.unwrap_or_else(|error| {

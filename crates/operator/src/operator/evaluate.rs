@@ -83,7 +83,7 @@ pub fn namespace(
     }
 }
 
-/// The cluster report, with the namespaces' roll-up; `None` when it would not change.
+/// The cluster report, with the namespaces' roll-up, and whether it differs from the previous one.
 pub fn cluster(
     world: &World,
     scope: &Scope,

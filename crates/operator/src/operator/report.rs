@@ -111,15 +111,8 @@ pub struct Remembered {
 impl Remembered {
     /// Remembers a report; `status.last_evaluated` does not count in its digest.
     pub fn of(status: &PostureReportStatus, required_failures: BTreeSet<FindingKey>) -> Remembered {
-        let first_seen = status
-            .checks
-            .iter()
-            .flat_map(|check| {
-                check.resources.iter().filter_map(|resource| {
-                    let key = finding_key(&check.id, &resource.kind, &resource.name, resource.container.as_deref());
-                    Some((hash_of(&key), resource.first_seen.clone()?))
-                })
-            })
+        let first_seen = listed_first_seen(&status.checks)
+            .map(|(key, time)| (hash_of(&key), time.clone()))
             .collect();
         Remembered {
             digest: digest(status),
@@ -147,6 +140,16 @@ impl Remembered {
     fn first_seen(&self, key: &str) -> Option<Time> {
         self.first_seen.get(&hash_of(key)).cloned()
     }
+}
+
+/// When each finding a report lists was first seen, by its key.
+fn listed_first_seen(checks: &[CheckResult]) -> impl Iterator<Item = (FindingKey, &Time)> {
+    checks.iter().flat_map(|check| {
+        check.resources.iter().filter_map(|resource| {
+            let key = finding_key(&check.id, &resource.kind, &resource.name, resource.container.as_deref());
+            Some((key, resource.first_seen.as_ref()?))
+        })
+    })
 }
 
 fn hash_of(value: &(impl Hash + ?Sized)) -> u64 {
@@ -355,15 +358,8 @@ pub fn cluster_status(
     worst.sort_by(|a, b| a.score.cmp(&b.score).then_with(|| a.namespace.cmp(&b.namespace)));
     worst.truncate(MAX_LISTED_NAMESPACES);
     let first_seen: HashMap<FindingKey, &Time> = previous
-        .iter()
-        .flat_map(|previous| &previous.checks)
-        .flat_map(|check| {
-            check.resources.iter().filter_map(|resource| {
-                let key = finding_key(&check.id, &resource.kind, &resource.name, resource.container.as_deref());
-                Some((key, resource.first_seen.as_ref()?))
-            })
-        })
-        .collect();
+        .map(|previous| listed_first_seen(&previous.checks).collect())
+        .unwrap_or_default();
     let conditions = merge(
         previous
             .map(|previous| previous.conditions.as_slice())

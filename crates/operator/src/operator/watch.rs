@@ -65,42 +65,42 @@ pub fn spawn_all(client: &Client, content_checks: bool, lists: Lists, sender: &m
         lists,
         count: 0,
     };
-    streams.full::<Namespace>("Namespace", Object::Namespace);
-    streams.full::<Pod>("Pod", Object::Pod);
-    streams.full::<Deployment>("Deployment", |object| {
+    streams.full::<Namespace>(Kind::Namespace, Object::Namespace);
+    streams.full::<Pod>(Kind::Pod, Object::Pod);
+    streams.full::<Deployment>(Kind::Deployment, |object| {
         controller(Kind::Deployment, object.metadata, object.spec.map(|spec| spec.template))
     });
-    streams.full::<StatefulSet>("StatefulSet", |object| {
+    streams.full::<StatefulSet>(Kind::StatefulSet, |object| {
         controller(
             Kind::StatefulSet,
             object.metadata,
             object.spec.map(|spec| spec.template),
         )
     });
-    streams.full::<DaemonSet>("DaemonSet", |object| {
+    streams.full::<DaemonSet>(Kind::DaemonSet, |object| {
         controller(Kind::DaemonSet, object.metadata, object.spec.map(|spec| spec.template))
     });
-    streams.full::<CronJob>("CronJob", |object| {
+    streams.full::<CronJob>(Kind::CronJob, |object| {
         let template = object.spec.job_template.spec.map(|job| job.template);
         controller(Kind::CronJob, object.metadata, template)
     });
-    streams.metadata::<ReplicaSet>("ReplicaSet", None, |metadata| {
+    streams.metadata::<ReplicaSet>(Kind::ReplicaSet, None, |metadata| {
         controller(Kind::ReplicaSet, metadata, None)
     });
-    streams.metadata::<Job>("Job", None, |metadata| controller(Kind::Job, metadata, None));
-    streams.full::<ServiceAccount>("ServiceAccount", Object::ServiceAccount);
-    streams.full::<Service>("Service", Object::Service);
-    streams.full::<Ingress>("Ingress", Object::Ingress);
-    streams.full::<NetworkPolicy>("NetworkPolicy", Object::NetworkPolicy);
-    streams.full::<Role>("Role", Object::Role);
-    streams.full::<RoleBinding>("RoleBinding", Object::RoleBinding);
-    streams.full::<ClusterRole>("ClusterRole", Object::ClusterRole);
-    streams.full::<ClusterRoleBinding>("ClusterRoleBinding", Object::ClusterRoleBinding);
+    streams.metadata::<Job>(Kind::Job, None, |metadata| controller(Kind::Job, metadata, None));
+    streams.full::<ServiceAccount>(Kind::ServiceAccount, Object::ServiceAccount);
+    streams.full::<Service>(Kind::Service, Object::Service);
+    streams.full::<Ingress>(Kind::Ingress, Object::Ingress);
+    streams.full::<NetworkPolicy>(Kind::NetworkPolicy, Object::NetworkPolicy);
+    streams.full::<Role>(Kind::Role, Object::Role);
+    streams.full::<RoleBinding>(Kind::RoleBinding, Object::RoleBinding);
+    streams.full::<ClusterRole>(Kind::ClusterRole, Object::ClusterRole);
+    streams.full::<ClusterRoleBinding>(Kind::ClusterRoleBinding, Object::ClusterRoleBinding);
     if content_checks {
-        streams.full::<Secret>("Secret", Object::Secret);
+        streams.full::<Secret>(Kind::Secret, Object::Secret);
     } else {
         for (selector, secret_type) in palisade_checks::secret_type_selectors() {
-            streams.metadata::<Secret>("Secret", Some(selector), move |metadata| {
+            streams.metadata::<Secret>(Kind::Secret, Some(selector), move |metadata| {
                 secret_of_type(metadata, secret_type)
             });
         }
@@ -166,71 +166,42 @@ fn gone_of(kind: Kind, metadata: &ObjectMeta) -> Gone {
     })
 }
 
-fn kind_of(label: &'static str) -> Kind {
-    match label {
-        "Namespace" => Kind::Namespace,
-        "Pod" => Kind::Pod,
-        "Deployment" => Kind::Deployment,
-        "StatefulSet" => Kind::StatefulSet,
-        "DaemonSet" => Kind::DaemonSet,
-        "CronJob" => Kind::CronJob,
-        "ReplicaSet" => Kind::ReplicaSet,
-        "Job" => Kind::Job,
-        "ServiceAccount" => Kind::ServiceAccount,
-        "Service" => Kind::Service,
-        "Ingress" => Kind::Ingress,
-        "NetworkPolicy" => Kind::NetworkPolicy,
-        "Role" => Kind::Role,
-        "RoleBinding" => Kind::RoleBinding,
-        "ClusterRole" => Kind::ClusterRole,
-        "ClusterRoleBinding" => Kind::ClusterRoleBinding,
-        _ => Kind::Secret,
-    }
-}
-
 impl Streams<'_> {
-    fn full<K>(&mut self, label: &'static str, into: fn(K) -> Object)
+    fn full<K>(&mut self, kind: Kind, into: fn(K) -> Object)
     where
         K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + 'static,
     {
-        let kind = kind_of(label);
         let api = Api::<K>::all(self.client.clone());
-        self.spawn(label, api, self.lists.config(), move |object: K| {
-            let gone = gone_of(kind, object.meta());
-            (Update::Apply(into(object)), gone)
+        let gone = move |object: &K| gone_of(kind, object.meta());
+        self.spawn(kind.as_str(), api, self.lists.config(), gone, move |object| {
+            Update::Apply(into(object))
         });
     }
 
-    fn metadata<K>(
-        &mut self,
-        label: &'static str,
-        fields: Option<String>,
-        into: impl Fn(ObjectMeta) -> Object + Send + 'static,
-    ) where
+    fn metadata<K>(&mut self, kind: Kind, fields: Option<String>, into: impl Fn(ObjectMeta) -> Object + Send + 'static)
+    where
         K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     {
-        let kind = kind_of(label);
         let api = Api::<PartialObjectMeta<K>>::all(self.client.clone());
         let mut config = self.lists.config();
         if let Some(fields) = &fields {
             config = config.fields(fields);
         }
-        self.spawn(label, api, config, move |object: PartialObjectMeta<K>| {
-            let gone = gone_of(kind, &object.metadata);
-            (Update::Apply(into(object.metadata)), gone)
+        let gone = move |object: &PartialObjectMeta<K>| gone_of(kind, &object.metadata);
+        self.spawn(kind.as_str(), api, config, gone, move |object| {
+            Update::Apply(into(object.metadata))
         });
     }
 
     fn baselines(&mut self) {
         let api = Api::<HardeningBaseline>::all(self.client.clone());
+        let gone = |baseline: &HardeningBaseline| Gone::Baseline(baseline.metadata.name.clone().unwrap_or_default());
         self.spawn(
             "HardeningBaseline",
             api,
-            watcher::Config::default(),
-            |baseline: HardeningBaseline| {
-                let gone = Gone::Baseline(baseline.metadata.name.clone().unwrap_or_default());
-                (Update::ApplyBaseline(baseline), gone)
-            },
+            self.lists.config(),
+            gone,
+            Update::ApplyBaseline,
         );
     }
 
@@ -239,7 +210,8 @@ impl Streams<'_> {
         kind: &'static str,
         api: Api<K>,
         config: watcher::Config,
-        seen: impl Fn(K) -> (Update, Gone) + Send + 'static,
+        gone: impl Fn(&K) -> Gone + Send + 'static,
+        update: impl Fn(K) -> Update + Send + 'static,
     ) where
         K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
         K::DynamicType: Default,
@@ -252,13 +224,14 @@ impl Streams<'_> {
             while let Some(event) = events.next().await {
                 let event = match event {
                     Ok(Event::Apply(object) | Event::InitApply(object)) => {
-                        let (mut update, gone) = seen(object);
+                        let gone = gone(&object);
+                        let mut update = update(object);
                         if let Update::Apply(object) = &mut update {
                             object.strip();
                         }
                         StreamEvent::Seen(Box::new(update), gone)
                     }
-                    Ok(Event::Delete(object)) => StreamEvent::Deleted(seen(object).1),
+                    Ok(Event::Delete(object)) => StreamEvent::Deleted(gone(&object)),
                     Ok(Event::Init) => StreamEvent::Relist,
                     Ok(Event::InitDone) => StreamEvent::RelistDone,
                     Err(error) => {
