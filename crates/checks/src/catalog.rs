@@ -102,8 +102,8 @@ impl Fixture {
     /// The check's findings on the fixture's manifests: content checks on, at [`FIXTURE_NOW`],
     /// with the parameters and profile of the fixture's HardeningBaseline document if it has one.
     pub fn findings(&self, check: &'static CheckDef) -> Result<Vec<crate::Finding>, String> {
-        let (documents, error) = crate::manifest::split(self.manifests, false);
-        if let Some(error) = error {
+        let (documents, errors) = crate::manifest::split(self.manifests, false);
+        if let Some(error) = errors.first() {
             return Err(error.to_string());
         }
         let mut inventory = crate::Inventory::default();

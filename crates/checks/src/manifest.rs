@@ -1,10 +1,24 @@
-//! Splits manifest text into documents, keeping each document's 1-based position in its file
-//! so problems can name it. YAML streams (`---`) and JSON (one value or several concatenated)
-//! are both read; empty documents are skipped but still counted.
+//! Splits manifest text into documents as kubectl does, keeping each document's 1-based position
+//! and first line in its file so problems and findings can name them. YAML streams (`---`) and
+//! JSON (one value or several concatenated) are both read; empty documents are skipped but still
+//! counted.
+//!
+//! Every YAML document is parsed on its own: a document marker (`---` at the start of a line) can
+//! never occur inside a YAML scalar, so cutting the text there is exact, and a syntax error,
+//! a budget breach or an out-of-range number costs only its own document. Merge keys (`<<`) are
+//! applied and duplicate keys are errors, as with kubectl; nesting depth and alias expansion are
+//! bounded so pathological input is refused in time and memory linear in its size.
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::redact::redact;
+
+/// Deepest nesting accepted. Kubernetes objects, CRD schemas included, stay far below it; serde's
+/// own JSON reader refuses at about the same depth.
+pub const MAX_DEPTH: usize = 100;
+/// Events alias expansion may replay per document, beyond the document's own size in bytes: an
+/// alias bomb is refused while expansion stays linear in the input.
+const ALIAS_REPLAY_ALLOWANCE: usize = 10_000;
 
 /// A document that could not be parsed.
 #[derive(Debug, thiserror::Error)]
@@ -12,91 +26,343 @@ use crate::redact::redact;
 pub struct ManifestError {
     /// 1-based position of the document in its file.
     pub document: usize,
-    /// What is wrong, with any quoted input value redacted.
+    /// What is wrong and where (line and column in the file), never quoting an input value.
     pub message: String,
 }
 
-/// One non-empty document and its position in the file.
+/// One non-empty document and where it is in the file.
 pub struct Document {
+    /// 1-based position of the document in its file.
     pub index: usize,
+    /// 1-based line of the document's first content in the file.
+    pub line: usize,
     pub object: serde_json::Value,
 }
 
-/// The documents of a text, and the first malformed one (reading stops there, since neither
-/// YAML nor JSON can reliably resynchronise after a syntax error). `json` reads the text as
-/// JSON; otherwise text that starts like JSON is tried as JSON first and read as YAML when that
-/// fails (YAML flow style also starts with `{`).
-pub fn split(text: &str, json: bool) -> (Vec<Document>, Option<ManifestError>) {
+/// The documents of a text and the problems of those that could not be read. `json` reads the
+/// text as JSON; otherwise text that starts like JSON is tried as JSON first and read as YAML when
+/// that fails (YAML flow style also starts with `{`).
+pub fn split(text: &str, json: bool) -> (Vec<Document>, Vec<ManifestError>) {
     if json {
         return split_json(text);
     }
     if text.trim_start().starts_with(['{', '[']) {
-        let (documents, error) = split_json(text);
-        if error.is_none() {
-            return (documents, None);
+        let (documents, errors) = split_json(text);
+        if errors.is_empty() {
+            return (documents, errors);
         }
     }
     split_yaml(text)
 }
 
-fn split_yaml(text: &str) -> (Vec<Document>, Option<ManifestError>) {
-    let mut documents = Vec::new();
-    for (position, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        let index = position + 1;
-        match serde_json::Value::deserialize(document) {
-            Ok(serde_json::Value::Null) => {}
-            Ok(object) => documents.push(Document { index, object }),
-            Err(error) => return (documents, Some(malformed(index, &error.to_string()))),
-        }
-    }
-    (documents, None)
+/// Reads one YAML document (a baseline file, say) into a typed value with the reader's limits.
+/// Errors name the line and column, and the field path when the value has the wrong type.
+pub fn from_yaml<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    let value: serde_json::Value = serde_saphyr::from_str_with_options(text, options(text.len()))
+        .map_err(|error| yaml_message(&error, 0))?;
+    typed(value)
 }
 
-fn split_json(text: &str) -> (Vec<Document>, Option<ManifestError>) {
+/// Types a parsed value; an error names the field path and never the value.
+pub fn typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let message = redact(&error.into_inner().to_string());
+        if path == "." { message } else { format!("{path}: {message}") }
+    })
+}
+
+fn split_yaml(text: &str) -> (Vec<Document>, Vec<ManifestError>) {
     let mut documents = Vec::new();
-    let stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
-    for (position, value) in stream.enumerate() {
-        let index = position + 1;
+    let mut errors = Vec::new();
+    let mut index = 0;
+    for chunk in chunks(text) {
+        let Some(line) = chunk.content_line else {
+            index += 1;
+            continue;
+        };
+        match serde_saphyr::from_multiple_with_options::<serde_json::Value>(chunk.text, options(chunk.text.len())) {
+            Ok(values) if values.is_empty() => index += 1,
+            Ok(values) => {
+                for object in values {
+                    index += 1;
+                    if !object.is_null() {
+                        documents.push(Document { index, line, object });
+                    }
+                }
+            }
+            Err(error) => {
+                index += 1;
+                errors.push(ManifestError {
+                    document: index,
+                    message: yaml_message(&error, chunk.first_line - 1),
+                });
+            }
+        }
+    }
+    (documents, errors)
+}
+
+fn options(len: usize) -> serde_saphyr::Options {
+    // A document's own nodes and events cannot outnumber its bytes; only aliases can multiply them.
+    let events = len.saturating_mul(2).saturating_add(ALIAS_REPLAY_ALLOWANCE);
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            flow_nesting_limit: MAX_DEPTH,
+            max_events: events,
+            max_nodes: events,
+            max_documents: usize::MAX,
+            max_recorded_anchor_events: events,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: len.saturating_add(ALIAS_REPLAY_ALLOWANCE),
+        },
+    }
+}
+
+/// The error in words at its place in the file, without the source snippet (it could quote a
+/// secret) and with quoted values redacted.
+fn yaml_message(error: &serde_saphyr::Error, line_offset: usize) -> String {
+    let error = error.without_snippet();
+    let message = redact(&strip_location(&error.to_string()));
+    match error.location() {
+        Some(location) if location.line() > 0 => format!(
+            "line {} column {}: {message}",
+            location.line() as usize + line_offset,
+            location.column()
+        ),
+        _ => message,
+    }
+}
+
+/// Drops the `at line L, column C` the library appends, since the file's own line is given.
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].trim_end_matches(',').to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// One document's text: from a document marker (or the start) to the next marker.
+struct Chunk<'a> {
+    text: &'a str,
+    /// 1-based line of the chunk's first line in the file.
+    first_line: usize,
+    /// 1-based line of its first content (not a comment, blank line, marker or directive).
+    content_line: Option<usize>,
+}
+
+/// Cuts YAML text at document markers. Comments, blank lines and directives before the first
+/// marker belong to the first document rather than making one of their own; after that, a marker
+/// right after a marker makes an empty document.
+fn chunks(text: &str) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut first_line = 1;
+    let mut content_line = None;
+    let mut offset = 0;
+    for (number, line) in text.split_inclusive('\n').enumerate().map(|(i, line)| (i + 1, line)) {
+        if is_marker(line) && (content_line.is_some() || start > 0) {
+            chunks.push(Chunk {
+                text: &text[start..offset],
+                first_line,
+                content_line,
+            });
+            start = offset;
+            first_line = number;
+            content_line = None;
+        }
+        if content_line.is_none() && is_content(line) {
+            content_line = Some(number);
+        }
+        offset += line.len();
+    }
+    if start < text.len() || chunks.is_empty() {
+        chunks.push(Chunk {
+            text: &text[start..],
+            first_line,
+            content_line,
+        });
+    }
+    chunks
+}
+
+/// `---` at the start of a line, alone or followed by a space, tab or comment.
+fn is_marker(line: &str) -> bool {
+    line.strip_prefix("---")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+}
+
+fn is_content(line: &str) -> bool {
+    let trimmed = line.trim();
+    let after_marker = if is_marker(line) { trimmed[3..].trim_start() } else { trimmed };
+    !(after_marker.is_empty() || after_marker.starts_with('#') || (!is_marker(line) && trimmed.starts_with('%')))
+}
+
+fn split_json(text: &str) -> (Vec<Document>, Vec<ManifestError>) {
+    let mut documents = Vec::new();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+    let mut index = 0;
+    loop {
+        let offset = stream.byte_offset();
+        let Some(value) = stream.next() else { break };
+        index += 1;
         match value {
             Ok(serde_json::Value::Null) => {}
-            Ok(object) => documents.push(Document { index, object }),
-            Err(error) => return (documents, Some(malformed(index, &error.to_string()))),
+            Ok(object) => {
+                let line = line_of(text, offset);
+                documents.push(Document { index, line, object });
+            }
+            Err(error) => {
+                // JSON cannot resynchronise after a syntax error: the rest of the text is lost,
+                // and the message says so.
+                let message = redact(&error.to_string());
+                return (
+                    documents,
+                    vec![ManifestError {
+                        document: index,
+                        message: format!("{message} (the rest of the file is not read)"),
+                    }],
+                );
+            }
         }
     }
-    (documents, None)
+    (documents, Vec::new())
 }
 
-fn malformed(document: usize, message: &str) -> ManifestError {
-    ManifestError {
-        document,
-        message: redact(message),
-    }
+/// The 1-based line of the first non-whitespace character at or after `offset`.
+fn line_of(text: &str, offset: usize) -> usize {
+    let start = text[offset..]
+        .find(|c: char| !c.is_whitespace())
+        .map_or(offset, |skip| offset + skip);
+    text.as_bytes()[..start].iter().filter(|&&byte| byte == b'\n').count() + 1
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn indices(documents: &[Document]) -> Vec<usize> {
+        documents.iter().map(|document| document.index).collect()
+    }
+
     #[test]
-    fn yaml_documents_keep_their_positions() {
-        let (documents, error) = split("a: 1\n---\n---\nb: 2\n---\nc: [unclosed\n", false);
-        let indices: Vec<usize> = documents.iter().map(|document| document.index).collect();
-        assert_eq!(indices, vec![1, 3]);
-        assert_eq!(error.map(|error| error.document), Some(4));
+    fn yaml_documents_keep_their_positions_and_lines() {
+        let (documents, errors) = split("a: 1\n---\n---\n# note\nb: 2\n---\nc: [unclosed\n", false);
+        assert_eq!(indices(&documents), vec![1, 3]);
+        assert_eq!(documents.iter().map(|d| d.line).collect::<Vec<_>>(), vec![1, 5]);
+        assert_eq!(errors.iter().map(|error| error.document).collect::<Vec<_>>(), vec![4]);
+        let (documents, errors) = split("# header\n---\na: 1\n", false);
+        assert!(errors.is_empty());
+        assert_eq!((indices(&documents), documents[0].line), (vec![1], 3));
+    }
+
+    #[test]
+    fn a_broken_document_costs_only_itself() {
+        let text = "a: [1\n---\nb: 99999999999999999999999999\n---\nc: &x [*x]\n---\nd: 4\n---\ne: {f: 1, f: 2}\n---\ng: 7\n";
+        let (documents, errors) = split(text, false);
+        let kept: Vec<&str> = documents
+            .iter()
+            .filter_map(|document| document.object.as_object()?.keys().next().map(String::as_str))
+            .collect();
+        assert!(kept.contains(&"d") && kept.contains(&"g"), "{kept:?} {errors:?}");
+        let failed: Vec<usize> = errors.iter().map(|error| error.document).collect();
+        assert!(failed.contains(&1) && failed.contains(&5), "{errors:?}");
+        assert!(errors.iter().all(|error| error.message.starts_with("line ")), "{errors:?}");
+        let first = errors.iter().find(|error| error.document == 5).map(|error| &error.message);
+        assert!(first.is_some_and(|message| message.starts_with("line 9 ")), "{errors:?}");
+    }
+
+    #[test]
+    fn merge_keys_are_applied() {
+        let text = "base: &base {privileged: true}\nsecurityContext:\n  <<: *base\n  runAsNonRoot: true\n";
+        let (documents, errors) = split(text, false);
+        assert!(errors.is_empty(), "{errors:?}");
+        let context = &documents[0].object["securityContext"];
+        assert_eq!(context["privileged"], true);
+        assert_eq!(context.get("<<"), None);
+    }
+
+    #[test]
+    fn limits_do_not_refuse_deep_real_objects() {
+        // A CRD's schema nests about 2 levels per field level; 45 levels is far deeper than any.
+        let deep: String = (0..45).map(|depth| format!("{}k:\n", "  ".repeat(depth))).collect();
+        let thread = std::thread::Builder::new().stack_size(16 << 20).spawn(move || split(&deep, false).1.len());
+        assert_eq!(thread.expect("spawn").join().expect("no panic"), 0);
+    }
+
+    #[test]
+    fn pathological_input_is_refused_fast() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let block_deep: String = (0..2_000).map(|depth| format!("{}k:\n", "  ".repeat(depth))).collect();
+        let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+                    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+                    e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n\
+                    g: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
+        for text in [deep, block_deep, bomb.to_string()] {
+            // The audit parses on threads with 16 MiB stacks (a test thread has 2 MiB).
+            let parse = move || {
+                let started = std::time::Instant::now();
+                let (documents, errors) = split(&format!("{text}\n---\nafter: 1\n"), false);
+                (documents.len(), errors, started.elapsed())
+            };
+            let thread = std::thread::Builder::new().stack_size(16 << 20).spawn(parse);
+            let (documents, errors, elapsed) = thread.expect("spawn").join().expect("no panic");
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(errors[0].message.starts_with("line "), "{errors:?}");
+            assert_eq!(documents, 1, "the next document is still read");
+            assert!(elapsed.as_secs() < 2, "{elapsed:?}");
+        }
+    }
+
+    #[test]
+    fn errors_never_quote_the_input() {
+        let (_, errors) = split("password: \"hunter2\nother: x\n", false);
+        let (_, more) = split("a: 1\na: hunter2\n", false);
+        for error in errors.iter().chain(&more) {
+            assert!(!error.message.contains("hunter2"), "{error}");
+        }
+        let typed_error = typed::<bool>(serde_json::json!("hunter2")).expect_err("not a bool");
+        assert!(!typed_error.contains("hunter2"), "{typed_error}");
+    }
+
+    #[test]
+    fn type_errors_name_the_field_path() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Pod {
+            #[allow(dead_code)]
+            spec: k8s_openapi::api::core::v1::PodSpec,
+        }
+        let value = serde_json::json!({"spec": {"containers": [{"name": "c", "securityContext": {"privileged": "yes"}}]}});
+        let error = typed::<Pod>(value).expect_err("privileged is a boolean");
+        assert!(
+            error.starts_with("spec.containers[0].securityContext.privileged: invalid type: string"),
+            "{error}"
+        );
+        assert!(error.contains("expected a boolean") && !error.contains("yes"), "{error}");
+    }
+
+    #[test]
+    fn markers_are_exact() {
+        assert!(is_marker("---\n") && is_marker("--- # c\n") && is_marker("---"));
+        assert!(!is_marker("----\n") && !is_marker(" ---\n") && !is_marker("---a\n"));
+        let (documents, errors) = split("key: |\n  ---\n  text\n", false);
+        assert!(errors.is_empty() && documents.len() == 1, "{errors:?}");
     }
 
     #[test]
     fn json_streams_and_flow_yaml() {
-        let (documents, error) = split("{\"a\": 1}\n{\"b\":\t2}", true);
-        assert!(error.is_none());
-        assert_eq!(documents.len(), 2);
-        let (documents, error) = split("{\"a\": 1}\n{\"b\":", true);
-        assert_eq!((documents.len(), error.map(|error| error.document)), (1, Some(2)));
-        let (documents, error) = split("{apiVersion: v1, kind: Pod}", false);
-        assert!(error.is_none());
+        let (documents, errors) = split("{\"a\": 1}\n{\"b\":\t2}", true);
+        assert!(errors.is_empty());
+        assert_eq!(documents.iter().map(|d| d.line).collect::<Vec<_>>(), vec![1, 2]);
+        let (documents, errors) = split("{\"a\": 1}\n{\"b\":", true);
+        assert_eq!((documents.len(), errors[0].document), (1, 2));
+        let (documents, errors) = split("{apiVersion: v1, kind: Pod}", false);
+        assert!(errors.is_empty());
         assert_eq!(documents[0].object["kind"], "Pod");
-        let (documents, error) = split("{\n\t\"kind\": \"Pod\"\n}\n", false);
-        assert!(error.is_none());
+        let (documents, errors) = split("{\n\t\"kind\": \"Pod\"\n}\n", false);
+        assert!(errors.is_empty());
         assert_eq!(documents[0].object["kind"], "Pod");
     }
 }

@@ -9,20 +9,34 @@ pub fn by_share<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) 
     in_shares(items, cores, work)
 }
 
+/// Stack of each worker. Parsing recurses once per nesting level of a document, up to
+/// `palisade_checks::manifest::MAX_DEPTH`; the default 2 MiB of a spawned thread is too little for
+/// that in unoptimised builds. Only the pages used are ever committed.
+const WORKER_STACK_BYTES: usize = 16 << 20;
+
 /// Applies `work` to at most `shares` contiguous shares of `items`, each on its own thread, and
-/// returns the results in the items' order.
+/// returns the results in the items' order. A share whose thread cannot be spawned is worked on
+/// the calling thread.
 pub fn in_shares<T: Sync, R: Send>(items: &[T], shares: usize, work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
     let share = items.len().div_ceil(shares.max(1)).max(1);
     let work = &work;
     std::thread::scope(|scope| {
-        let workers: Vec<_> = items
+        let workers: Vec<Result<_, &[T]>> = items
             .chunks(share)
-            .map(|share| scope.spawn(move || work(share)))
+            .map(|share| {
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK_BYTES)
+                    .spawn_scoped(scope, move || work(share))
+                    .map_err(|_| share)
+            })
             .collect();
-        // A worker only panics if `work` does, which is a bug to surface as such.
-        let joined = workers.into_iter().map(|worker| worker.join());
-        joined
-            .map(|result| result.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        workers
+            .into_iter()
+            .map(|worker| match worker {
+                // A worker only panics if `work` does, which is a bug to surface as such.
+                Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(share) => work(share),
+            })
             .collect()
     })
 }

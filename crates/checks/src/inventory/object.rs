@@ -292,9 +292,9 @@ fn in_namespace(mut metadata: ObjectMeta, default_ns: &str) -> ObjectMeta {
 }
 
 fn typed<T: DeserializeOwned>(kind: &str, object: serde_json::Value) -> Result<T, AddError> {
-    serde_json::from_value(object).map_err(|error| AddError::Invalid {
+    crate::manifest::typed(object).map_err(|message| AddError::Invalid {
         kind: kind.to_string(),
-        message: crate::redact::redact(&error.to_string()),
+        message,
     })
 }
 

@@ -59,8 +59,8 @@ pub fn load(path: &Path) -> Result<AuditBaseline, BaselineError> {
         path: shown.clone(),
         source,
     })?;
-    let (documents, error) = split(&text, false);
-    if let Some(error) = error {
+    let (documents, errors) = split(&text, false);
+    if let Some(error) = errors.into_iter().next() {
         return Err(BaselineError::Parse {
             path: shown,
             document: error.document,

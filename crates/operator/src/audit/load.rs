@@ -3,12 +3,13 @@
 //! Objects listed from a cluster (`palisade scan`) are added the same way, with no file.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use palisade_checks::inventory::AddError;
 use palisade_checks::{AddOptions, Added, Inventory, Object};
 use serde_json::Value;
 
-use super::origins::Origins;
+use super::origins::{Origin, Origins};
 use super::problem::InputError;
 use super::sources::Source;
 use palisade_checks::manifest::split;
@@ -30,8 +31,8 @@ pub struct Loaded {
 struct Location<'a> {
     /// The file problems name (for objects listed from a cluster: the cluster).
     file: &'a str,
-    /// Whether findings name `file` as their source: not for objects listed from a cluster.
-    origin: bool,
+    /// What findings name as their source: nothing for objects listed from a cluster.
+    origin: Option<Origin>,
     document: Option<usize>,
     item: Option<String>,
 }
@@ -40,7 +41,7 @@ impl Loaded {
     /// Adds every object of the sources. Each core parses and loads a contiguous share of the
     /// sources into its own `Loaded`; the shares are merged in the sources' order, so objects,
     /// problems and origins come out as a sequential read would give them. A malformed document
-    /// ends its source (what precedes it is kept).
+    /// costs only itself.
     pub fn add_sources(&mut self, sources: &[Source], options: &AddOptions) {
         let shares = crate::parallel::by_share(sources, |share| {
             let mut loaded = Loaded::default();
@@ -51,24 +52,26 @@ impl Loaded {
     }
 
     fn add_source(&mut self, source: &Source, options: &AddOptions) {
-        let (documents, error) = split(&source.text, source.json);
+        let (documents, errors) = split(&source.text, source.json);
+        let file: Arc<str> = source.name.as_str().into();
         for document in documents {
             let location = Location {
                 file: &source.name,
-                origin: true,
+                origin: Some(Origin {
+                    file: file.clone(),
+                    line: Some(document.line),
+                }),
                 document: Some(document.index),
                 item: None,
             };
             self.add(document.object, &location, options);
         }
-        if let Some(error) = error {
-            self.errors.push(InputError {
-                file: source.name.clone(),
-                document: Some(error.document),
-                item: None,
-                message: error.message,
-            });
-        }
+        self.errors.extend(errors.into_iter().map(|error| InputError {
+            file: source.name.clone(),
+            document: Some(error.document),
+            item: None,
+            message: error.message,
+        }));
     }
 
     /// Adds one object listed from a cluster (an item of a list, its `apiVersion` and `kind`
@@ -77,7 +80,7 @@ impl Loaded {
     pub(crate) fn add_listed(&mut self, object: Value, cluster: &str, item: String, options: &AddOptions) {
         let location = Location {
             file: cluster,
-            origin: false,
+            origin: None,
             document: None,
             item: Some(item),
         };
@@ -112,7 +115,7 @@ impl Loaded {
             for (index, item) in items.into_iter().flat_map(array_items).enumerate() {
                 let item_location = Location {
                     file: location.file,
-                    origin: location.origin,
+                    origin: location.origin.clone(),
                     document: location.document,
                     item: Some(match &location.item {
                         Some(outer) => format!("{outer}.items[{index}]"),
@@ -137,11 +140,12 @@ impl Loaded {
             .unwrap_or(&options.default_namespace)
             .to_string();
         match self.inventory.add_object(object, options) {
-            Ok(Added::Objects(_)) if location.origin => {
-                self.origins.record(&kind, &namespace, &name, location.file);
-                self.record_workload(&kind, &namespace, &name, location.file);
+            Ok(Added::Objects(_)) => {
+                if let Some(origin) = &location.origin {
+                    self.origins.record(&kind, &namespace, &name, origin);
+                    self.record_workload(&kind, &namespace, &name, origin);
+                }
             }
-            Ok(Added::Objects(_)) => {}
             Ok(Added::UnknownKind { api_version, kind }) => {
                 *self.skipped.entry(format!("{api_version}/{kind}")).or_default() += 1;
             }
@@ -156,7 +160,7 @@ impl Loaded {
 
     /// Records a workload object under the name the engine reports it by (a pod as its
     /// Deployment, say).
-    fn record_workload(&mut self, kind: &str, namespace: &str, name: &str, file: &str) {
+    fn record_workload(&mut self, kind: &str, namespace: &str, name: &str, origin: &Origin) {
         let reported = self
             .inventory
             .namespaces
@@ -166,7 +170,7 @@ impl Loaded {
             && (reported_kind, reported_name) != (kind, name)
         {
             let (reported_kind, reported_name) = (reported_kind.to_string(), reported_name.to_string());
-            self.origins.record(&reported_kind, namespace, &reported_name, file);
+            self.origins.record(&reported_kind, namespace, &reported_name, origin);
         }
     }
 }
@@ -217,16 +221,17 @@ mod tests {
     #[test]
     fn lists_unknown_kinds_and_problems() {
         let loaded = load(
-            "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n\
+            "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: LimitRange, metadata: {name: c}}\n\
              - {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: 7}}\n\
-             ---\n{apiVersion: v1, kind: Secret, metadata: {name: s}, type: 12}\n---\nfoo: bar\n",
+             ---\n{apiVersion: v1, kind: Secret, metadata: {name: s}, type: 12}\n---\nfoo: bar\n\
+             ---\nkind: [broken\n---\n{apiVersion: v1, kind: Pod, metadata: {name: after}, spec: {containers: []}}\n",
         );
-        assert_eq!(loaded.objects, 4);
-        assert_eq!(loaded.skipped.get("v1/ConfigMap"), Some(&1));
+        assert_eq!(loaded.objects, 5, "the Pod after the broken document is read");
+        assert_eq!(loaded.skipped.get("v1/LimitRange"), Some(&1));
         let errors: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
-        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert_eq!(errors.len(), 4, "{errors:?}");
         assert!(
-            errors[0].starts_with("m.yaml: document 1: items[1]: invalid Pod: "),
+            errors[0].starts_with("m.yaml: document 1: items[1]: invalid Pod: spec.containers: invalid type: integer"),
             "{errors:?}"
         );
         assert!(!errors[0].contains('7'), "{errors:?}");
@@ -238,16 +243,21 @@ mod tests {
             errors[2],
             "m.yaml: document 3: not a Kubernetes object: `apiVersion` and `kind` are required"
         );
+        assert!(errors[3].starts_with("m.yaml: document 4: line 11 column "), "{errors:?}");
     }
 
     #[test]
     fn workloads_are_recorded_under_their_reported_name() {
         let loaded = load(
-            "{apiVersion: v1, kind: Pod, metadata: {name: web-7d9-x, namespace: shop, labels: {pod-template-hash: 7d9}, \
+            "# a ReplicaSet and its pod\n---\n\
+             {apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: web-7d9, namespace: shop, labels: {pod-template-hash: 7d9}, \
+             ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, uid: d, controller: true}]}}\n---\n\
+             {apiVersion: v1, kind: Pod, metadata: {name: web-7d9-x, namespace: shop, labels: {pod-template-hash: 7d9}, \
              ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-7d9, uid: u, controller: true}]}, \
              spec: {containers: [{name: c}]}}",
         );
         let resource = palisade_checks::ResourceRef::new("Deployment", Some("shop"), "web");
-        assert_eq!(loaded.origins.file_of(&resource), Some("m.yaml"));
+        let origin = loaded.origins.origin_of(&resource).expect("recorded");
+        assert_eq!((&*origin.file, origin.line), ("m.yaml", Some(3)));
     }
 }

@@ -46,6 +46,10 @@ pub struct Args {
     /// Read secret values and run the checks that need them (values never appear in output).
     #[arg(long)]
     content_checks: bool,
+    /// Largest input read, per file and for stdin: bytes or with a unit (`512Ki`, `64Mi`, `1Gi`).
+    /// Larger files are skipped with an error.
+    #[arg(long, default_value = "256Mi", value_name = "SIZE", value_parser = sources::parse_size)]
+    max_file_size: u64,
 }
 
 /// What to evaluate against, how to print the findings and when they fail the run: the
@@ -151,12 +155,20 @@ pub fn run(args: &Args) -> Result<Verdict, Error> {
     };
     let mut read = Vec::new();
     for input in &inputs {
-        match sources::read(input) {
+        match sources::read(input, args.max_file_size) {
             Ok(source) => read.push(source),
             Err(error) => loaded.errors.push(error),
         }
     }
     loaded.add_sources(&read, &options);
+    drop(read);
+    if loaded.objects == 0 {
+        // `helm template broken | palisade audit -f -` must not pass a gate on no input at all.
+        loaded.errors.push(problem::InputError::file(
+            &args.files.join(", "),
+            "no Kubernetes objects in the input",
+        ));
+    }
     let report = report::build(
         &loaded,
         inputs.len(),

@@ -1,47 +1,55 @@
-//! Which file each resource came from, so findings can name it. Workloads are recorded under
-//! the name the engine reports them by (a Pod owned by a ReplicaSet is its Deployment).
+//! Where each resource came from (file and line), so findings can name it. Workloads are recorded
+//! under the name the engine reports them by (a Pod owned by a ReplicaSet is its Deployment).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use palisade_checks::ResourceRef;
 
-/// Source files by resource. The first file that defines a resource wins.
+/// A resource's source: the file, and the 1-based line its document starts at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// Shared by every resource of the file.
+    pub file: Arc<str>,
+    pub line: Option<usize>,
+}
+
+/// Sources by resource. The first file that defines a resource wins.
 #[derive(Debug, Default)]
 pub struct Origins {
-    exact: HashMap<ResourceRef, String>,
-    by_name: HashMap<(String, String), String>,
+    exact: HashMap<ResourceRef, Origin>,
+    by_name: HashMap<(String, String), Origin>,
 }
 
 impl Origins {
     /// Records a resource under its namespace (the default one when it names none).
-    pub fn record(&mut self, kind: &str, namespace: &str, name: &str, file: &str) {
+    pub fn record(&mut self, kind: &str, namespace: &str, name: &str, origin: &Origin) {
         self.exact
             .entry(ResourceRef::new(kind, Some(namespace), name))
-            .or_insert_with(|| file.to_string());
+            .or_insert_with(|| origin.clone());
         self.by_name
             .entry((kind.to_string(), name.to_string()))
-            .or_insert_with(|| file.to_string());
+            .or_insert_with(|| origin.clone());
     }
 
     /// Adds the origins recorded by a later read; what this one recorded first still wins.
     pub fn absorb(&mut self, later: Origins) {
-        for (key, file) in later.exact {
-            self.exact.entry(key).or_insert(file);
+        for (key, origin) in later.exact {
+            self.exact.entry(key).or_insert(origin);
         }
-        for (key, file) in later.by_name {
-            self.by_name.entry(key).or_insert(file);
+        for (key, origin) in later.by_name {
+            self.by_name.entry(key).or_insert(origin);
         }
     }
 
-    /// The file of a finding's resource: the same kind, namespace and name, or else the same
+    /// The source of a finding's resource: the same kind, namespace and name, or else the same
     /// kind and name (cluster-scoped resources and the namespaces themselves).
-    pub fn file_of(&self, resource: &ResourceRef) -> Option<&str> {
+    pub fn origin_of(&self, resource: &ResourceRef) -> Option<&Origin> {
         // Findings are looked up by their own resource: no key is built unless the exact match
         // misses, which only cluster-scoped resources and namespaces do.
         self.exact
             .get(resource)
             .or_else(|| self.by_name.get(&(resource.kind.clone(), resource.name.clone())))
-            .map(String::as_str)
     }
 }
 
@@ -52,18 +60,22 @@ mod tests {
     #[test]
     fn exact_then_by_name_first_file_wins() {
         let mut origins = Origins::default();
-        origins.record("Deployment", "shop", "web", "a.yaml");
-        origins.record("Deployment", "shop", "web", "b.yaml");
-        origins.record("Deployment", "other", "web", "c.yaml");
-        origins.record("Namespace", "default", "shop", "ns.yaml");
+        let at = |file: &str, line: usize| Origin {
+            file: file.into(),
+            line: Some(line),
+        };
+        origins.record("Deployment", "shop", "web", &at("a.yaml", 3));
+        origins.record("Deployment", "shop", "web", &at("b.yaml", 1));
+        origins.record("Deployment", "other", "web", &at("c.yaml", 9));
+        origins.record("Namespace", "default", "shop", &at("ns.yaml", 1));
         let lookup = |kind: &str, namespace: Option<&str>, name: &str| {
             origins
-                .file_of(&ResourceRef::new(kind, namespace, name))
-                .map(str::to_string)
+                .origin_of(&ResourceRef::new(kind, namespace, name))
+                .map(|origin| (origin.file.to_string(), origin.line))
         };
-        assert_eq!(lookup("Deployment", Some("shop"), "web").as_deref(), Some("a.yaml"));
-        assert_eq!(lookup("Deployment", Some("other"), "web").as_deref(), Some("c.yaml"));
-        assert_eq!(lookup("Namespace", None, "shop").as_deref(), Some("ns.yaml"));
+        assert_eq!(lookup("Deployment", Some("shop"), "web"), Some(("a.yaml".into(), Some(3))));
+        assert_eq!(lookup("Deployment", Some("other"), "web"), Some(("c.yaml".into(), Some(9))));
+        assert_eq!(lookup("Namespace", None, "shop"), Some(("ns.yaml".into(), Some(1))));
         assert_eq!(lookup("Secret", Some("shop"), "web"), None);
     }
 }

@@ -125,7 +125,7 @@ pub fn build(
             title: find(finding.check).map_or("", |check| check.title),
             severity: treatment.severity,
             mode: treatment.mode,
-            file: loaded.origins.file_of(&finding.resource).map(str::to_string),
+            file: loaded.origins.origin_of(&finding.resource).map(|origin| origin.file.to_string()),
             finding,
             exception,
         }

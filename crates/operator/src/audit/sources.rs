@@ -1,5 +1,6 @@
 //! Where manifests come from: the `-f` arguments expanded into files (directories recursively,
-//! `*.yaml`, `*.yml` and `*.json`, sorted) or stdin, and reading them as text.
+//! `*.yaml`, `*.yml` and `*.json`, sorted) or stdin, and reading them as text. Only regular files
+//! are read (a FIFO or device could block or never end) and no input may exceed a size limit.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -145,20 +146,28 @@ pub fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// Reads an input as UTF-8 text (a leading byte-order mark is dropped).
-pub fn read(input: &Input) -> Result<Source, InputError> {
+/// Reads an input of at most `max_bytes` as UTF-8 text (a leading byte-order mark is dropped).
+/// A file that is not a regular file is refused before it is opened.
+pub fn read(input: &Input, max_bytes: u64) -> Result<Source, InputError> {
     let (name, bytes) = match input {
-        Input::Stdin => {
-            let mut bytes = Vec::new();
-            io::stdin()
-                .lock()
-                .read_to_end(&mut bytes)
-                .map_err(|error| InputError::file(STDIN, error.to_string()))?;
-            (STDIN.to_string(), bytes)
-        }
+        Input::Stdin => (STDIN.to_string(), read_limited(io::stdin().lock(), STDIN, max_bytes)?),
         Input::File(path) => {
             let name = display(path);
-            let bytes = fs::read(path).map_err(|error| InputError::file(&name, error.to_string()))?;
+            let metadata = fs::metadata(path).map_err(|error| InputError::file(&name, error.to_string()))?;
+            if !metadata.is_file() {
+                return Err(InputError::file(
+                    &name,
+                    format!(
+                        "not a regular file ({}): skipped; pipe its content to `-f -` instead",
+                        file_type(&metadata)
+                    ),
+                ));
+            }
+            if metadata.len() > max_bytes {
+                return Err(too_large(&name, max_bytes));
+            }
+            let file = fs::File::open(path).map_err(|error| InputError::file(&name, error.to_string()))?;
+            let bytes = read_limited(file, &name, max_bytes)?;
             (name, bytes)
         }
     };
@@ -168,6 +177,65 @@ pub fn read(input: &Input) -> Result<Source, InputError> {
         text.drain(..'\u{feff}'.len_utf8());
     }
     Ok(Source { name, text, json })
+}
+
+/// Reads to the end, refusing to hold more than `max_bytes` (a file may grow while it is read).
+fn read_limited(reader: impl Read, name: &str, max_bytes: u64) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|error| InputError::file(name, error.to_string()))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(name, max_bytes));
+    }
+    Ok(bytes)
+}
+
+fn too_large(name: &str, max_bytes: u64) -> InputError {
+    InputError::file(
+        name,
+        format!("larger than the {max_bytes}-byte limit: skipped (raise it with --max-file-size)"),
+    )
+}
+
+fn file_type(metadata: &fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let file_type = metadata.file_type();
+    if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_char_device() || file_type.is_block_device() {
+        "a device"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+/// A size as bytes, or with a binary suffix as Kubernetes quantities write it: `512Ki`, `64Mi`,
+/// `1Gi`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
+    };
+    let multiplier: u64 = match unit {
+        "" => 1,
+        "Ki" => 1 << 10,
+        "Mi" => 1 << 20,
+        "Gi" => 1 << 30,
+        _ => return Err(format!("unknown unit {unit:?}: use bytes or Ki, Mi, Gi")),
+    };
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| "expected a number of bytes, e.g. 64Mi".to_string())?;
+    number
+        .checked_mul(multiplier)
+        .filter(|&bytes| bytes > 0)
+        .ok_or_else(|| "must be between 1 byte and 16Ei".to_string())
 }
 
 #[cfg(test)]
@@ -181,6 +249,36 @@ mod tests {
         assert!(is_manifest(Path::new("b.json")));
         assert!(!is_manifest(Path::new("b.txt")));
         assert!(!is_manifest(Path::new("yaml")));
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("64Mi"), Ok(64 << 20));
+        assert_eq!(parse_size("2Gi"), Ok(2 << 30));
+        assert!(parse_size("0").is_err() && parse_size("5MB").is_err() && parse_size("Mi").is_err());
+    }
+
+    #[test]
+    fn only_regular_files_within_the_limit_are_read() {
+        let dir = std::env::temp_dir().join(format!("palisade-sources-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("temp dir");
+        let big = dir.join("big.yaml");
+        fs::write(&big, "a: 1\n".repeat(100)).expect("write");
+        let error = read(&Input::File(big.clone()), 10).err().expect("too large");
+        assert!(error.message.contains("10-byte limit"), "{error}");
+        assert!(read(&Input::File(big), 1000).is_ok());
+        let fifo = dir.join("pipe.yaml");
+        let _ = fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|status| status.success()) {
+            // Opening a FIFO with no writer would block: it must be refused before that.
+            let error = read(&Input::File(fifo), 1000).err().expect("a FIFO is not read");
+            assert!(error.message.starts_with("not a regular file (a FIFO)"), "{error}");
+        }
+        let device = read(&Input::File("/dev/zero".into()), 1000).err().expect("a device");
+        assert!(device.message.contains("a device"), "{device}");
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
