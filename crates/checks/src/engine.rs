@@ -162,6 +162,9 @@ pub struct ContainerView<'a> {
     pub ports: &'a [ContainerPort],
     pub env: &'a [EnvVar],
     pub env_from: &'a [EnvFromSource],
+    /// Stored as the credentials they carry only (see [`crate::inventory::strip`]).
+    pub command: &'a [String],
+    pub args: &'a [String],
     pub resources: Option<&'a ResourceRequirements>,
     pub probes: [Option<&'a Probe>; 3],
     pub lifecycle: Option<&'a Lifecycle>,
@@ -179,6 +182,8 @@ macro_rules! container_view {
             ports: c.ports.as_deref().unwrap_or_default(),
             env: c.env.as_deref().unwrap_or_default(),
             env_from: c.env_from.as_deref().unwrap_or_default(),
+            command: c.command.as_deref().unwrap_or_default(),
+            args: c.args.as_deref().unwrap_or_default(),
             resources: c.resources.as_ref(),
             probes: [
                 c.liveness_probe.as_ref(),

@@ -16,7 +16,7 @@ use std::fmt::Debug;
 use anyhow::Context;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{Namespace, Pod, Secret, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -104,6 +104,7 @@ async fn list_cluster(content_checks: bool) -> anyhow::Result<Scan> {
     scan.metadata::<Job>(None, Listed::Owner(Kind::Job)).await?;
     scan.full::<ServiceAccount>().await?;
     scan.full::<Service>().await?;
+    scan.full::<ConfigMap>().await?;
     scan.full::<Ingress>().await?;
     scan.full::<NetworkPolicy>().await?;
     scan.full::<Role>().await?;

@@ -1,6 +1,8 @@
 //! The checks, grouped by area. Each group is a table of [`CheckDef`](crate::CheckDef)s; the
 //! catalog is their union.
 
+mod credential_shape;
+mod credentials;
 mod image;
 mod namespace;
 mod network;
@@ -10,6 +12,7 @@ mod secret;
 mod service;
 mod workload;
 
+pub(crate) use credential_shape::CredentialShape;
 pub(crate) use workload::is_literal;
 
 use crate::catalog::CheckDef;
@@ -22,5 +25,6 @@ pub(crate) static ALL: &[&[CheckDef]] = &[
     service::CHECKS,
     rbac::CHECKS,
     secret::CHECKS,
+    credentials::CHECKS,
     namespace::CHECKS,
 ];

@@ -9,6 +9,7 @@ use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::jiff::Timestamp;
 use palisade_crds::{Profile, Severity};
 
+use super::credential_shape::{CredentialShape, ends_of, find};
 use crate::catalog::{Category, CheckDef, Eval, Expect, Fixture};
 use crate::engine::{ClusterCtx, Finding, NamespaceCtx, ResourceRef, containers};
 use crate::inventory::NamespaceInventory;
@@ -23,8 +24,6 @@ const SERVICE_ACCOUNT_NAME_ANNOTATION: &str = "kubernetes.io/service-account.nam
 const SECONDS_PER_DAY: i64 = 86_400;
 /// Shorter values (flags, ports, "true") repeat across namespaces without being shared secrets.
 const MIN_REUSED_VALUE_LEN: usize = 8;
-/// `AKIA`/`ASIA` and 16 more uppercase letters or digits.
-const AWS_KEY_ID_LEN: usize = 20;
 /// The keys where a secret's type puts a private key by design (the pattern is expected there).
 const PRIVATE_KEY_SLOTS: &[(&str, &str)] = &[
     ("kubernetes.io/tls", "tls.key"),
@@ -482,32 +481,17 @@ fn private_key_expected(secret: &Secret, key: &str) -> bool {
 
 /// What kind of cloud credential the value holds, if any, as a phrase for the message.
 fn credential_kind(value: &[u8], private_key_expected: bool) -> Option<&'static str> {
-    if has_aws_access_key_id(value) {
+    if CredentialShape::AwsAccessKeyId.matches(value) {
         Some("an AWS access key ID")
     } else if is_gcp_service_account_key(value) {
         Some("a GCP service account key")
     } else if find(value, b"AccountKey=").is_some() {
         Some("an Azure storage account key")
-    } else if !private_key_expected && has_pem_private_key(value) {
+    } else if !private_key_expected && CredentialShape::PrivateKey.matches(value) {
         Some("a PEM private key")
     } else {
         None
     }
-}
-
-/// An AWS access key ID: `AKIA` (long-term) or `ASIA` (temporary) and 16 uppercase letters or
-/// digits, not part of a longer run of such characters.
-fn has_aws_access_key_id(value: &[u8]) -> bool {
-    let is_key_char = |byte: &u8| byte.is_ascii_uppercase() || byte.is_ascii_digit();
-    value.windows(AWS_KEY_ID_LEN).enumerate().any(|(start, candidate)| {
-        let prefixed = candidate.starts_with(b"AKIA") || candidate.starts_with(b"ASIA");
-        let before = start.checked_sub(1).and_then(|index| value.get(index));
-        let after = value.get(start + AWS_KEY_ID_LEN);
-        prefixed
-            && candidate.iter().all(is_key_char)
-            && !before.is_some_and(is_key_char)
-            && !after.is_some_and(is_key_char)
-    })
 }
 
 /// A GCP service account key file: JSON with `"type": "service_account"` and a private key.
@@ -522,40 +506,12 @@ fn is_gcp_service_account_key(value: &[u8]) -> bool {
     is_service_account && find(value, b"\"private_key\"").is_some()
 }
 
-/// A PEM block whose label ends in `PRIVATE KEY` (RSA, EC, OPENSSH, ENCRYPTED, PKCS#8, ...).
-fn has_pem_private_key(value: &[u8]) -> bool {
-    ends_of(value, b"-----BEGIN ").any(|end| {
-        let rest = value.get(end..).unwrap_or_default();
-        let label = find(rest, b"-----").and_then(|label_end| rest.get(..label_end));
-        label.is_some_and(|label| !label.contains(&b'\n') && label.ends_with(b"PRIVATE KEY"))
-    })
-}
-
 /// Whether a value is worth comparing across namespaces: long enough not to repeat by chance,
 /// and not a public certificate (CA bundles are meant to be shared).
 fn is_shareable_secret(value: &[u8]) -> bool {
     let public_certificate =
         value.trim_ascii_start().starts_with(b"-----BEGIN CERTIFICATE-----") && find(value, b"PRIVATE KEY").is_none();
     value.len() >= MIN_REUSED_VALUE_LEN && !public_certificate
-}
-
-/// The first position of `needle` in `haystack`.
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    haystack.windows(needle.len()).position(|window| window == needle)
-}
-
-/// The position just after each occurrence of `needle` in `haystack`.
-fn ends_of<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
-    // `windows(0)` would panic; an empty needle occurs nowhere worth reporting.
-    let size = needle.len().max(1);
-    haystack
-        .windows(size)
-        .enumerate()
-        .filter(move |(_, window)| *window == needle)
-        .map(move |(start, _)| start + size)
 }
 
 #[cfg(test)]
@@ -571,8 +527,9 @@ mod tests {
     /// The fixture's findings, evaluated as the catalog harness does, and every secret value it
     /// contains (decoded, and as the base64 text of `data`).
     fn evaluate_fixture(check: &'static CheckDef, fixture: &Fixture) -> (Vec<Finding>, Vec<String>) {
-        let (documents, error) = split(fixture.manifests, false);
-        assert!(error.is_none(), "{}: {error:?}", check.id);
+        let (documents, errors) = split(fixture.manifests, false);
+        let errors: Vec<_> = errors.into_iter().collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", check.id);
         let options = AddOptions {
             keep_secret_data: true,
             ..AddOptions::default()
@@ -658,24 +615,7 @@ mod tests {
     }
 
     #[test]
-    fn aws_key_ids_need_the_exact_shape() {
-        assert!(has_aws_access_key_id(b"AKIAIOSFODNN7EXAMPLE"));
-        assert!(has_aws_access_key_id(b"id=ASIAIOSFODNN7EXAMPLE\n"));
-        assert!(!has_aws_access_key_id(b"AKIAIOSFODNN7EXAMPLEX"));
-        assert!(!has_aws_access_key_id(b"XAKIAIOSFODNN7EXAMPLE"));
-        assert!(!has_aws_access_key_id(b"AKIAIOSFODNN7EXAMPL"));
-        assert!(!has_aws_access_key_id(b"AKIAiosfodnn7example"));
-        assert!(!has_aws_access_key_id(b""));
-    }
-
-    #[test]
-    fn pem_private_keys_and_gcp_keys() {
-        assert!(has_pem_private_key(b"-----BEGIN OPENSSH PRIVATE KEY-----\n..."));
-        assert!(has_pem_private_key(b"x\n-----BEGIN PRIVATE KEY-----"));
-        assert!(!has_pem_private_key(
-            b"-----BEGIN CERTIFICATE-----\n-----END PRIVATE KEY-----"
-        ));
-        assert!(!has_pem_private_key(b"-----BEGIN "));
+    fn gcp_service_account_keys() {
         assert!(is_gcp_service_account_key(
             br#"{"private_key": "k", "type" :"service_account"}"#
         ));

@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Weak};
 
 use k8s_openapi::Metadata;
-use k8s_openapi::api::core::v1::{Namespace, Pod, PodSpec, PodTemplateSpec, Secret, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Namespace, Pod, PodSpec, PodTemplateSpec, Secret, Service, ServiceAccount,
+};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -47,6 +49,9 @@ pub struct NamespaceInventory {
     pub network_policies: Keyed<NetworkPolicy>,
     /// Secrets; `data` and `stringData` are present only when content checks are enabled.
     pub secrets: Keyed<Secret>,
+    /// ConfigMaps, each stripped to the keys whose values hold a credential (their values
+    /// replaced by markers naming the kind of credential) and its exemption annotations.
+    pub config_maps: Keyed<ConfigMap>,
     pub ingresses: Keyed<Ingress>,
     /// The last spec seen of each controller's pods (`Kind/name` of the controller).
     shared_specs: HashMap<String, Weak<PodSpec>>,
@@ -226,6 +231,7 @@ impl NamespaceInventory {
             && self.role_bindings.is_empty()
             && self.network_policies.is_empty()
             && self.secrets.is_empty()
+            && self.config_maps.is_empty()
             && self.ingresses.is_empty()
     }
 }
@@ -350,6 +356,7 @@ impl Inventory {
                 }
                 dirty
             }
+            Object::ConfigMap(object) => self.put_namespaced(|inventory| &mut inventory.config_maps, object),
             Object::Role(object) => self.put_namespaced(|inventory| &mut inventory.roles, object),
             Object::RoleBinding(object) => self.put_namespaced(|inventory| &mut inventory.role_bindings, object),
             Object::NetworkPolicy(object) => self.put_namespaced(|inventory| &mut inventory.network_policies, object),
@@ -401,6 +408,7 @@ impl Inventory {
             Kind::ServiceAccount => inventory.service_accounts.remove(name).is_some(),
             Kind::Service => inventory.services.remove(name).is_some(),
             Kind::Secret => inventory.secrets.remove(name).is_some(),
+            Kind::ConfigMap => inventory.config_maps.remove(name).is_some(),
             Kind::Role => inventory.roles.remove(name).is_some(),
             Kind::RoleBinding => inventory.role_bindings.remove(name).is_some(),
             Kind::NetworkPolicy => inventory.network_policies.remove(name).is_some(),
@@ -477,6 +485,7 @@ impl Inventory {
             merge(&mut namespace.role_bindings, later.role_bindings);
             merge(&mut namespace.network_policies, later.network_policies);
             merge(&mut namespace.secrets, later.secrets);
+            merge(&mut namespace.config_maps, later.config_maps);
             merge(&mut namespace.ingresses, later.ingresses);
         }
         merge(&mut self.cluster.cluster_roles, later.cluster.cluster_roles);
@@ -584,6 +593,7 @@ impl Inventory {
             add("RoleBinding", inventory.role_bindings.len());
             add("NetworkPolicy", inventory.network_policies.len());
             add("Secret", inventory.secrets.len());
+            add("ConfigMap", inventory.config_maps.len());
             add("Ingress", inventory.ingresses.len());
         }
         add("ClusterRole", self.cluster.cluster_roles.len());

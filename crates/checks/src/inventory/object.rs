@@ -3,7 +3,7 @@
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
-    Namespace, Pod, PodTemplateSpec, ReplicationController, Secret, Service, ServiceAccount,
+    ConfigMap, Namespace, Pod, PodTemplateSpec, ReplicationController, Secret, Service, ServiceAccount,
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
@@ -27,6 +27,7 @@ pub enum Kind {
     ServiceAccount,
     Service,
     Secret,
+    ConfigMap,
     Role,
     RoleBinding,
     ClusterRole,
@@ -50,6 +51,7 @@ impl Kind {
             Kind::ServiceAccount => "ServiceAccount",
             Kind::Service => "Service",
             Kind::Secret => "Secret",
+            Kind::ConfigMap => "ConfigMap",
             Kind::Role => "Role",
             Kind::RoleBinding => "RoleBinding",
             Kind::ClusterRole => "ClusterRole",
@@ -78,6 +80,8 @@ pub enum Object {
     ServiceAccount(ServiceAccount),
     Service(Service),
     Secret(Secret),
+    /// Stored as the keys whose values hold a credential (see [`super::strip::config_map`]).
+    ConfigMap(ConfigMap),
     Role(Role),
     RoleBinding(RoleBinding),
     ClusterRole(ClusterRole),
@@ -136,6 +140,7 @@ impl Object {
                 ingress.status = None;
             }
             Object::Secret(secret) => metadata(&mut secret.metadata, true),
+            Object::ConfigMap(object) => super::strip::config_map(object),
             Object::ServiceAccount(object) => metadata(&mut object.metadata, false),
             Object::Role(object) => metadata(&mut object.metadata, false),
             Object::RoleBinding(object) => metadata(&mut object.metadata, false),
@@ -258,6 +263,11 @@ pub(super) fn parse(mut object: serde_json::Value, options: &AddOptions) -> Resu
             let mut secret: Secret = typed(&kind, strip_secret_data(object, options.keep_secret_data))?;
             secret.metadata = in_namespace(secret.metadata, ns);
             Object::Secret(secret)
+        }
+        ("v1", "ConfigMap") => {
+            let mut object: ConfigMap = typed(&kind, object)?;
+            object.metadata = in_namespace(object.metadata, ns);
+            Object::ConfigMap(object)
         }
         ("rbac.authorization.k8s.io/v1", "Role") => {
             let mut object: Role = typed(&kind, object)?;

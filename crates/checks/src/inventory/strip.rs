@@ -1,18 +1,28 @@
 //! Drops every field no check reads before an object is stored: memory stays small at 10k+
 //! pods, status-only updates compare equal to what is stored (so they change nothing), and no
-//! value a report must never show (a literal env value, secret data, a last-applied copy of a
-//! Secret) is kept in memory.
+//! value a report must never show (a literal env value, an argument, ConfigMap data, secret
+//! data, a last-applied copy of a Secret) is kept in memory. Where a check needs to know that a
+//! value holds a credential, the value is replaced by a marker naming the kind of credential
+//! ([`CredentialShape::marker`]).
 
-use k8s_openapi::api::core::v1::{Container, EnvVar, EphemeralContainer, PodSpec};
+use std::collections::BTreeMap;
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::{ConfigMap, Container, EnvVar, EphemeralContainer, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-/// What a stored literal env value is replaced with: checks only ask whether a value is a
-/// literal (not only a `$(VAR)` reference), never what it is.
+use crate::checks::CredentialShape;
+
+/// What a stored literal env value holding no known credential is replaced with: checks only
+/// ask whether a value is a literal (not only a `$(VAR)` reference), never what it is.
 pub const LITERAL_ENV_VALUE: &str = "(literal value)";
 
 /// The API server names each pod's projected service-account token volume with a random
 /// suffix; without it, the replicas of a controller have equal specs (and share one).
 const TOKEN_VOLUME_PREFIX: &str = "kube-api-access-";
+
+/// Palisade's own annotations (exemptions): the only ones a ConfigMap keeps.
+const PALISADE_ANNOTATION_PREFIX: &str = "palisade.dev/";
 
 /// `kubectl apply` (client-side) keeps a full copy of the object here, a Secret's data included.
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -110,8 +120,8 @@ pub fn pod_spec(spec: &mut PodSpec) {
 macro_rules! strip_container {
     ($container:expr) => {{
         let c = $container;
-        c.args = None;
-        c.command = None;
+        c.args = credential_markers(c.args.take());
+        c.command = credential_markers(c.command.take());
         c.working_dir = None;
         c.termination_message_path = None;
         c.termination_message_policy = None;
@@ -144,9 +154,71 @@ fn shrink<T>(list: &mut Option<Vec<T>>) {
 }
 
 fn literal_env(env: &mut EnvVar) {
-    if env.value.as_deref().is_some_and(crate::checks::is_literal) {
-        env.value = Some(LITERAL_ENV_VALUE.to_string());
+    if let Some(value) = env.value.as_mut().filter(|value| crate::checks::is_literal(value)) {
+        *value = match CredentialShape::to_record(value.as_bytes()) {
+            Some(shape) => shape.marker(),
+            None => LITERAL_ENV_VALUE.to_string(),
+        };
     }
+}
+
+/// Of a command or argument list, only the credentials it carries, as markers at their index
+/// (other items emptied, the list cut after the last marker); `None` when it carries none.
+fn credential_markers(list: Option<Vec<String>>) -> Option<Vec<String>> {
+    let mut list = list?;
+    let mut kept = 0;
+    for (index, item) in list.iter_mut().enumerate() {
+        *item = match CredentialShape::to_record(item.as_bytes()) {
+            Some(shape) => {
+                kept = index + 1;
+                shape.marker()
+            }
+            None => String::new(),
+        };
+    }
+    list.truncate(kept);
+    list.shrink_to_fit();
+    (kept > 0).then_some(list)
+}
+
+/// Keeps of a ConfigMap its name, namespace and Palisade annotations (exemptions), and of its `data` and
+/// `binaryData` only the keys whose values hold a credential, each value replaced by the marker
+/// of its shape. Other annotations and labels go: leader-election records and tooling rewrite
+/// them often, and no check reads them.
+pub fn config_map(config_map: &mut ConfigMap) {
+    let meta = &mut config_map.metadata;
+    metadata(meta, false);
+    meta.labels = None;
+    meta.owner_references = None;
+    if let Some(annotations) = meta.annotations.as_mut() {
+        annotations.retain(|key, _| key.starts_with(PALISADE_ANNOTATION_PREFIX));
+        if annotations.is_empty() {
+            meta.annotations = None;
+        }
+    }
+    config_map.immutable = None;
+    config_map.data = credential_entries(config_map.data.take(), String::as_bytes, |marker| marker);
+    config_map.binary_data = credential_entries(
+        config_map.binary_data.take(),
+        |value| value.0.as_slice(),
+        |marker| ByteString(marker.into_bytes()),
+    );
+}
+
+/// The entries whose values hold a credential, each value replaced by its marker.
+fn credential_entries<V>(
+    entries: Option<BTreeMap<String, V>>,
+    bytes: impl Fn(&V) -> &[u8],
+    stored: impl Fn(String) -> V,
+) -> Option<BTreeMap<String, V>> {
+    let kept: BTreeMap<String, V> = entries?
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let shape = CredentialShape::to_record(bytes(&value))?;
+            Some((key, stored(shape.marker())))
+        })
+        .collect();
+    (!kept.is_empty()).then_some(kept)
 }
 
 #[cfg(test)]
@@ -176,5 +248,64 @@ mod tests {
         .expect("meta");
         metadata(&mut meta, true);
         assert_eq!(serde_json::to_value(&meta).expect("serializes"), json!({"name": "s"}));
+    }
+
+    const GITHUB_TOKEN: &str = "ghp_EXAMPLE00000000000000000000000000000";
+
+    #[test]
+    fn credentials_are_kept_as_the_kind_found_at_their_place() {
+        let mut spec: PodSpec = serde_json::from_value(json!({
+            "initContainers": [{"name": "i", "env": [{"name": "GH", "value": GITHUB_TOKEN}]}],
+            "containers": [{"name": "c", "command": ["/app"],
+                "args": ["--listen=:8080", format!("--token={GITHUB_TOKEN}"), "--verbose"],
+                "env": [{"name": "LEVEL", "value": "debug"}, {"name": "REF", "value": "$(GH)"}]}],
+            "ephemeralContainers": [{"name": "e", "args": ["AKIAIOSFODNN7EXAMPLE"]}]}))
+        .expect("spec");
+        pod_spec(&mut spec);
+        let marker = CredentialShape::GitHubToken.marker();
+        let init = spec.init_containers.as_deref().unwrap_or_default();
+        assert_eq!(
+            init[0].env.as_deref().unwrap_or_default()[0].value.as_deref(),
+            Some(marker.as_str())
+        );
+        let container = &spec.containers[0];
+        assert_eq!(container.command, None, "no credential: nothing kept");
+        assert_eq!(container.args, Some(vec![String::new(), marker.clone()]));
+        let env: Vec<Option<&str>> = container.env.iter().flatten().map(|env| env.value.as_deref()).collect();
+        assert_eq!(env, [Some(LITERAL_ENV_VALUE), Some("$(GH)")]);
+        let ephemeral = spec.ephemeral_containers.as_deref().unwrap_or_default();
+        assert_eq!(ephemeral[0].args, Some(vec![CredentialShape::AwsAccessKeyId.marker()]));
+        let once = spec.clone();
+        pod_spec(&mut spec);
+        assert_eq!(spec, once, "stripping again changes nothing");
+        let stored = serde_json::to_string(&spec).expect("serializes");
+        assert!(!stored.contains("EXAMPLE") && !stored.contains("8080"), "{stored}");
+    }
+
+    #[test]
+    fn config_maps_keep_only_their_credentials_and_exemptions() {
+        let mut stored: ConfigMap = serde_json::from_value(json!({
+            "metadata": {"name": "cm", "namespace": "ns", "labels": {"app": "web"},
+                "annotations": {"palisade.dev/exempt": "secret.*", "control-plane.alpha.kubernetes.io/leader": "{}"}},
+            "data": {"token": format!("GH={GITHUB_TOKEN}"), "level": "debug"},
+            "binaryData": {"key": "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t", "logo": "iVBORw0KGgo="}}))
+        .expect("config map");
+        config_map(&mut stored);
+        let once = stored.clone();
+        config_map(&mut stored);
+        assert_eq!(stored, once, "stripping again changes nothing");
+        assert_eq!(
+            serde_json::to_value(&stored).expect("serializes"),
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "cm", "namespace": "ns", "annotations": {"palisade.dev/exempt": "secret.*"}},
+                "data": {"token": CredentialShape::GitHubToken.marker()},
+                "binaryData": {"key": "KGNyZWRlbnRpYWw6IFBFTSBwcml2YXRlIGtleSk="}})
+        );
+        let mut clean: ConfigMap =
+            serde_json::from_value(json!({"metadata": {"name": "c"}, "data": {"a": "b"}, "binaryData": {"x": "eA=="}}))
+                .expect("config map");
+        config_map(&mut clean);
+        assert_eq!(clean.data, None);
+        assert_eq!(clean.binary_data, None);
     }
 }

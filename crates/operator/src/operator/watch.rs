@@ -1,14 +1,15 @@
 //! One kube-runtime watcher per watched kind, each turning its events into [`Message`]s for the
 //! controller. Kinds whose metadata is enough (ReplicaSets and Jobs for ownership; Secrets
 //! unless content checks are on) are watched as metadata only, so their specs and a Secret's
-//! data never enter the process.
+//! data never enter the process. ConfigMaps are watched in full and stripped as each arrives to
+//! the keys whose values hold a credential, recorded by its kind only.
 
 use std::fmt::Debug;
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{Namespace, Pod, Secret, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -90,6 +91,7 @@ pub fn spawn_all(client: &Client, content_checks: bool, lists: Lists, sender: &m
     streams.metadata::<Job>(Kind::Job, None, |metadata| controller(Kind::Job, metadata, None));
     streams.full::<ServiceAccount>(Kind::ServiceAccount, Object::ServiceAccount);
     streams.full::<Service>(Kind::Service, Object::Service);
+    streams.full::<ConfigMap>(Kind::ConfigMap, Object::ConfigMap);
     streams.full::<Ingress>(Kind::Ingress, Object::Ingress);
     streams.full::<NetworkPolicy>(Kind::NetworkPolicy, Object::NetworkPolicy);
     streams.full::<Role>(Kind::Role, Object::Role);
@@ -245,5 +247,67 @@ impl Streams<'_> {
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::{Body, Bytes};
+    use axum::extract::RawQuery;
+    use axum::routing::get;
+    use serde_json::json;
+
+    use super::*;
+
+    const TOKEN: &str = "ghp_EXAMPLE00000000000000000000000000000";
+
+    /// An API server that lists one ConfigMap holding a token and a setting, and then keeps
+    /// every watch open without events.
+    async fn config_maps(RawQuery(query): RawQuery) -> axum::response::Response {
+        if query.is_some_and(|query| query.contains("watch=true")) {
+            let quiet = futures::stream::pending::<Result<Bytes, std::convert::Infallible>>();
+            return axum::response::Response::new(Body::from_stream(quiet));
+        }
+        let list = json!({"apiVersion": "v1", "kind": "ConfigMapList", "metadata": {"resourceVersion": "1"},
+            "items": [{"metadata": {"name": "web", "namespace": "shop", "resourceVersion": "1"},
+                "data": {"token": format!("GITHUB_TOKEN={TOKEN}"), "level": "debug"}}]});
+        axum::response::Response::new(Body::from(list.to_string()))
+    }
+
+    #[tokio::test]
+    async fn config_maps_arrive_holding_only_the_kind_of_credential_each_key_holds() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let address = listener.local_addr().expect("an address");
+        let app = Router::new().route("/api/v1/configmaps", get(config_maps));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let url = format!("http://{address}").parse().expect("a URL");
+        let client = Client::try_from(kube::Config::new(url)).expect("a client");
+        let (sender, mut receiver) = mpsc::channel(8);
+        let mut streams = Streams {
+            client: &client,
+            sender: &sender,
+            lists: Lists::Paginated,
+            count: 0,
+        };
+        streams.full::<ConfigMap>(Kind::ConfigMap, Object::ConfigMap);
+        let seen = loop {
+            let message = tokio::time::timeout(std::time::Duration::from_secs(10), receiver.recv())
+                .await
+                .expect("the listed ConfigMap arrives")
+                .expect("the watch runs");
+            if let StreamEvent::Seen(update, gone) = message.event {
+                break (*update, gone);
+            }
+        };
+        let (Update::Apply(Object::ConfigMap(config_map)), Gone::Object(reference)) = seen else {
+            panic!("a ConfigMap update: {seen:?}");
+        };
+        assert_eq!((reference.kind, reference.name.as_str()), (Kind::ConfigMap, "web"));
+        let data = config_map.data.unwrap_or_default();
+        assert_eq!(
+            data.into_iter().collect::<Vec<_>>(),
+            [("token".to_string(), "(credential: GitHub token)".to_string())]
+        );
     }
 }
