@@ -29,7 +29,7 @@ fn main() -> std::io::Result<()> {
         for slot in 0..MANIFESTS_PER_NAMESPACE.min(count - written) {
             let manifest = manifest(slot, &namespace, &mut generator);
             writeln!(file, "---")?;
-            serde_yaml::to_writer(&mut file, &manifest).map_err(std::io::Error::other)?;
+            serde_saphyr::to_io_writer(&mut file, &manifest).map_err(std::io::Error::other)?;
             written += 1;
         }
         file.flush()?;

@@ -314,6 +314,11 @@ pub fn evaluate_namespace(
     // workload before findings are built, so each distinct finding is built once, not per pod.
     let mut found: Vec<Found> = Vec::new();
     let grants = namespace_grants(namespace, cluster);
+    let workloads: Vec<(&Workload, (&str, &str))> = namespace
+        .workloads
+        .iter()
+        .map(|workload| (workload, namespace.reported_as(workload)))
+        .collect();
     let mut changes_at = None;
     for check in running(checks, params) {
         if let Some(due) = check.changes_at {
@@ -331,8 +336,7 @@ pub fn evaluate_namespace(
                 // Replicas usually sit next to each other and find the same: a pod whose
                 // violations repeat those of the previous object of its workload adds nothing.
                 let mut previous: Option<((&str, &str), usize)> = None;
-                for workload in &namespace.workloads {
-                    let reported_as = namespace.reported_as(workload);
+                for &(workload, reported_as) in &workloads {
                     let ctx = WorkloadCtx {
                         workload,
                         namespace,
@@ -369,14 +373,10 @@ pub fn evaluate_namespace(
     findings.extend(workload_findings(found, &namespace.name));
     findings.sort();
     findings.dedup();
-    let workloads: BTreeSet<(&str, &str)> = namespace
-        .workloads
-        .iter()
-        .map(|workload| namespace.reported_as(workload))
-        .collect();
+    let reported: BTreeSet<(&str, &str)> = workloads.iter().map(|&(_, reported_as)| reported_as).collect();
     Evaluation {
         findings,
-        resources_evaluated: workloads.len()
+        resources_evaluated: reported.len()
             + namespace.service_accounts.len()
             + namespace.services.len()
             + namespace.roles.len()
@@ -490,7 +490,7 @@ fn grant_findings<'a>(
     })
 }
 
-fn is_bootstrap_default(metadata: &ObjectMeta) -> bool {
+pub(crate) fn is_bootstrap_default(metadata: &ObjectMeta) -> bool {
     metadata.labels.as_ref().is_some_and(|labels| {
         labels
             .get(BOOTSTRAP_LABEL)
@@ -517,7 +517,7 @@ fn namespace_grants<'a>(
                     .find(|role| role.metadata.name.as_deref() == Some(role_name))
                     .and_then(|role| role.rules.as_deref())
             } else {
-                cluster_role_rules(cluster, role_name)
+                cluster.cluster_role_rules(role_name)
             };
             let grant = Grant {
                 binding: ResourceRef::new(
@@ -548,17 +548,9 @@ fn cluster_grants(cluster: &ClusterInventory) -> Vec<GrantWithAnnotations<'_>> {
                 ),
                 role_ref: &binding.role_ref,
                 subjects: binding.subjects.as_deref().unwrap_or_default(),
-                rules: cluster_role_rules(cluster, &binding.role_ref.name).unwrap_or_default(),
+                rules: cluster.cluster_role_rules(&binding.role_ref.name).unwrap_or_default(),
             };
             (grant, binding.metadata.annotations.as_ref())
         })
         .collect()
-}
-
-fn cluster_role_rules<'a>(cluster: &'a ClusterInventory, name: &str) -> Option<&'a [PolicyRule]> {
-    cluster
-        .cluster_roles
-        .iter()
-        .find(|role| role.metadata.name.as_deref() == Some(name))
-        .and_then(|role| role.rules.as_deref())
 }

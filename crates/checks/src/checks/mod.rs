@@ -1,6 +1,7 @@
 //! The checks, grouped by area. Each group is a table of [`CheckDef`](crate::CheckDef)s; the
 //! catalog is their union.
 
+mod cidr;
 mod credential_shape;
 mod credentials;
 mod image;

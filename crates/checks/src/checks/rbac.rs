@@ -6,6 +6,8 @@
 use k8s_openapi::api::rbac::v1::{PolicyRule, Subject};
 use palisade_crds::{Profile, Severity};
 
+mod unbound;
+
 use crate::catalog::{Category, CheckDef, Eval, Expect, Fixture};
 use crate::engine::Grant;
 
@@ -79,8 +81,95 @@ const SELF_REVIEWS: &[Target] = &[
     in_group("authentication.k8s.io", "selfsubjectreviews"),
 ];
 
+/// Resources outside namespaces (subresources go with their resource). A RoleBinding grants
+/// its role's rules only on the namespaced resources of its own namespace, so rules about these
+/// grant nothing through one. `namespaces` is not among them: a RoleBinding does reach its own
+/// Namespace object (requests for a namespace are authorized in that namespace).
+const CLUSTER_SCOPED: &[Target] = &[
+    core("nodes"),
+    core("persistentvolumes"),
+    core("componentstatuses"),
+    in_group("admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
+    in_group("admissionregistration.k8s.io", "validatingwebhookconfigurations"),
+    in_group("admissionregistration.k8s.io", "validatingadmissionpolicies"),
+    in_group("admissionregistration.k8s.io", "validatingadmissionpolicybindings"),
+    in_group("admissionregistration.k8s.io", "mutatingadmissionpolicies"),
+    in_group("admissionregistration.k8s.io", "mutatingadmissionpolicybindings"),
+    in_group("rbac.authorization.k8s.io", "clusterroles"),
+    in_group("rbac.authorization.k8s.io", "clusterrolebindings"),
+    in_group("certificates.k8s.io", "certificatesigningrequests"),
+    in_group("certificates.k8s.io", "clustertrustbundles"),
+    in_group("apiextensions.k8s.io", "customresourcedefinitions"),
+    in_group("apiregistration.k8s.io", "apiservices"),
+    in_group("storage.k8s.io", "storageclasses"),
+    in_group("storage.k8s.io", "csidrivers"),
+    in_group("storage.k8s.io", "csinodes"),
+    in_group("storage.k8s.io", "volumeattachments"),
+    in_group("storage.k8s.io", "volumeattributesclasses"),
+    in_group("scheduling.k8s.io", "priorityclasses"),
+    in_group("node.k8s.io", "runtimeclasses"),
+    in_group("networking.k8s.io", "ingressclasses"),
+    in_group("networking.k8s.io", "ipaddresses"),
+    in_group("networking.k8s.io", "servicecidrs"),
+    in_group("flowcontrol.apiserver.k8s.io", "flowschemas"),
+    in_group("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"),
+    in_group("authentication.k8s.io", "tokenreviews"),
+    in_group("authentication.k8s.io", "selfsubjectreviews"),
+    in_group("authorization.k8s.io", "subjectaccessreviews"),
+    in_group("authorization.k8s.io", "selfsubjectaccessreviews"),
+    in_group("authorization.k8s.io", "selfsubjectrulesreviews"),
+    in_group("resource.k8s.io", "deviceclasses"),
+    in_group("metrics.k8s.io", "nodes"),
+    // Impersonating a user, group, uid or user extra is authorized outside any namespace;
+    // impersonating a service account is authorized in its namespace.
+    any_group("users"),
+    any_group("groups"),
+    any_group("uids"),
+    any_group("userextras"),
+];
+
 const READ_VERBS: &[&str] = &["get", "list", "watch"];
 const WRITE_VERBS: &[&str] = &["create", "update", "patch", "delete"];
+
+/// Verbs on resources that a check looks for.
+struct Permission {
+    verbs: &'static [&'static str],
+    targets: &'static [Target],
+}
+
+const SECRETS_READ: &[Permission] = &[Permission {
+    verbs: READ_VERBS,
+    targets: SECRETS,
+}];
+const ESCALATION: &[Permission] = &[
+    Permission {
+        verbs: &["escalate", "bind"],
+        targets: RBAC_ROLES,
+    },
+    Permission {
+        verbs: &["impersonate"],
+        targets: IMPERSONATION,
+    },
+];
+const POD_SHELL: &[Permission] = &[Permission {
+    verbs: &["create", "get"],
+    targets: POD_SHELLS,
+}];
+const NODE_PROXY_USE: &[Permission] = &[Permission {
+    verbs: &["get", "create", "update", "patch", "delete"],
+    targets: NODE_PROXY,
+}];
+const WORKLOAD_CREATION: &[Permission] = &[Permission {
+    verbs: &["create"],
+    targets: WORKLOADS,
+}];
+const ADMISSION_WRITE: &[Permission] = &[Permission {
+    verbs: WRITE_VERBS,
+    targets: ADMISSION_CONFIG,
+}];
+/// What the High and Critical grant checks look for (besides all-wildcard rules, which
+/// include all of it): a role granting any of it is dangerous to bind.
+const DANGEROUS: &[&[Permission]] = &[SECRETS_READ, ESCALATION, POD_SHELL, NODE_PROXY_USE, ADMISSION_WRITE];
 
 pub static CHECKS: &[CheckDef] = &[
     CheckDef {
@@ -184,6 +273,14 @@ pub static CHECKS: &[CheckDef] = &[
                 expect: Expect::Pass,
                 manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: missing}, subjects: [{kind: ServiceAccount, name: app}]}",
             },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: monitoring}, aggregationRule: {clusterRoleSelectors: [{matchLabels: {rbac.example.com/aggregate-to-monitoring: 'true'}}]}}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: monitoring-secrets, labels: {rbac.example.com/aggregate-to-monitoring: 'true'}}, rules: [{apiGroups: [''], resources: [secrets], verbs: [list]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: monitoring}, subjects: [{kind: ServiceAccount, name: prometheus}]}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: monitoring}, aggregationRule: {clusterRoleSelectors: [{matchLabels: {rbac.example.com/aggregate-to-monitoring: 'true'}}]}, rules: [{apiGroups: [''], resources: [pods], verbs: [list]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: monitoring-secrets, labels: {rbac.example.com/aggregate-to-monitoring: 'true'}}, rules: [{apiGroups: [''], resources: [secrets], verbs: [list]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: b}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: monitoring}, subjects: [{kind: ServiceAccount, name: prometheus, namespace: metrics}]}",
+            },
         ],
     },
     CheckDef {
@@ -212,6 +309,14 @@ pub static CHECKS: &[CheckDef] = &[
             Fixture {
                 expect: Expect::Pass,
                 manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}, rules: [{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [get, list]}, {apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [create, bind]}, {apiGroups: [''], resources: [serviceaccounts], verbs: [get]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: b}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: User, name: alice}]}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}, rules: [{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [escalate]}, {apiGroups: [''], resources: [users, groups], verbs: [impersonate]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b, namespace: shop}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: User, name: alice}]}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}, rules: [{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind], resourceNames: [admin]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b, namespace: shop}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: User, name: alice}]}",
             },
         ],
     },
@@ -266,6 +371,10 @@ pub static CHECKS: &[CheckDef] = &[
             Fixture {
                 expect: Expect::Pass,
                 manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}, rules: [{apiGroups: [''], resources: [nodes, nodes/metrics], verbs: [get]}, {apiGroups: [''], resources: [nodes/proxy], verbs: [list]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: b}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: ServiceAccount, name: monitor, namespace: metrics}]}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}, rules: [{apiGroups: [''], resources: [nodes/proxy], verbs: [get]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b, namespace: shop}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: ServiceAccount, name: monitor}]}",
             },
         ],
     },
@@ -337,6 +446,10 @@ pub static CHECKS: &[CheckDef] = &[
                 expect: Expect::Pass,
                 manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: b}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}, subjects: [{kind: Group, name: 'system:authenticated'}, {kind: User, name: anonymous}]}",
             },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}, rules: [{nonResourceURLs: [/metrics], verbs: [get]}, {apiGroups: [''], resources: [nodes], verbs: [list]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b, namespace: shop}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: Group, name: 'system:unauthenticated'}]}",
+            },
         ],
     },
     CheckDef {
@@ -373,6 +486,14 @@ pub static CHECKS: &[CheckDef] = &[
             Fixture {
                 expect: Expect::Pass,
                 manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: b}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}, subjects: [{kind: Group, name: dev}]}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}, rules: [{nonResourceURLs: [/version], verbs: [get]}, {apiGroups: [storage.k8s.io], resources: [storageclasses], verbs: [list]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b, namespace: shop}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: Group, name: 'system:authenticated'}]}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}, rules: [{apiGroups: ['*'], resources: ['*'], verbs: [get]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b, namespace: shop}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: Group, name: 'system:authenticated'}]}",
             },
         ],
     },
@@ -432,6 +553,55 @@ pub static CHECKS: &[CheckDef] = &[
                 expect: Expect::Pass,
                 manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}, rules: [{apiGroups: [admissionregistration.k8s.io], resources: [mutatingwebhookconfigurations, validatingadmissionpolicies], verbs: [get, list, watch]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: b}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: User, name: alice}]}",
             },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: r}, rules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}, {apiGroups: [admissionregistration.k8s.io], resources: [validatingwebhookconfigurations], verbs: [patch]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b, namespace: shop}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}, subjects: [{kind: User, name: alice}]}",
+            },
+        ],
+    },
+    CheckDef {
+        id: unbound::UNBOUND_ROLE,
+        title: "Unbound roles grant nothing dangerous",
+        severity: Severity::Low,
+        category: Category::ApiAccess,
+        required_in: None,
+        pss: None,
+        cis: &[],
+        nsa: NSA_RBAC,
+        fails_when: "a Role or ClusterRole that no binding refers to (and, for a ClusterRole, no aggregated ClusterRole selects) allows every verb on every resource, or what rbac.secrets-read, rbac.escalation-verbs, rbac.pod-exec, rbac.node-proxy or rbac.webhook-admin look for; a Role is judged within its namespace, as a RoleBinding would grant it",
+        remediation: "Delete roles nothing binds, or trim them to what their future subjects need: an unbound dangerous role is one binding away from a grant, and whoever may bind roles can make that binding.",
+        reads_secret_data: false,
+        eval: Eval::Cluster(unbound::unbound_roles),
+        changes_at: None,
+        fixtures: &[
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: Role, metadata: {name: r, namespace: shop}, rules: [{apiGroups: [''], resources: [secrets], verbs: [get]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b, namespace: other}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}, subjects: [{kind: User, name: alice}]}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: debug}, rules: [{apiGroups: [''], resources: [pods/exec], verbs: [create]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b, namespace: shop}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: debug}, subjects: [{kind: User, name: alice}]}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: monitoring}, aggregationRule: {clusterRoleSelectors: [{matchLabels: {aggregate-to-monitoring: 'true'}}]}}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: monitoring-secrets, labels: {aggregate-to-monitoring: 'true'}}, rules: [{apiGroups: [''], resources: [secrets], verbs: [list]}]}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: Role, metadata: {name: r, namespace: shop}, rules: [{apiGroups: [''], resources: [secrets], verbs: [get]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b, namespace: shop}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}, subjects: [{kind: User, name: alice}]}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: proxy}, rules: [{apiGroups: [''], resources: [nodes/proxy], verbs: [get]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b, namespace: shop}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: proxy}, subjects: [{kind: User, name: alice}]}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: monitoring}, aggregationRule: {clusterRoleSelectors: [{matchLabels: {aggregate-to-monitoring: 'true'}}]}}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: monitoring-secrets, labels: {aggregate-to-monitoring: 'true'}}, rules: [{apiGroups: [''], resources: [secrets], verbs: [list]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: b}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: monitoring}, subjects: [{kind: Group, name: ops}]}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: reader}, rules: [{apiGroups: [''], resources: [configmaps, pods], verbs: [get, list, watch]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: admin, labels: {kubernetes.io/bootstrapping: rbac-defaults}}, rules: [{apiGroups: [''], resources: [secrets], verbs: [get]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: Role, metadata: {name: ns-reader, namespace: shop}, rules: [{apiGroups: [''], resources: [nodes/proxy], verbs: [get]}]}",
+            },
         ],
     },
 ];
@@ -466,24 +636,19 @@ fn wildcard(grant: &Grant) -> Option<String> {
 }
 
 fn secrets_read(grant: &Grant) -> Option<String> {
-    binds_permissions(grant, &[granted(grant, READ_VERBS, SECRETS)])
+    binds_permissions(grant, &permissions_granted(grant, SECRETS_READ))
 }
 
 fn escalation_verbs(grant: &Grant) -> Option<String> {
-    let escalation = [
-        granted(grant, &["escalate", "bind"], RBAC_ROLES),
-        granted(grant, &["impersonate"], IMPERSONATION),
-    ];
-    binds_permissions(grant, &escalation)
+    binds_permissions(grant, &permissions_granted(grant, ESCALATION))
 }
 
 fn pod_exec(grant: &Grant) -> Option<String> {
-    binds_permissions(grant, &[granted(grant, &["create", "get"], POD_SHELLS)])
+    binds_permissions(grant, &permissions_granted(grant, POD_SHELL))
 }
 
 fn node_proxy(grant: &Grant) -> Option<String> {
-    let proxy_verbs = ["get", "create", "update", "patch", "delete"];
-    binds_permissions(grant, &[granted(grant, &proxy_verbs, NODE_PROXY)])
+    binds_permissions(grant, &permissions_granted(grant, NODE_PROXY_USE))
 }
 
 fn workload_create(grant: &Grant) -> Option<String> {
@@ -491,7 +656,7 @@ fn workload_create(grant: &Grant) -> Option<String> {
     if binds_cluster_admin(grant) {
         return None;
     }
-    binds_permissions(grant, &[granted(grant, &["create"], WORKLOADS)])
+    binds_permissions(grant, &permissions_granted(grant, WORKLOAD_CREATION))
 }
 
 fn anonymous_grant(grant: &Grant) -> Option<String> {
@@ -502,7 +667,7 @@ fn anonymous_grant(grant: &Grant) -> Option<String> {
 }
 
 fn authenticated_grant(grant: &Grant) -> Option<String> {
-    let beyond_discovery = grant.rules.iter().any(|rule| !is_discovery(rule)) || binds_well_known_role(grant);
+    let beyond_discovery = effective_rules(grant).any(|rule| !is_discovery(rule)) || binds_well_known_role(grant);
     if !beyond_discovery {
         return None;
     }
@@ -522,7 +687,7 @@ fn default_sa_bound(grant: &Grant) -> Option<String> {
 }
 
 fn webhook_admin(grant: &Grant) -> Option<String> {
-    binds_permissions(grant, &[granted(grant, WRITE_VERBS, ADMISSION_CONFIG)])
+    binds_permissions(grant, &permissions_granted(grant, ADMISSION_WRITE))
 }
 
 /// Whether the rule grants `verb` on `target`: its verbs, resources and (unless any group will
@@ -571,6 +736,45 @@ fn api_groups(rule: &PolicyRule) -> &[String] {
     rule.api_groups.as_deref().unwrap_or_default()
 }
 
+/// Whether `resource` (or the resource of a subresource) in `group` ("*" for any) lies outside
+/// namespaces.
+fn is_cluster_scoped(group: &str, resource: &str) -> bool {
+    let base = resource.split('/').next().unwrap_or(resource);
+    CLUSTER_SCOPED.iter().any(|scoped| {
+        scoped.resource == base
+            && scoped
+                .group
+                .is_none_or(|scoped_group| group == WILDCARD || group == scoped_group)
+    })
+}
+
+/// Whether the binding can grant `verb` on `target` at all: a ClusterRoleBinding can grant
+/// anything, a RoleBinding only what lies in its namespace. `bind` on clusterroles is the
+/// exception: Kubernetes authorizes it in the namespace of the RoleBinding being created, so
+/// through a RoleBinding it lets the subject bind any ClusterRole in that namespace.
+fn reaches(grant: &Grant, verb: &str, target: Target) -> bool {
+    grant.namespace().is_none()
+        || !is_cluster_scoped(target.group.unwrap_or(WILDCARD), target.resource)
+        || (verb == "bind" && target.resource == "clusterroles")
+}
+
+/// Whether the rule grants anything through the binding: through a RoleBinding, only rules
+/// on some namespaced resource do (never non-resource URLs, never cluster-scoped resources
+/// alone; "*" resources still reach every namespaced one).
+fn applies_through(grant: &Grant, rule: &PolicyRule) -> bool {
+    grant.namespace().is_none()
+        || api_groups(rule).iter().any(|group| {
+            resources(rule)
+                .iter()
+                .any(|resource| resource == WILDCARD || !is_cluster_scoped(group, resource))
+        })
+}
+
+/// The rules that grant something through the binding (see [`applies_through`]).
+fn effective_rules<'a>(grant: &'a Grant) -> impl Iterator<Item = &'a PolicyRule> {
+    grant.rules.iter().filter(|rule| applies_through(grant, rule))
+}
+
 /// Which of `wanted_verbs` on which of `targets` the grant's rules allow, e.g. "get, list on
 /// secrets; create on pods/exec" (resources allowed the same verbs are listed together).
 fn granted(grant: &Grant, wanted_verbs: &[&'static str], targets: &[Target]) -> Option<String> {
@@ -579,6 +783,7 @@ fn granted(grant: &Grant, wanted_verbs: &[&'static str], targets: &[Target]) -> 
         let allowed: Vec<&str> = wanted_verbs
             .iter()
             .copied()
+            .filter(|verb| reaches(grant, verb, *target))
             .filter(|verb| grant.rules.iter().any(|rule| rule_grants(rule, verb, *target)))
             .collect();
         if allowed.is_empty() {
@@ -594,6 +799,26 @@ fn granted(grant: &Grant, wanted_verbs: &[&'static str], targets: &[Target]) -> 
         .map(|(allowed, grouped)| format!("{} on {}", allowed.join(", "), grouped.join(", ")))
         .collect();
     (!described.is_empty()).then(|| described.join("; "))
+}
+
+/// What the grant allows of each permission (see [`granted`]).
+fn permissions_granted(grant: &Grant, permissions: &[Permission]) -> Vec<Option<String>> {
+    permissions
+        .iter()
+        .map(|permission| granted(grant, permission.verbs, permission.targets))
+        .collect()
+}
+
+/// What the grant allows of what makes a role dangerous ([`DANGEROUS`]), described.
+fn dangerous_permissions(grant: &Grant) -> Vec<String> {
+    if grant.rules.iter().any(allows_everything) {
+        return vec!["every verb on every resource in every API group".to_string()];
+    }
+    DANGEROUS
+        .iter()
+        .flat_map(|permissions| permissions_granted(grant, permissions))
+        .flatten()
+        .collect()
 }
 
 /// The message for a grant of the given permissions (from [`granted`]) to every subject.
@@ -640,10 +865,10 @@ fn binds_well_known_role(grant: &Grant) -> bool {
     grant.role_ref.kind == "ClusterRole" && WELL_KNOWN_CLUSTER_ROLES.contains(&grant.role_ref.name.as_str())
 }
 
-/// Whether the binding is known to grant some access: its role has rules, or it is a default
-/// ClusterRole whose rules the inventory may lack.
+/// Whether the binding is known to grant some access: its role has rules that apply through
+/// it, or it is a default ClusterRole whose rules the inventory may lack.
 fn grants_anything(grant: &Grant) -> bool {
-    !grant.rules.is_empty() || binds_well_known_role(grant)
+    effective_rules(grant).next().is_some() || binds_well_known_role(grant)
 }
 
 fn allows_everything(rule: &PolicyRule) -> bool {
@@ -700,6 +925,16 @@ mod tests {
     }
 
     fn message(check: fn(&Grant) -> Option<String>, role: (&str, &str), rules: &[PolicyRule]) -> Option<String> {
+        message_through(Some("shop"), check, role, rules)
+    }
+
+    /// The check's message on a RoleBinding in `namespace`, or a ClusterRoleBinding for `None`.
+    fn message_through(
+        namespace: Option<&str>,
+        check: fn(&Grant) -> Option<String>,
+        role: (&str, &str),
+        rules: &[PolicyRule],
+    ) -> Option<String> {
         let role_ref = RoleRef {
             api_group: Some("rbac.authorization.k8s.io".to_string()),
             kind: role.0.to_string(),
@@ -707,7 +942,10 @@ mod tests {
         };
         let subjects = [subject("Group", "dev"), subject("ServiceAccount", "builder")];
         check(&Grant {
-            binding: ResourceRef::new("RoleBinding", Some("shop"), "b"),
+            binding: match namespace {
+                Some(namespace) => ResourceRef::new("RoleBinding", Some(namespace), "b"),
+                None => ResourceRef::new("ClusterRoleBinding", None, "b"),
+            },
             role_ref: &role_ref,
             subjects: &subjects,
             rules,
@@ -730,12 +968,117 @@ mod tests {
     #[test]
     fn resources_granted_the_same_verbs_are_grouped() {
         let rules = [rule(&["*"], &["*"], &["create", "delete", "patch"])];
-        let message = message(webhook_admin, ("ClusterRole", "r"), &rules).unwrap_or_default();
+        let message = message_through(None, webhook_admin, ("ClusterRole", "r"), &rules).unwrap_or_default();
         assert!(
             message.starts_with(
                 "binds ClusterRole r granting create, patch, delete on mutatingwebhookconfigurations, validatingwebhookconfigurations, "
             ),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn role_bindings_grant_nothing_on_cluster_scoped_resources() {
+        let role = ("ClusterRole", "r");
+        let everything = [rule(&["*"], &["*"], &["*"])];
+        let through_both = |check: fn(&Grant) -> Option<String>, rules: &[PolicyRule]| {
+            (
+                message_through(Some("shop"), check, role, rules),
+                message_through(None, check, role, rules),
+            )
+        };
+        for check in [node_proxy, webhook_admin] {
+            let (role_binding, cluster_role_binding) = through_both(check, &everything);
+            assert_eq!(role_binding, None);
+            assert!(cluster_role_binding.is_some());
+        }
+        let escalate = [
+            rule(&["rbac.authorization.k8s.io"], &["clusterroles"], &["escalate"]),
+            rule(&[""], &["users", "groups"], &["impersonate"]),
+            rule(
+                &["authentication.k8s.io"],
+                &["uids", "userextras/scopes"],
+                &["impersonate"],
+            ),
+        ];
+        let (role_binding, cluster_role_binding) = through_both(escalation_verbs, &escalate);
+        assert_eq!(role_binding, None);
+        assert!(cluster_role_binding.is_some());
+        let (role_binding, _) = through_both(
+            escalation_verbs,
+            &[rule(&["rbac.authorization.k8s.io"], &["clusterroles"], &["bind"])],
+        );
+        assert_eq!(
+            role_binding.as_deref(),
+            Some("binds ClusterRole r granting bind on clusterroles to Group dev, ServiceAccount shop/builder"),
+            "bind is authorized in the namespace of the binding it creates"
+        );
+        let (role_binding, _) = through_both(escalation_verbs, &[rule(&[""], &["serviceaccounts"], &["impersonate"])]);
+        assert!(role_binding.is_some(), "service accounts are namespaced");
+        for check in [pod_exec, secrets_read, workload_create] {
+            let (role_binding, _) = through_both(check, &[rule(&["*"], &["*"], &["get", "create"])]);
+            assert!(role_binding.is_some(), "\"*\" still reaches every namespaced resource");
+        }
+        let urls_and_nodes = [
+            PolicyRule {
+                non_resource_urls: Some(vec!["/metrics".to_string()]),
+                verbs: vec!["get".to_string()],
+                ..PolicyRule::default()
+            },
+            rule(&["", "metrics.k8s.io"], &["nodes", "nodes/stats"], &["get"]),
+        ];
+        let grant = |namespace: Option<&str>| {
+            let role_ref = RoleRef {
+                api_group: None,
+                kind: "ClusterRole".to_string(),
+                name: "r".to_string(),
+            };
+            let binding = match namespace {
+                Some(namespace) => ResourceRef::new("RoleBinding", Some(namespace), "b"),
+                None => ResourceRef::new("ClusterRoleBinding", None, "b"),
+            };
+            grants_anything(&Grant {
+                binding,
+                role_ref: &role_ref,
+                subjects: &[],
+                rules: &urls_and_nodes,
+            })
+        };
+        assert!(
+            !grant(Some("shop")),
+            "non-resource URLs and nodes are out of a namespace's reach"
+        );
+        assert!(grant(None));
+    }
+
+    #[test]
+    fn unbound_roles_are_reported_with_what_they_would_grant() {
+        let manifests = "{apiVersion: rbac.authorization.k8s.io/v1, kind: Role, metadata: {name: r, namespace: shop, annotations: {palisade.dev/exempt: rbac.unbound-role, palisade.dev/exempt-reason: kept for incidents}}, rules: [{apiGroups: [''], resources: [secrets, pods/exec], verbs: [get, create]}, {apiGroups: [''], resources: [nodes/proxy], verbs: [get]}]}\n---\n{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: god}, rules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]}";
+        let found = crate::checks::network::testing::findings(unbound::UNBOUND_ROLE, manifests);
+        let described: Vec<(String, &str, Option<&str>)> = found
+            .iter()
+            .map(|finding| {
+                (
+                    format!("{}/{}", finding.resource.kind, finding.resource.name),
+                    finding.message.as_str(),
+                    finding.annotation_exemption.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            described,
+            [
+                (
+                    "ClusterRole/god".to_string(),
+                    "ClusterRole grants every verb on every resource in every API group, but no ClusterRoleBinding or RoleBinding refers to it",
+                    None
+                ),
+                (
+                    "Role/r".to_string(),
+                    "Role grants get on secrets; create, get on pods/exec, but no RoleBinding refers to it",
+                    Some("kept for incidents")
+                ),
+            ]
         );
     }
 

@@ -3,7 +3,7 @@
 use k8s_openapi::api::core::v1::Service;
 use palisade_crds::{Profile, Severity};
 
-use super::network::is_whole_address_space;
+use super::cidr::{Admitted, Family, Range};
 use crate::catalog::{Category, CheckDef, Eval, Expect, Fixture};
 use crate::engine::{Finding, NamespaceCtx, ResourceRef};
 
@@ -27,6 +27,13 @@ const INTERNAL_LOAD_BALANCER_ANNOTATIONS: &[(&str, Option<&str>)] = &[
 /// The legacy annotation Kubernetes reads when `spec.loadBalancerSourceRanges` is empty.
 const SOURCE_RANGES_ANNOTATION: &str = "service.beta.kubernetes.io/load-balancer-source-ranges";
 
+/// The share of a family's public addresses (numerator, denominator) from which source ranges
+/// leave a load balancer open to the internet: no list of client networks comes near a quarter
+/// of the internet, while `0.0.0.0/1` or `0.0.0.0/2` is no restriction worth the name.
+const OPEN_SHARE: (u128, u128) = (1, 4);
+/// How many ranges a message quotes.
+const QUOTED_RANGES: usize = 3;
+
 pub static CHECKS: &[CheckDef] = &[
     CheckDef {
         id: PUBLIC_LOAD_BALANCER,
@@ -37,7 +44,7 @@ pub static CHECKS: &[CheckDef] = &[
         pss: None,
         cis: &[],
         nsa: NSA_NETWORK_SEPARATION,
-        fails_when: "a LoadBalancer Service has no loadBalancerSourceRanges (or one of 0.0.0.0/0 or ::/0) and no internal load balancer annotation",
+        fails_when: "a LoadBalancer Service without an internal load balancer annotation has no source ranges (`spec.loadBalancerSourceRanges`, else the `service.beta.kubernetes.io/load-balancer-source-ranges` annotation), source ranges that together admit a quarter or more of the public IPv4 or IPv6 addresses (such as 0.0.0.0/0, ::/0, or 0.0.0.0/1 with 128.0.0.0/1; private and reserved blocks do not count), or a malformed source range",
         remediation: "Set `spec.loadBalancerSourceRanges` to the client networks that need access, make the load balancer internal with your cloud provider's annotation (e.g. `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`, `networking.gke.io/load-balancer-type: Internal`, `service.beta.kubernetes.io/azure-load-balancer-internal: \"true\"`), or publish through an Ingress or Gateway instead.",
         reads_secret_data: false,
         eval: Eval::Namespace(public_load_balancer),
@@ -56,8 +63,28 @@ pub static CHECKS: &[CheckDef] = &[
                 manifests: "{apiVersion: v1, kind: Service, metadata: {name: s, annotations: {service.beta.kubernetes.io/aws-load-balancer-internal: 'false', service.beta.kubernetes.io/azure-load-balancer-internal: 'false'}}, spec: {type: LoadBalancer, ports: [{port: 80}]}}",
             },
             Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Service, metadata: {name: s}, spec: {type: LoadBalancer, loadBalancerSourceRanges: [0.0.0.0/1, 128.0.0.0/1], ports: [{port: 80}]}}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Service, metadata: {name: s}, spec: {type: LoadBalancer, loadBalancerSourceRanges: [198.51.100.0/24, '::/1', '8000::/1'], ports: [{port: 80}]}}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Service, metadata: {name: s, annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: '64.0.0.0/2'}}, spec: {type: LoadBalancer, ports: [{port: 80}]}}",
+            },
+            Fixture {
+                expect: Expect::Fail,
+                manifests: "{apiVersion: v1, kind: Service, metadata: {name: s}, spec: {type: LoadBalancer, loadBalancerSourceRanges: [203.0.113.0/24, 198.51.100.0], ports: [{port: 80}]}}",
+            },
+            Fixture {
                 expect: Expect::Pass,
                 manifests: "{apiVersion: v1, kind: Service, metadata: {name: s}, spec: {type: LoadBalancer, loadBalancerSourceRanges: [203.0.113.0/24], ports: [{port: 80}]}}",
+            },
+            Fixture {
+                expect: Expect::Pass,
+                manifests: "{apiVersion: v1, kind: Service, metadata: {name: s}, spec: {type: LoadBalancer, loadBalancerSourceRanges: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 'fd00::/8', 20.0.0.0/8], ports: [{port: 80}]}}",
             },
             Fixture {
                 expect: Expect::Pass,
@@ -121,38 +148,72 @@ fn is_internal(service: &Service) -> bool {
     })
 }
 
-/// The source ranges the load balancer admits: the spec's, else the legacy annotation's.
-fn source_ranges(service: &Service) -> Vec<&str> {
+/// The source ranges the load balancer admits, with where they are set: the spec's, else the
+/// legacy annotation's.
+fn source_ranges(service: &Service) -> (&'static str, Vec<&str>) {
     let spec_ranges = service
         .spec
         .as_ref()
         .and_then(|spec| spec.load_balancer_source_ranges.as_deref());
     match spec_ranges {
-        Some(ranges) if !ranges.is_empty() => ranges.iter().map(String::as_str).collect(),
-        _ => annotation(service, SOURCE_RANGES_ANNOTATION)
-            .into_iter()
-            .flat_map(|ranges| ranges.split(','))
-            .map(str::trim)
-            .filter(|range| !range.is_empty())
-            .collect(),
+        Some(ranges) if !ranges.is_empty() => (
+            "loadBalancerSourceRanges",
+            ranges.iter().map(|range| range.trim()).collect(),
+        ),
+        _ => (
+            "annotation load-balancer-source-ranges",
+            annotation(service, SOURCE_RANGES_ANNOTATION)
+                .into_iter()
+                .flat_map(|ranges| ranges.split(','))
+                .map(str::trim)
+                .filter(|range| !range.is_empty())
+                .collect(),
+        ),
     }
 }
 
-/// Why the load balancer is reachable from any address, if it is.
+/// Why the load balancer is reachable from the internet (or cannot be judged), if it is.
 fn exposure(service: &Service) -> Option<String> {
     if is_internal(service) {
         return None;
     }
-    let ranges = source_ranges(service);
+    let (origin, ranges) = source_ranges(service);
     if ranges.is_empty() {
         return Some("LoadBalancer Service accepts traffic from any address: no loadBalancerSourceRanges".into());
     }
-    ranges
+    let parsed: Vec<Range> = ranges.iter().filter_map(|range| Range::parse(range)).collect();
+    let (numerator, denominator) = OPEN_SHARE;
+    let open = [Family::V4, Family::V6]
         .into_iter()
-        .find(|range| is_whole_address_space(range))
-        .map(|range| {
-            format!("LoadBalancer Service accepts traffic from any address: loadBalancerSourceRanges includes {range}")
-        })
+        .map(|family| Admitted::of(family, &parsed))
+        .find(|admitted| admitted.is_at_least(numerator, denominator));
+    if let Some(admitted) = open {
+        return Some(format!(
+            "LoadBalancer Service accepts traffic from {} public {} addresses: {origin} {}",
+            admitted.describe(),
+            admitted.family.as_str(),
+            quoted(&ranges),
+        ));
+    }
+    let malformed: Vec<&str> = ranges
+        .into_iter()
+        .filter(|range| Range::parse(range).is_none())
+        .collect();
+    (!malformed.is_empty()).then(|| {
+        format!(
+            "LoadBalancer Service's source ranges cannot be judged: {origin} has malformed ranges (not address/prefix) {}",
+            quoted(&malformed)
+        )
+    })
+}
+
+/// The first few ranges, and how many more there are.
+fn quoted(ranges: &[&str]) -> String {
+    let shown = ranges[..ranges.len().min(QUOTED_RANGES)].join(", ");
+    match ranges.len().saturating_sub(QUOTED_RANGES) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
 }
 
 fn service_finding(ctx: &NamespaceCtx, check: &'static str, service: &Service, message: String) -> Finding {
@@ -195,7 +256,35 @@ mod tests {
             panic!("expected one finding, got {found:?}");
         };
         assert_eq!(finding.resource, ResourceRef::new("Service", Some("shop"), "edge"));
-        assert!(finding.message.ends_with("includes ::/0"), "{}", finding.message);
+        assert_eq!(
+            finding.message,
+            "LoadBalancer Service accepts traffic from all public IPv6 addresses: loadBalancerSourceRanges ::/0"
+        );
         assert_eq!(finding.annotation_exemption.as_deref(), Some("public api"));
+    }
+
+    fn message(ranges: &str) -> String {
+        let manifests = format!(
+            "{{apiVersion: v1, kind: Service, metadata: {{name: edge}}, spec: {{type: LoadBalancer, loadBalancerSourceRanges: {ranges}}}}}"
+        );
+        let found = findings(PUBLIC_LOAD_BALANCER, manifests.leak());
+        found.into_iter().map(|finding| finding.message).collect()
+    }
+
+    #[test]
+    fn messages_say_how_much_of_the_internet_is_admitted_and_quote_few_ranges() {
+        assert_eq!(
+            message("[0.0.0.0/2, 64.0.0.0/2, 1.1.1.1/32, 8.8.8.8/32, 9.9.9.9/32]"),
+            "LoadBalancer Service accepts traffic from about 56% of public IPv4 addresses: loadBalancerSourceRanges 0.0.0.0/2, 64.0.0.0/2, 1.1.1.1/32 and 2 more"
+        );
+        assert_eq!(
+            message("['10.0.0.0/8', '300.0.0.0/8', 'office']"),
+            "LoadBalancer Service's source ranges cannot be judged: loadBalancerSourceRanges has malformed ranges (not address/prefix) 300.0.0.0/8, office"
+        );
+        assert_eq!(
+            message("['0.0.0.0/3', '::/3']"),
+            "",
+            "an eighth of IPv4, no public IPv6"
+        );
     }
 }

@@ -4,6 +4,8 @@
 //! [`Inventory::add_object`], which parses and then applies the same way. Each call says what
 //! it made dirty: nothing when no field a check reads changed.
 
+mod aggregation;
+mod generated;
 mod keyed;
 mod object;
 pub mod strip;
@@ -16,9 +18,10 @@ use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, Pod, PodSpec, PodTemplateSpec, Secret, Service, ServiceAccount,
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+pub use generated::generated_name;
 pub use keyed::Keyed;
 pub use object::{AddError, Kind, Object, ObjectRef};
 
@@ -62,6 +65,20 @@ pub struct NamespaceInventory {
 pub struct ClusterInventory {
     pub cluster_roles: Keyed<ClusterRole>,
     pub cluster_role_bindings: Keyed<ClusterRoleBinding>,
+    /// The rules of aggregated ClusterRoles whose rules are not filled in (see
+    /// [`aggregation`]), kept current as ClusterRoles change.
+    aggregated_rules: BTreeMap<String, Vec<PolicyRule>>,
+}
+
+impl ClusterInventory {
+    /// The rules a ClusterRole grants: its own, or for an aggregated role whose rules are not
+    /// filled in, those of the roles it aggregates. `None` when the role is unknown.
+    pub fn cluster_role_rules(&self, name: &str) -> Option<&[PolicyRule]> {
+        match self.aggregated_rules.get(name) {
+            Some(rules) => Some(rules),
+            None => Some(self.cluster_roles.get(name)?.rules.as_deref().unwrap_or_default()),
+        }
+    }
 }
 
 /// A controller that owns a ReplicaSet or Job.
@@ -85,9 +102,12 @@ pub enum Source {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Workload {
     pub source: Source,
-    /// The template's own kind and name, or a pod's controller (`Pod` and its name when none).
+    /// The object's own kind and name: the template's controller, or `Pod` and the pod's name.
     pub kind: String,
     pub name: String,
+    /// A pod's controller owner reference, which its findings are reported as when the
+    /// inventory knows it.
+    pub controller: Option<Owner>,
     pub namespace: String,
     /// The pod template's (or pod's) labels and annotations: labels select policies,
     /// annotations carry AppArmor profiles and `palisade.dev/exempt`.
@@ -108,16 +128,13 @@ impl Workload {
     pub fn from_pod(pod: Pod) -> Workload {
         let metadata = pod.metadata;
         let namespace = metadata.namespace.clone().unwrap_or_default();
-        let (kind, name) = match controller_of(&metadata) {
-            Some(owner) => (owner.kind, owner.name),
-            None => ("Pod".to_string(), metadata.name.clone().unwrap_or_default()),
-        };
         let mut spec = pod.spec.unwrap_or_default();
         strip::pod_spec(&mut spec);
         Workload {
             source: Source::Pod,
-            kind,
-            name,
+            kind: "Pod".to_string(),
+            name: metadata.name.clone().unwrap_or_default(),
+            controller: controller_of(&metadata),
             namespace,
             pod_metadata: strip::pod_metadata(metadata),
             spec: Arc::new(spec),
@@ -134,6 +151,7 @@ impl Workload {
             source: Source::Template,
             kind: kind.to_string(),
             name: metadata.name.clone().unwrap_or_default(),
+            controller: None,
             namespace: namespace.to_string(),
             pod_metadata: strip::pod_metadata(template.metadata.unwrap_or_default()),
             spec: Arc::new(spec),
@@ -174,45 +192,61 @@ pub fn object_key(kind: &str, name: &str) -> String {
 }
 
 impl NamespaceInventory {
-    /// The top-level workload a template or pod is reported as: owner references are followed
-    /// through ReplicaSets and Jobs (Pod → ReplicaSet → Deployment, Pod → Job → CronJob). A pod
-    /// whose ReplicaSet is unknown (manifests without it) is its Deployment when the ReplicaSet's
-    /// name is the Deployment's plus the pod's `pod-template-hash`.
+    /// The top-level workload a template or pod is reported as. A pod is reported as its
+    /// controller only when the inventory holds that controller, so findings are never
+    /// attributed to a workload nothing in the input shows to exist; from a held ReplicaSet or
+    /// Job, its own owner references lead on (Pod → ReplicaSet → Deployment, Pod → Job →
+    /// CronJob). A pod whose controller is unknown is reported as itself, unless it is a
+    /// ReplicaSet named after a Deployment the inventory holds plus the pod's
+    /// `pod-template-hash` (manifests listing Deployments and pods but not ReplicaSets).
     pub fn reported_as<'a>(&'a self, workload: &'a Workload) -> (&'a str, &'a str) {
-        let (mut kind, mut name) = (workload.kind.as_str(), workload.name.as_str());
-        for _ in 0..MAX_OWNER_DEPTH {
-            if kind != "ReplicaSet" && kind != "Job" {
-                break;
-            }
-            match self.owners.get(&object_key(kind, name)) {
-                Some(Some(owner)) => (kind, name) = (owner.kind.as_str(), owner.name.as_str()),
-                Some(None) => break,
-                None => {
-                    if kind == "ReplicaSet"
-                        && let Some(deployment) = deployment_by_hash(workload, name)
-                    {
-                        return ("Deployment", deployment);
-                    }
-                    break;
+        let itself = (workload.kind.as_str(), workload.name.as_str());
+        let Some(controller) = &workload.controller else {
+            return itself;
+        };
+        let key = object_key(&controller.kind, &controller.name);
+        if self.owners.get(&key).is_none() && self.workloads.get(&key).is_none() {
+            return match deployment_by_hash(workload, controller) {
+                Some(deployment) if self.workloads.get(&object_key("Deployment", deployment)).is_some() => {
+                    ("Deployment", deployment)
                 }
+                _ => itself,
+            };
+        }
+        let top = self.top_of(controller);
+        (top.kind.as_str(), top.name.as_str())
+    }
+
+    /// The top of the owner chain from a held controller up, as the held ReplicaSets and Jobs
+    /// record their owners (only theirs are recorded).
+    fn top_of<'a>(&'a self, mut top: &'a Owner) -> &'a Owner {
+        for _ in 0..MAX_OWNER_DEPTH {
+            match self.owners.get(&object_key(&top.kind, &top.name)) {
+                Some(Some(owner)) => top = owner,
+                _ => break,
             }
         }
-        (kind, name)
+        top
     }
 
     /// How a workload object (`kind`, `name` of a template or pod) is reported, if it is here.
+    /// A ReplicaSet or Job held without a template is reported as what owns it (`None` when
+    /// nothing does).
     pub fn reported_workload(&self, kind: &str, name: &str) -> Option<(&str, &str)> {
-        self.workloads
-            .get(&object_key(kind, name))
-            .map(|workload| self.reported_as(workload))
+        let key = object_key(kind, name);
+        if let Some(workload) = self.workloads.get(&key) {
+            return Some(self.reported_as(workload));
+        }
+        let top = self.top_of(self.owners.get(&key)?.as_ref()?);
+        Some((top.kind.as_str(), top.name.as_str()))
     }
 
     /// Lets a pod share the spec of a sibling (a pod of the same controller) when they are equal.
     fn share_spec(&mut self, workload: &mut Workload) {
-        if workload.kind == "Pod" {
+        let Some(controller) = &workload.controller else {
             return;
-        }
-        let key = object_key(&workload.kind, &workload.name);
+        };
+        let key = object_key(&controller.kind, &controller.name);
         match self.shared_specs.get(&key).and_then(Weak::upgrade) {
             Some(shared) if shared == workload.spec => workload.spec = shared,
             _ => {
@@ -236,9 +270,14 @@ impl NamespaceInventory {
     }
 }
 
-fn deployment_by_hash<'a>(workload: &'a Workload, replica_set: &'a str) -> Option<&'a str> {
+/// The Deployment a pod's ReplicaSet is named after: the ReplicaSet's name less `-` and the
+/// pod's `pod-template-hash`.
+fn deployment_by_hash<'a>(workload: &'a Workload, controller: &'a Owner) -> Option<&'a str> {
+    if controller.kind != "ReplicaSet" {
+        return None;
+    }
     let hash = workload.labels()?.get("pod-template-hash")?;
-    replica_set.strip_suffix(hash.as_str())?.strip_suffix('-')
+    controller.name.strip_suffix(hash.as_str())?.strip_suffix('-')
 }
 
 /// Secret types some checks tell apart (token secrets, Helm release records, bootstrap tokens).
@@ -314,7 +353,7 @@ impl Inventory {
                 Dirty::namespace(&name).when(changed)
             }
             Object::Pod(pod) => {
-                let name = pod.metadata.name.clone().unwrap_or_default();
+                let name = generated::stored_name(pod.metadata.name.as_deref().unwrap_or_default(), &pod);
                 let namespace = pod.metadata.namespace.clone().unwrap_or_default();
                 let mut workload = Workload::from_pod(pod);
                 let inventory = self.namespace_mut(&namespace);
@@ -327,7 +366,8 @@ impl Inventory {
                 metadata,
                 template,
             } => {
-                let name = metadata.name.clone().unwrap_or_default();
+                let name =
+                    generated::stored_name(metadata.name.as_deref().unwrap_or_default(), &(&metadata, &template));
                 let namespace = metadata.namespace.clone().unwrap_or_default();
                 let key = object_key(kind.as_str(), &name);
                 let owner = matches!(kind, Kind::ReplicaSet | Kind::Job).then(|| controller_of(&metadata));
@@ -358,16 +398,24 @@ impl Inventory {
             }
             Object::ConfigMap(object) => self.put_namespaced(|inventory| &mut inventory.config_maps, object),
             Object::Role(object) => self.put_namespaced(|inventory| &mut inventory.roles, object),
-            Object::RoleBinding(object) => self.put_namespaced(|inventory| &mut inventory.role_bindings, object),
+            Object::RoleBinding(object) => {
+                let namespace = object.metadata.namespace.as_deref().unwrap_or_default();
+                let name = object.metadata.name.as_deref().unwrap_or_default();
+                let binds_cluster_role =
+                    object.role_ref.kind == "ClusterRole" || self.binds_cluster_role(namespace, name);
+                let mut dirty = self.put_namespaced(|inventory| &mut inventory.role_bindings, object);
+                dirty.cluster |= binds_cluster_role && !dirty.is_empty();
+                dirty
+            }
             Object::NetworkPolicy(object) => self.put_namespaced(|inventory| &mut inventory.network_policies, object),
             Object::Ingress(object) => self.put_namespaced(|inventory| &mut inventory.ingresses, object),
             Object::ClusterRole(object) => {
-                let name = object.metadata.name.clone().unwrap_or_default();
+                let name = generated::stored_name(object.metadata.name.as_deref().unwrap_or_default(), &object);
                 let changed = self.cluster.cluster_roles.put(name.clone(), object);
-                self.binding_cluster_role(&name).when(changed)
+                self.cluster_role_changed(&name).when(changed)
             }
             Object::ClusterRoleBinding(object) => {
-                let name = object.metadata.name.clone().unwrap_or_default();
+                let name = generated::stored_name(object.metadata.name.as_deref().unwrap_or_default(), &object);
                 let changed = self.cluster.cluster_role_bindings.put(name, object);
                 Dirty::cluster().when(changed)
             }
@@ -379,7 +427,11 @@ impl Inventory {
         let name = object.name.as_str();
         if object.kind == Kind::ClusterRole {
             let removed = self.cluster.cluster_roles.remove(name).is_some();
-            return self.binding_cluster_role(name).when(removed);
+            return if removed {
+                self.cluster_role_changed(name)
+            } else {
+                Dirty::default()
+            };
         }
         if object.kind == Kind::ClusterRoleBinding {
             return Dirty::cluster().when(self.cluster.cluster_role_bindings.remove(name).is_some());
@@ -398,6 +450,7 @@ impl Inventory {
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
+        let unbinds_cluster_role = object.kind == Kind::RoleBinding && self.binds_cluster_role(namespace, name);
         let Some(inventory) = self.namespaces.get_mut(namespace) else {
             return Dirty::default();
         };
@@ -430,6 +483,7 @@ impl Inventory {
             self.namespaces.remove(namespace);
         }
         let mut dirty = Dirty::namespace(namespace).when(removed);
+        dirty.cluster |= removed && unbinds_cluster_role;
         if removed && !secret_values.is_empty() {
             dirty.merge(self.namespaces_holding(&secret_values));
         }
@@ -493,6 +547,7 @@ impl Inventory {
             &mut self.cluster.cluster_role_bindings,
             later.cluster.cluster_role_bindings,
         );
+        self.reaggregate();
     }
 
     /// The namespace's inventory, created empty when first named.
@@ -505,16 +560,50 @@ impl Inventory {
             })
     }
 
-    fn put_namespaced<T: PartialEq + Metadata<Ty = ObjectMeta>>(
+    fn put_namespaced<T: PartialEq + std::fmt::Debug + Metadata<Ty = ObjectMeta>>(
         &mut self,
         objects: impl FnOnce(&mut NamespaceInventory) -> &mut Keyed<T>,
         object: T,
     ) -> Dirty {
         let metadata = object.metadata();
         let namespace = metadata.namespace.clone().unwrap_or_default();
-        let name = metadata.name.clone().unwrap_or_default();
+        let name = generated::stored_name(metadata.name.as_deref().unwrap_or_default(), &object);
         let changed = objects(self.namespace_mut(&namespace)).put(name, object);
         Dirty::namespace(&namespace).when(changed)
+    }
+
+    /// What a changed (or deleted) ClusterRole makes dirty: what binds it, and what binds an
+    /// aggregated role whose rules change with it (its labels may have entered or left a
+    /// selector, or it may be an aggregated role itself).
+    fn cluster_role_changed(&mut self, name: &str) -> Dirty {
+        let mut dirty = self.binding_cluster_role(name);
+        for aggregated in self.reaggregate() {
+            dirty.merge(self.binding_cluster_role(&aggregated));
+        }
+        dirty
+    }
+
+    /// Resolves aggregated ClusterRoles again; the names of those whose rules changed.
+    fn reaggregate(&mut self) -> Vec<String> {
+        let resolved = aggregation::resolve(&self.cluster.cluster_roles);
+        let previous = std::mem::replace(&mut self.cluster.aggregated_rules, resolved);
+        let current = &self.cluster.aggregated_rules;
+        let mut changed: Vec<String> = current
+            .iter()
+            .filter(|(name, rules)| previous.get(*name) != Some(*rules))
+            .map(|(name, _)| name.clone())
+            .collect();
+        changed.extend(previous.into_keys().filter(|name| !current.contains_key(name)));
+        changed
+    }
+
+    /// Whether the stored RoleBinding refers to a ClusterRole: whether a ClusterRole is bound at
+    /// all is judged in the cluster report (`rbac.unbound-role`), which the binding changes.
+    fn binds_cluster_role(&self, namespace: &str, name: &str) -> bool {
+        self.namespaces
+            .get(namespace)
+            .and_then(|inventory| inventory.role_bindings.get(name))
+            .is_some_and(|binding| binding.role_ref.kind == "ClusterRole")
     }
 
     /// A ClusterRole changes the namespaces whose RoleBindings refer to it, and the cluster report.
@@ -671,22 +760,33 @@ mod tests {
         (kind.to_string(), name.to_string())
     }
 
+    fn controller(kind: Kind, name: &str, owner: Option<(&str, &str)>) -> Object {
+        let owners = owner.map(|(kind, name)| json!([{"apiVersion": "apps/v1", "kind": kind, "name": name, "uid": "u", "controller": true}]));
+        Object::Controller {
+            kind,
+            metadata: serde_json::from_value(json!({"name": name, "namespace": "ns", "ownerReferences": owners}))
+                .expect("metadata"),
+            template: None,
+        }
+    }
+
+    fn template(kind: Kind, name: &str) -> Object {
+        Object::Controller {
+            kind,
+            metadata: serde_json::from_value(json!({"name": name, "namespace": "ns"})).expect("metadata"),
+            template: Some(PodTemplateSpec::default()),
+        }
+    }
+
     #[test]
     fn pods_are_reported_as_their_top_level_owner() {
         let mut inventory = Inventory::default();
-        let owned = |kind: &str, name: &str, owner: Option<(&str, &str)>| {
-            let owners = owner.map(|(kind, name)| json!([{"apiVersion": "apps/v1", "kind": kind, "name": name, "uid": "u", "controller": true}]));
-            let object = json!({"apiVersion": if kind == "Job" { "batch/v1" } else { "apps/v1" }, "kind": kind,
-                "metadata": {"name": name, "namespace": "ns", "ownerReferences": owners}});
-            Object::Controller {
-                kind: if kind == "Job" { Kind::Job } else { Kind::ReplicaSet },
-                metadata: serde_json::from_value(object["metadata"].clone()).expect("metadata"),
-                template: None,
-            }
-        };
-        inventory.apply(owned("ReplicaSet", "web-abc", Some(("Deployment", "web"))));
-        inventory.apply(owned("Job", "nightly-123", Some(("CronJob", "nightly"))));
-        inventory.apply(owned("ReplicaSet", "bare", None));
+        inventory.apply(controller(Kind::ReplicaSet, "web-abc", Some(("Deployment", "web"))));
+        inventory.apply(template(Kind::Deployment, "web"));
+        inventory.apply(controller(Kind::Job, "nightly-123", Some(("CronJob", "nightly"))));
+        inventory.apply(template(Kind::CronJob, "nightly"));
+        inventory.apply(controller(Kind::ReplicaSet, "bare", None));
+        inventory.apply(template(Kind::StatefulSet, "db"));
         let namespace = &inventory.namespaces["ns"];
         assert_eq!(
             reported(namespace, pod_owned_by("ReplicaSet", "web-abc", None)),
@@ -704,34 +804,70 @@ mod tests {
             reported(namespace, pod_owned_by("StatefulSet", "db", None)),
             pair("StatefulSet", "db")
         );
+    }
+
+    #[test]
+    fn pods_are_not_reported_as_owners_the_inventory_lacks() {
+        let mut inventory = Inventory::default();
+        inventory.apply(controller(Kind::ReplicaSet, "web-abc", Some(("Deployment", "web"))));
+        inventory.apply(controller(Kind::Job, "once", Some(("Workflow", "w"))));
+        let namespace = &inventory.namespaces["ns"];
+        assert_eq!(
+            reported(namespace, pod_owned_by("ReplicaSet", "web-abc", None)),
+            pair("Deployment", "web"),
+            "the ReplicaSet is known, and names its Deployment"
+        );
+        assert_eq!(
+            reported(namespace, pod_owned_by("Job", "once", None)),
+            pair("Workflow", "w")
+        );
+        assert_eq!(
+            reported(namespace, pod_owned_by("StatefulSet", "db", None)),
+            pair("Pod", "p-1")
+        );
+        assert_eq!(
+            reported(
+                namespace,
+                pod_owned_by("ReplicaSet", "api-7d9f8c6b5", Some("7d9f8c6b5"))
+            ),
+            pair("Pod", "p-1"),
+            "neither the ReplicaSet nor the Deployment its name and hash point to is known"
+        );
         assert!(
             namespace.workloads.is_empty(),
             "metadata-only controllers add no template"
         );
+        assert_eq!(
+            namespace.reported_workload("ReplicaSet", "web-abc"),
+            Some(("Deployment", "web"))
+        );
+        assert_eq!(namespace.reported_workload("ReplicaSet", "gone"), None);
     }
 
     #[test]
-    fn without_its_replica_set_a_pod_is_its_deployment_by_template_hash() {
-        let namespace = NamespaceInventory::default();
+    fn without_its_replica_set_a_pod_is_its_known_deployment_by_template_hash() {
+        let mut inventory = Inventory::default();
+        inventory.apply(template(Kind::Deployment, "web"));
+        let namespace = &inventory.namespaces["ns"];
         assert_eq!(
             reported(
-                &namespace,
+                namespace,
                 pod_owned_by("ReplicaSet", "web-7d9f8c6b5", Some("7d9f8c6b5"))
             ),
             pair("Deployment", "web")
         );
         assert_eq!(
-            reported(&namespace, pod_owned_by("ReplicaSet", "web-abc", None)),
-            pair("ReplicaSet", "web-abc")
+            reported(namespace, pod_owned_by("ReplicaSet", "web-abc", None)),
+            pair("Pod", "p-1")
         );
         assert_eq!(
-            reported(&namespace, pod_owned_by("ReplicaSet", "web-abc", Some("zzz"))),
-            pair("ReplicaSet", "web-abc")
+            reported(namespace, pod_owned_by("ReplicaSet", "web-abc", Some("zzz"))),
+            pair("Pod", "p-1")
         );
         let bare: Pod = serde_json::from_value(json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "solo"}}))
         .expect("valid pod");
-        assert_eq!(reported(&namespace, bare), pair("Pod", "solo"));
+        assert_eq!(reported(namespace, bare), pair("Pod", "solo"));
     }
 
     #[test]
@@ -809,6 +945,137 @@ mod tests {
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"}}))
         .expect("binding");
         assert_eq!(inventory.apply(Object::ClusterRoleBinding(binding)), Dirty::cluster());
+    }
+
+    #[test]
+    fn a_labelled_cluster_role_dirties_what_binds_the_role_aggregating_it() {
+        let mut inventory = Inventory::default();
+        let options = AddOptions::default();
+        for object in [
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b", "namespace": "a"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "monitoring"}, "subjects": []}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b", "namespace": "b"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "piece"}, "subjects": []}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "monitoring"},
+                "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"aggregate-to-monitoring": "true"}}]}}),
+        ] {
+            inventory.add_object(object, &options).expect("valid");
+        }
+        let piece = |labelled: bool, verb: &str| -> ClusterRole {
+            let labels = labelled.then(|| json!({"aggregate-to-monitoring": "true"}));
+            serde_json::from_value(json!({"metadata": {"name": "piece", "labels": labels},
+                "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": [verb]}]}))
+            .expect("role")
+        };
+        let both = Dirty {
+            namespaces: BTreeSet::from(["a".to_string(), "b".to_string()]),
+            cluster: true,
+        };
+        let only_its_own = Dirty {
+            namespaces: BTreeSet::from(["b".to_string()]),
+            cluster: true,
+        };
+        let rules = |inventory: &Inventory| inventory.cluster.cluster_role_rules("monitoring").map(<[_]>::len);
+        assert_eq!(inventory.apply(Object::ClusterRole(piece(false, "get"))), only_its_own);
+        assert_eq!(rules(&inventory), Some(0));
+        assert_eq!(
+            inventory.apply(Object::ClusterRole(piece(true, "get"))),
+            both,
+            "labelled"
+        );
+        assert_eq!(rules(&inventory), Some(1));
+        assert_eq!(
+            inventory.apply(Object::ClusterRole(piece(true, "list"))),
+            both,
+            "rules changed"
+        );
+        assert_eq!(
+            inventory.apply(Object::ClusterRole(piece(false, "list"))),
+            both,
+            "label removed"
+        );
+        assert_eq!(rules(&inventory), Some(0));
+        assert_eq!(inventory.apply(Object::ClusterRole(piece(true, "list"))), both);
+        let reference = ObjectRef {
+            kind: Kind::ClusterRole,
+            namespace: None,
+            name: "piece".into(),
+        };
+        assert_eq!(inventory.delete(&reference), both, "deleted");
+        assert_eq!(rules(&inventory), Some(0));
+        assert!(inventory.delete(&reference).is_empty());
+    }
+
+    #[test]
+    fn a_role_binding_to_a_cluster_role_dirties_the_cluster_report_too() {
+        let mut inventory = Inventory::default();
+        let binding = |kind: &str| -> RoleBinding {
+            serde_json::from_value(json!({"metadata": {"name": "b", "namespace": "a"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": "r"}}))
+            .expect("binding")
+        };
+        let namespace_and_cluster = Dirty {
+            namespaces: BTreeSet::from(["a".to_string()]),
+            cluster: true,
+        };
+        assert_eq!(
+            inventory.apply(Object::RoleBinding(binding("Role"))),
+            Dirty::namespace("a")
+        );
+        assert_eq!(
+            inventory.apply(Object::RoleBinding(binding("ClusterRole"))),
+            namespace_and_cluster
+        );
+        assert!(inventory.apply(Object::RoleBinding(binding("ClusterRole"))).is_empty());
+        assert_eq!(
+            inventory.apply(Object::RoleBinding(binding("Role"))),
+            namespace_and_cluster,
+            "it no longer binds the ClusterRole"
+        );
+        inventory.apply(Object::RoleBinding(binding("ClusterRole")));
+        let reference = ObjectRef {
+            kind: Kind::RoleBinding,
+            namespace: Some("a".into()),
+            name: "b".into(),
+        };
+        assert_eq!(inventory.delete(&reference), namespace_and_cluster);
+    }
+
+    #[test]
+    fn objects_named_by_generate_name_are_shown_by_it_and_kept_apart() {
+        let mut inventory = Inventory::default();
+        let options = AddOptions::default();
+        for (image, port) in [("a", 80), ("b", 81), ("a", 80)] {
+            let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"generateName": "web-", "namespace": "ns"},
+                "spec": {"containers": [{"name": "c", "image": image}]}});
+            inventory.add_object(pod, &options).expect("valid");
+            let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"generateName": "edge-", "namespace": "ns"},
+                "spec": {"type": "LoadBalancer", "ports": [{"port": port}]}});
+            inventory.add_object(service, &options).expect("valid");
+        }
+        let namespace = &inventory.namespaces["ns"];
+        assert_eq!(
+            namespace.workloads.len(),
+            2,
+            "identical objects are one, different ones two"
+        );
+        assert_eq!(namespace.services.len(), 2);
+        let checks = [
+            crate::find("image.mutable-tag").expect("check"),
+            crate::find("svc.public-load-balancer").expect("check"),
+        ];
+        let evaluation = crate::evaluate_namespace(namespace, &inventory.cluster, &crate::Params::default(), &checks);
+        let resources: BTreeSet<String> = evaluation
+            .findings
+            .iter()
+            .map(|finding| format!("{}/{}", finding.resource.kind, finding.resource.name))
+            .collect();
+        assert_eq!(
+            resources,
+            BTreeSet::from(["Pod/web-*".to_string(), "Service/edge-*".to_string()])
+        );
+        // One per pod image; the two Services find the same, which is one finding.
+        assert_eq!(evaluation.findings.len(), 3, "{:?}", evaluation.findings);
     }
 
     #[test]

@@ -195,6 +195,7 @@ pub(super) fn parse(mut object: serde_json::Value, options: &AddOptions) -> Resu
     {
         return Ok(Parsed::List(items));
     }
+    super::generated::name_generated(&mut object);
     let ns = options.default_namespace.as_str();
     let controller = |kind: Kind, metadata: ObjectMeta, template: Option<PodTemplateSpec>| Object::Controller {
         kind,

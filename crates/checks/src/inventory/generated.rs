@@ -1,0 +1,94 @@
+//! Objects written for `kubectl create` may have only a `generateName`: the API server makes up
+//! the rest of the name. Such an object is shown by its prefix and `*` (`web-` is `web-*`, which
+//! an exception's name glob `web-*` also matches), and stored under that name plus a digest of
+//! its content, so several objects of one prefix do not replace each other.
+
+use std::fmt::{self, Debug, Write};
+use std::hash::{DefaultHasher, Hasher};
+
+use serde_json::Value;
+
+/// What follows a `generateName` prefix in the name an object is shown by. No Kubernetes name
+/// contains it, so such a name never collides with a real one.
+const GENERATED_MARK: char = '*';
+
+/// The name an object with only a `generateName` of `prefix` is shown by.
+pub fn generated_name(prefix: &str) -> String {
+    format!("{prefix}{GENERATED_MARK}")
+}
+
+/// Names a manifest object that has a `generateName` and no name by [`generated_name`].
+pub(super) fn name_generated(object: &mut Value) {
+    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let named = metadata
+        .get("name")
+        .and_then(Value::as_str)
+        .is_some_and(|name| !name.is_empty());
+    if named {
+        return;
+    }
+    if let Some(prefix) = metadata.get("generateName").and_then(Value::as_str) {
+        let name = generated_name(prefix);
+        metadata.insert("name".to_string(), Value::String(name));
+    }
+}
+
+/// The key an object named `name` is stored under: the name itself, but for a generated name
+/// (which several objects may share) the name and a digest of the object. Objects that are
+/// equal in every stored field share the digest and count as one, as re-applying one would.
+pub(super) fn stored_name(name: &str, object: &impl Debug) -> String {
+    if !name.ends_with(GENERATED_MARK) {
+        return name.to_string();
+    }
+    let mut hasher = DefaultHasher::new();
+    // Written straight into the hasher: no text copy of the object (a Secret's data) is made.
+    // Writing to a hasher cannot fail.
+    let _ = write!(HashWriter(&mut hasher), "{object:?}");
+    format!("{name}{:016x}", hasher.finish())
+}
+
+struct HashWriter<'a>(&'a mut DefaultHasher);
+
+impl Write for HashWriter<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.0.write(text.as_bytes());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn only_nameless_objects_are_named_by_their_prefix() {
+        let named = |metadata: Value| {
+            let mut object = json!({"kind": "Pod", "metadata": metadata});
+            name_generated(&mut object);
+            object["metadata"]["name"].clone()
+        };
+        assert_eq!(named(json!({"generateName": "web-"})), json!("web-*"));
+        assert_eq!(named(json!({"generateName": "web-", "name": ""})), json!("web-*"));
+        assert_eq!(
+            named(json!({"generateName": "web-", "name": "web-x1"})),
+            json!("web-x1")
+        );
+        assert_eq!(named(json!({})), Value::Null);
+        let mut no_metadata = json!({"kind": "Pod", "metadata": "odd"});
+        name_generated(&mut no_metadata);
+        assert_eq!(no_metadata["metadata"], json!("odd"));
+    }
+
+    #[test]
+    fn generated_names_are_stored_by_content() {
+        assert_eq!(stored_name("web", &1), "web");
+        let first = stored_name("web-*", &1);
+        assert!(first.starts_with("web-*") && first.len() > "web-*".len(), "{first}");
+        assert_eq!(first, stored_name("web-*", &1));
+        assert_ne!(first, stored_name("web-*", &2));
+    }
+}
