@@ -765,3 +765,89 @@ fn checks_markdown_is_the_committed_reference_page() {
     let committed = std::fs::read_to_string(workspace().join("docs/checks.md")).expect("docs/checks.md");
     assert!(stdout(&output) == committed, "docs/checks.md is stale: run 'make docs'");
 }
+
+/// A pod whose container's securityContext arrives through a YAML merge key.
+const MERGED_PRIVILEGED: &str = concat!(
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: merged, namespace: shop}\nspec:\n  containers:\n",
+    "  - name: c\n    image: nginx@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n",
+    "    securityContext:\n      <<: &danger {privileged: true}\n      runAsNonRoot: true\n",
+);
+
+#[test]
+fn merge_keys_are_applied_as_kubectl_applies_them() {
+    let output = palisade_with_stdin(&["audit", "-f", "-", "-o", "json"], Some(MERGED_PRIVILEGED));
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(has_finding(&json(&output), "findings", "pod.privileged", "Pod", "merged"));
+}
+
+#[test]
+fn every_broken_document_is_reported_and_the_documents_after_it_are_read() {
+    let broken = [
+        "kind: [unclosed\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: big}\nspec: {terminationGracePeriodSeconds: 99999999999999999999999}\n",
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n\
+         d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+        &format!("deep: {}{}\n", "[".repeat(5000), "]".repeat(5000)),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: twice}\nmetadata: {name: again}\n",
+    ];
+    let mut text = String::new();
+    for document in broken {
+        text.push_str(document);
+        text.push_str("---\n");
+    }
+    text.push_str(MERGED_PRIVILEGED);
+    let dir = scratch("broken-documents");
+    let file = write(&dir, "stream.yaml", &text);
+    let output = palisade(&["audit", "-f", &file, "-o", "json"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let errors = stderr(&output);
+    for document in 1..=broken.len() {
+        assert!(errors.contains(&format!("{file}: document {document}: ")), "{errors}");
+    }
+    assert!(!errors.contains(&format!("document {}: ", broken.len() + 1)), "{errors}");
+    assert!(has_finding(&json(&output), "findings", "pod.privileged", "Pod", "merged"));
+}
+
+#[test]
+fn type_errors_name_the_field_path_and_never_the_value() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: hunter2}\n";
+    let output = palisade_with_stdin(&["audit", "-f", "-"], Some(text));
+    assert_eq!(code(&output), 2);
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("invalid Pod: spec.containers[0].securityContext.privileged: invalid type: string"),
+        "{errors}"
+    );
+    assert!(errors.contains("expected a boolean") && !errors.contains("hunter2"), "{errors}");
+}
+
+#[test]
+fn no_objects_at_all_is_an_input_error() {
+    for stdin in ["", "# nothing rendered\n---\n", "\n\n"] {
+        let output = palisade_with_stdin(&["audit", "-f", "-"], Some(stdin));
+        assert_eq!(code(&output), 2, "{stdin:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("no Kubernetes objects in the input"), "{}", stderr(&output));
+    }
+}
+
+#[test]
+fn non_regular_and_oversized_files_are_skipped_with_a_message() {
+    let dir = scratch("special-files");
+    let pod = write(&dir, "pod.yaml", MERGED_PRIVILEGED);
+    let fifo = dir.join("pipe.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    // A FIFO nobody writes to would block a reader forever: the run must finish regardless.
+    let output = palisade(&["audit", "-f", &dir.to_string_lossy(), "-o", "json"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(stderr(&output).contains("pipe.yaml: not a regular file (a FIFO)"), "{}", stderr(&output));
+    assert!(has_finding(&json(&output), "findings", "pod.privileged", "Pod", "merged"));
+
+    let limited = palisade(&["audit", "-f", &pod, "--max-file-size", "100"]);
+    assert_eq!(code(&limited), 2);
+    assert!(stderr(&limited).contains("larger than the 100-byte limit"), "{}", stderr(&limited));
+    let raised = palisade(&["audit", "-f", &pod, "--max-file-size", "1Mi"]);
+    assert_eq!(code(&raised), 1, "{}", stderr(&raised));
+    let stdin_limited = palisade_with_stdin(&["audit", "-f", "-", "--max-file-size", "100"], Some(MERGED_PRIVILEGED));
+    assert_eq!(code(&stdin_limited), 2);
+}

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::origins::{Origin, Origins};
 use super::problem::InputError;
-use super::sources::Source;
+use super::sources::{self, Input, Source};
 use palisade_checks::manifest::split;
 use palisade_checks::redact::redact;
 
@@ -38,14 +38,19 @@ struct Location<'a> {
 }
 
 impl Loaded {
-    /// Adds every object of the sources. Each core parses and loads a contiguous share of the
-    /// sources into its own `Loaded`; the shares are merged in the sources' order, so objects,
-    /// problems and origins come out as a sequential read would give them. A malformed document
-    /// costs only itself.
-    pub fn add_sources(&mut self, sources: &[Source], options: &AddOptions) {
-        let shares = crate::parallel::by_share(sources, |share| {
+    /// Adds every object of the inputs. Each core reads, parses and loads a contiguous share of
+    /// the inputs into its own `Loaded`, one file's text at a time; the shares are merged in the
+    /// inputs' order, so objects, problems and origins come out as a sequential read would give
+    /// them. An unreadable input or a malformed document costs only itself.
+    pub fn add_inputs(&mut self, inputs: &[Input], max_bytes: u64, options: &AddOptions) {
+        let shares = crate::parallel::by_share(inputs, |share| {
             let mut loaded = Loaded::default();
-            share.iter().for_each(|source| loaded.add_source(source, options));
+            for input in share {
+                match sources::read(input, max_bytes) {
+                    Ok(source) => loaded.add_source(&source, options),
+                    Err(error) => loaded.errors.push(error),
+                }
+            }
             loaded
         });
         shares.into_iter().for_each(|share| self.absorb(share));
@@ -214,7 +219,7 @@ mod tests {
             text: text.into(),
             json: false,
         };
-        loaded.add_sources(std::slice::from_ref(&source), &AddOptions::default());
+        loaded.add_source(&source, &AddOptions::default());
         loaded
     }
 

@@ -153,15 +153,7 @@ pub fn run(args: &Args) -> Result<Verdict, Error> {
         errors: walk_errors,
         ..Loaded::default()
     };
-    let mut read = Vec::new();
-    for input in &inputs {
-        match sources::read(input, args.max_file_size) {
-            Ok(source) => read.push(source),
-            Err(error) => loaded.errors.push(error),
-        }
-    }
-    loaded.add_sources(&read, &options);
-    drop(read);
+    loaded.add_inputs(&inputs, args.max_file_size, &options);
     if loaded.objects == 0 {
         // `helm template broken | palisade audit -f -` must not pass a gate on no input at all.
         loaded.errors.push(problem::InputError::file(
