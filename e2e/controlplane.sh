@@ -98,12 +98,14 @@ start() {
   echo $! >> "$dir/pids"
   wait_for 30 curl -sf "http://127.0.0.1:$etcd_port/health" || die "etcd did not become healthy; see $dir/logs/etcd.log"
 
+  # Since v1.37 an endpoint reconciler refuses the loopback advertise address; nothing here needs
+  # the endpoints of the `kubernetes` Service (clients use the kubeconfig's address).
   "$binary" kube-apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --secure-port "$api_port" --cert-dir "$dir/apiserver" \
     --client-ca-file "$dir/pki/ca.crt" --authorization-mode Node,RBAC \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
-    --service-cluster-ip-range 10.96.0.0/16 --advertise-address 127.0.0.1 \
+    --service-cluster-ip-range 10.96.0.0/16 --advertise-address 127.0.0.1 --endpoint-reconciler-type none \
     --enable-admission-plugins NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,DefaultStorageClass,ResourceQuota,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy \
     --allow-privileged=true >"$dir/logs/kube-apiserver.log" 2>&1 &
   echo $! >> "$dir/pids"
@@ -116,7 +118,7 @@ start() {
     --bind-address 127.0.0.1 --secure-port "$kcm_port" \
     --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/apiserver/apiserver.crt" \
     --use-service-account-credentials --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
-    --controllers '*,-cloud-node-lifecycle-controller,-node-ipam-controller,-node-lifecycle-controller' \
+    --controllers '*,-node-ipam-controller,-node-lifecycle-controller' \
     --leader-elect=false >"$dir/logs/kube-controller-manager.log" 2>&1 &
   echo $! >> "$dir/pids"
   wait_for 60 kubectl --kubeconfig "$dir/admin.kubeconfig" -n default get serviceaccount default \

@@ -1,20 +1,25 @@
 //! The API server's Pod Security admission as the oracle for Palisade's Pod Security Standards
 //! verdicts: hundreds of generated pods (`palisade-podgen`, fixed seed) are created with a
-//! server-side dry run in namespaces that enforce `baseline` and `restricted` (version latest),
-//! and for every pod the server judged, `palisade_checks::pss::admits` must give the same
-//! verdict.
+//! server-side dry run in namespaces that enforce `baseline` and `restricted`, at version
+//! `latest` (the server's own, v1.37 with the pinned control plane) and at older versions pinned
+//! by the `pod-security.kubernetes.io/enforce-version` label; for every pod the server judged,
+//! Palisade, at the version it selects from the namespace's labels, must give the same verdict.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
 use palisade_checks::PssLevel;
-use palisade_checks::pss::{admits, violations};
+use palisade_checks::pss::{ENFORCE_VERSION_LABEL, PssVersion, admits_at, violations_at};
 use palisade_e2e::{kubectl, kubectl_ok, wait_for_default_service_account};
 use palisade_podgen::{INVALID_ANNOTATION, PodGenerator};
 
 const SEED: u64 = 0x0AC1_E5EE_D001;
 const PODS: usize = 800;
+/// Enforce-version labels: the server's own version and two older ones, before the v1.25
+/// Windows exemptions and before the v1.31 to v1.37 changes (SELinux type, sysctls, probe
+/// hosts, user namespaces).
+const VERSIONS: &[&str] = &["latest", "v1.30", "v1.24"];
 
 /// What the API server said about one pod.
 #[derive(Clone, Debug)]
@@ -74,7 +79,8 @@ fn server_verdicts(file: &str, namespace: &str) -> BTreeMap<String, Verdict> {
     verdicts
 }
 
-fn create_namespace(name: &str, level: PssLevel, dir: &std::path::Path) {
+/// Creates a namespace enforcing the level at the version; returns it as Palisade reads it.
+fn create_namespace(name: &str, level: PssLevel, version: &str, dir: &std::path::Path) -> Namespace {
     let namespace = serde_json::json!({
         "apiVersion": "v1",
         "kind": "Namespace",
@@ -82,7 +88,7 @@ fn create_namespace(name: &str, level: PssLevel, dir: &std::path::Path) {
             "name": name,
             "labels": {
                 "pod-security.kubernetes.io/enforce": level.as_str(),
-                "pod-security.kubernetes.io/enforce-version": "latest",
+                ENFORCE_VERSION_LABEL: version,
             },
         },
     });
@@ -90,6 +96,7 @@ fn create_namespace(name: &str, level: PssLevel, dir: &std::path::Path) {
     std::fs::write(&path, namespace.to_string()).expect("write the namespace manifest");
     kubectl_ok(&["apply", "-f", path.to_str().expect("utf-8 path")]);
     wait_for_default_service_account(name);
+    serde_json::from_value(namespace).expect("the namespace deserializes")
 }
 
 #[test]
@@ -115,12 +122,29 @@ fn pss_oracle_palisade_agrees_with_pod_security_admission() {
     std::fs::write(&file, list.to_string()).expect("write the pods");
     let file = file.to_str().expect("utf-8 path");
 
+    let server: serde_json::Value =
+        serde_json::from_str(&kubectl_ok(&["get", "--raw", "/version"])).expect("the server's /version is JSON");
+    let server_version = format!(
+        "v{}.{}",
+        server["major"].as_str().unwrap_or_default(),
+        server["minor"].as_str().unwrap_or_default().trim_end_matches('+')
+    );
+    assert_eq!(
+        server_version,
+        PssVersion::NEWEST.to_string(),
+        "`latest` must mean the same version to the server and to Palisade"
+    );
+
     let mut summary = Vec::new();
     let mut disagreements = Vec::new();
     let mut failures = Vec::new();
-    for level in [PssLevel::Baseline, PssLevel::Restricted] {
-        let namespace = format!("pss-oracle-{}", level.as_str());
-        create_namespace(&namespace, level, &dir);
+    let cases = VERSIONS
+        .iter()
+        .flat_map(|&version| [(PssLevel::Baseline, version), (PssLevel::Restricted, version)]);
+    for (level, version_label) in cases {
+        let namespace = format!("pss-oracle-{}-{}", level.as_str(), version_label.replace('.', "-"));
+        let namespace_object = create_namespace(&namespace, level, version_label, &dir);
+        let version = PssVersion::for_namespace(Some(&namespace_object), PssVersion::NEWEST);
         let level_started = Instant::now();
         let verdicts = server_verdicts(file, &namespace);
         let kubectl_time = level_started.elapsed();
@@ -130,7 +154,7 @@ fn pss_oracle_palisade_agrees_with_pod_security_admission() {
         let mut invalid_reasons: BTreeMap<String, usize> = BTreeMap::new();
         for (name, value) in &pods {
             let Some(verdict) = verdicts.get(name) else {
-                failures.push(format!("{level:?}: the server gave no verdict for {name}"));
+                failures.push(format!("{level:?} {version}: the server gave no verdict for {name}"));
                 continue;
             };
             let broken = value["metadata"]["annotations"][INVALID_ANNOTATION].as_str();
@@ -138,7 +162,7 @@ fn pss_oracle_palisade_agrees_with_pod_security_admission() {
                 && !matches!(verdict, Verdict::Invalid(_))
             {
                 failures.push(format!(
-                    "{level:?}: {name} is invalid on purpose ({how}) but the server gave {verdict:?}"
+                    "{level:?} {version}: {name} is invalid on purpose ({how}) but the server gave {verdict:?}"
                 ));
             }
             let server_admits = match verdict {
@@ -159,12 +183,12 @@ fn pss_oracle_palisade_agrees_with_pod_security_admission() {
                 windows_denied += usize::from(windows);
             }
             let pod: Pod = serde_json::from_value(value.clone()).expect("generated pods deserialize");
-            if admits(&pod, level) != server_admits {
+            if admits_at(&pod, level, version) != server_admits {
                 let server = match verdict {
                     Verdict::Denied(message) => format!("denied: {message}"),
                     _ => "admitted".to_string(),
                 };
-                let palisade: Vec<String> = violations(&pod, level)
+                let palisade: Vec<String> = violations_at(&pod, level, version)
                     .iter()
                     .map(|v| {
                         format!(
@@ -176,7 +200,7 @@ fn pss_oracle_palisade_agrees_with_pod_security_admission() {
                     })
                     .collect();
                 disagreements.push(format!(
-                    "{level:?} {name}\n  server:   {server}\n  palisade: {}\n  pod: {value}",
+                    "{level:?} {version} {name}\n  server:   {server}\n  palisade: {}\n  pod: {value}",
                     if palisade.is_empty() {
                         "admitted".to_string()
                     } else {
@@ -187,7 +211,7 @@ fn pss_oracle_palisade_agrees_with_pod_security_admission() {
         }
         let judged = admitted + denied;
         summary.push(format!(
-            "{level:?}: {PODS} pods, {judged} judged ({admitted} admitted, {denied} denied; Windows pods \
+            "{level:?} {version}: {PODS} pods, {judged} judged ({admitted} admitted, {denied} denied; Windows pods \
              {windows_admitted} admitted, {windows_denied} denied), {invalid} invalid; kubectl took {:.1} s",
             kubectl_time.as_secs_f64()
         ));
@@ -195,11 +219,11 @@ fn pss_oracle_palisade_agrees_with_pod_security_admission() {
             summary.push(format!("  invalid x{count}: {reason}"));
         }
         if judged * 100 < PODS * 60 {
-            failures.push(format!("{level:?}: only {judged} of {PODS} pods were judged"));
+            failures.push(format!("{level:?} {version}: only {judged} of {PODS} pods were judged"));
         }
         if admitted == 0 || denied == 0 {
             failures.push(format!(
-                "{level:?}: the server admitted {admitted} and denied {denied}; both must occur"
+                "{level:?} {version}: the server admitted {admitted} and denied {denied}; both must occur"
             ));
         }
     }

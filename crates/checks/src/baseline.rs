@@ -9,6 +9,7 @@ use palisade_crds::{CheckMode, Exception, HardeningBaselineSpec, Parameters, Pro
 use crate::catalog::{CheckDef, PssLevel, catalog};
 use crate::engine::Params;
 use crate::glob;
+use crate::pss::PssVersion;
 
 /// Default for `parameters.maxSecretAgeDays`.
 pub const DEFAULT_MAX_SECRET_AGE_DAYS: i64 = 90;
@@ -86,6 +87,12 @@ pub fn params_from(parameters: Option<&Parameters>, content_checks: bool, now: O
             .map_or(DEFAULT_MAX_SECRET_AGE_DAYS, i64::from),
         content_checks,
         now,
+        // An invalid version never gets here: `resolve` rejects the baseline.
+        pss_version: parameters
+            .pod_security_version
+            .as_deref()
+            .and_then(|version| PssVersion::parse(version).ok())
+            .unwrap_or_default(),
         ..Params::default()
     }
 }
@@ -151,6 +158,9 @@ pub fn resolve(name: Option<&str>, spec: &HardeningBaselineSpec) -> Result<Resol
         if value.is_some_and(|value| value < 0) {
             problems.push(format!("thresholds.{field} must not be negative"));
         }
+    }
+    if let Some(Err(error)) = parameters.pod_security_version.as_deref().map(PssVersion::parse) {
+        problems.push(format!("parameters.podSecurityVersion: {error}"));
     }
     if !problems.is_empty() {
         return Err(problems);

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::catalog::{CheckDef, Eval, PssLevel};
 use crate::inventory::{ClusterInventory, Inventory, NamespaceInventory, Source, Workload};
+use crate::pss::PssVersion;
 
 /// Annotation listing check ids or globs (comma-separated) a resource is exempt from.
 pub const EXEMPT_ANNOTATION: &str = "palisade.dev/exempt";
@@ -33,6 +34,9 @@ pub struct Params {
     pub now: Option<Timestamp>,
     /// The Pod Security level the governing baseline's profile implies for namespace labels.
     pub pod_security_level: PssLevel,
+    /// The Pod Security Standards version pods are judged by, unless their namespace's
+    /// enforce-version label names another.
+    pub pss_version: PssVersion,
 }
 
 impl Default for Params {
@@ -44,6 +48,7 @@ impl Default for Params {
             content_checks: false,
             now: None,
             pod_security_level: PssLevel::Baseline,
+            pss_version: PssVersion::NEWEST,
         }
     }
 }
@@ -309,6 +314,8 @@ pub fn evaluate_namespace(
     params: &Params,
     checks: &[&'static CheckDef],
 ) -> Evaluation {
+    let namespace_params = crate::pss::namespace_params(namespace, params);
+    let params = &*namespace_params;
     let mut findings = Vec::new();
     // Replicas of a workload mostly find the same things: violations are deduplicated per
     // workload before findings are built, so each distinct finding is built once, not per pod.

@@ -1,7 +1,13 @@
-//! Pod Security Standards verdicts: whether a pod is admitted at a level, using exactly the
-//! catalog's PSS checks (the same functions that produce findings).
+//! Pod Security Standards verdicts: whether a pod is admitted at a level and version, using
+//! exactly the catalog's PSS checks (the same functions that produce findings).
+
+mod version;
+
+use std::borrow::Cow;
 
 use k8s_openapi::api::core::v1::Pod;
+
+pub use version::{ENFORCE_VERSION_LABEL, InvalidPssVersion, PssVersion};
 
 use crate::catalog::{Eval, PssLevel, catalog};
 use crate::engine::{Params, WorkloadCtx};
@@ -15,12 +21,20 @@ pub struct PssViolation {
     pub message: String,
 }
 
-/// Every control of `level` (and of the levels below it) that the pod violates; empty when
-/// the Pod Security admission at that level would admit it.
-pub fn violations(pod: &Pod, level: PssLevel) -> Vec<PssViolation> {
+/// Every control of `level` (and of the levels below it) at `version` that the pod violates;
+/// empty when the Pod Security admission at that level and version would admit it.
+///
+/// The admission replaces some baseline controls by their restricted counterparts at the
+/// restricted level (`OverrideCheckIDs`); both are evaluated here, with the same verdict on
+/// every pod the API server accepts: each restricted counterpart is stricter, except for
+/// Windows pods, which API validation forbids to set the fields concerned.
+pub fn violations_at(pod: &Pod, level: PssLevel, version: PssVersion) -> Vec<PssViolation> {
     let workload = Workload::from_pod(pod.clone());
     let namespace = NamespaceInventory::default();
-    let params = Params::default();
+    let params = Params {
+        pss_version: version,
+        ..Params::default()
+    };
     let ctx = WorkloadCtx {
         workload: &workload,
         namespace: &namespace,
@@ -43,7 +57,31 @@ pub fn violations(pod: &Pod, level: PssLevel) -> Vec<PssViolation> {
         .collect()
 }
 
-/// Whether the pod satisfies the level.
+/// Every control of `level` the pod violates at the newest version.
+pub fn violations(pod: &Pod, level: PssLevel) -> Vec<PssViolation> {
+    violations_at(pod, level, PssVersion::NEWEST)
+}
+
+/// Whether the pod satisfies the level at `version`.
+pub fn admits_at(pod: &Pod, level: PssLevel, version: PssVersion) -> bool {
+    violations_at(pod, level, version).is_empty()
+}
+
+/// Whether the pod satisfies the level at the newest version.
 pub fn admits(pod: &Pod, level: PssLevel) -> bool {
-    violations(pod, level).is_empty()
+    admits_at(pod, level, PssVersion::NEWEST)
+}
+
+/// The parameters a namespace's workloads are judged with: `params` with the Pod Security
+/// Standards version the namespace's enforce-version label names, when it names one.
+pub fn namespace_params<'a>(namespace: &NamespaceInventory, params: &'a Params) -> Cow<'a, Params> {
+    let version = PssVersion::for_namespace(namespace.namespace.as_ref(), params.pss_version);
+    if version == params.pss_version {
+        Cow::Borrowed(params)
+    } else {
+        Cow::Owned(Params {
+            pss_version: version,
+            ..params.clone()
+        })
+    }
 }

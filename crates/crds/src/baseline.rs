@@ -141,6 +141,12 @@ pub struct Parameters {
     /// Capabilities allowed in addition to the Pod Security Standards' own set.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_capabilities: Vec<String>,
+    /// The Pod Security Standards version pods are judged by (`latest` or `v1.<minor>`, e.g.
+    /// `v1.30`), in namespaces without a `pod-security.kubernetes.io/enforce-version` label.
+    /// Defaults to the newest version Palisade knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^(latest|v1\.(0|[1-9][0-9]*))$"))]
+    pub pod_security_version: Option<String>,
 }
 
 /// An accepted, time-limited deviation from the baseline.

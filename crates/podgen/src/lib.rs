@@ -2,9 +2,10 @@
 //! compares Palisade's Pod Security Standards verdicts with the API server's Pod Security
 //! admission.
 //!
-//! The values are derived from the Pod Security Standards text (Kubernetes v1.36), not from
-//! Palisade's checks: every field a control reads is mixed, with varied probabilities, with
-//! values the standard allows and values it forbids, at pod and container level, for Linux,
+//! The values are derived from the Pod Security Standards text (Kubernetes v1.37, and the
+//! values earlier versions judge differently), not from Palisade's checks: every field a
+//! control reads is mixed, with varied probabilities, with values the standard allows and
+//! values it forbids, at pod and container level, for Linux,
 //! Windows and OS-less pods. The generator keeps the pods valid for the API server where it
 //! can (no Linux-only fields on Windows pods, `hostProcess` only with `hostNetwork`, `Unmasked`
 //! only with `hostUsers: false`, AppArmor annotations that agree with the fields, ...), so
@@ -692,6 +693,8 @@ impl PodGenerator {
             ("net.ipv4.tcp_keepalive_probes", "5"),
             ("net.ipv4.tcp_rmem", "4096 87380 6291456"),
             ("net.ipv4.tcp_wmem", "4096 16384 4194304"),
+            ("net.ipv4.tcp_slow_start_after_idle", "0"),
+            ("net.ipv4.tcp_notsent_lowat", "131072"),
         ];
         const UNSAFE: &[(&str, &str)] = &[
             ("kernel.msgmax", "65536"),
@@ -1029,6 +1032,7 @@ mod tests {
             "\"user\":\"system_u\"",
             "kernel.msgmax",
             "net.ipv4.tcp_keepalive_time",
+            "net.ipv4.tcp_notsent_lowat",
             "\"hostPort\":0",
             "\"hostPort\":8080",
             "\"hostPath\"",

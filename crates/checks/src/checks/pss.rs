@@ -1,12 +1,16 @@
-//! The Pod Security Standards controls, one check each, as the standard defines them for
-//! Kubernetes v1.36: every listed field of the pod, its containers, init containers and
-//! ephemeral containers, with the pod-level/container-level precedence the standard states
-//! and the Linux-only controls skipped for pods with `spec.os.name: windows`.
+//! The Pod Security Standards controls, one check each, as the standard defines them at every
+//! version from v1.0 to [`PssVersion::NEWEST`] (the version is `params.pss_version`): every
+//! listed field of the pod, its containers, init containers and ephemeral containers, with the
+//! pod-level/container-level precedence the standard states. Each control follows the versioned
+//! implementations of the Pod Security admission (`k8s.io/pod-security-admission/policy`): a
+//! control that did not exist yet passes, and allowed values, the Windows exemptions (v1.25)
+//! and the user-namespace relaxations (v1.35) apply from the version that introduced them.
 
 use palisade_crds::{Profile, Severity};
 
 use crate::catalog::{Category, CheckDef, Eval, Expect, Fixture, PssControl, PssLevel};
 use crate::engine::{ContainerView, Violation, WorkloadCtx};
+use crate::pss::PssVersion;
 
 const fn pss(level: PssLevel, control: &'static str) -> Option<PssControl> {
     Some(PssControl { level, control })
@@ -32,29 +36,52 @@ pub const BASELINE_CAPABILITIES: &[&str] = &[
     "SYS_CHROOT",
 ];
 
-/// Sysctls the baseline level allows.
-pub const SAFE_SYSCTLS: &[&str] = &[
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-    "net.ipv4.tcp_rmem",
-    "net.ipv4.tcp_wmem",
+/// Sysctls the baseline level allows, each with the version that allowed it.
+pub const SAFE_SYSCTLS: &[(&str, PssVersion)] = &[
+    ("kernel.shm_rmid_forced", PssVersion::OLDEST),
+    ("net.ipv4.ip_local_port_range", PssVersion::OLDEST),
+    ("net.ipv4.ip_unprivileged_port_start", PssVersion::OLDEST),
+    ("net.ipv4.tcp_syncookies", PssVersion::OLDEST),
+    ("net.ipv4.ping_group_range", PssVersion::OLDEST),
+    ("net.ipv4.ip_local_reserved_ports", PssVersion::v1(27)),
+    ("net.ipv4.tcp_keepalive_time", PssVersion::v1(29)),
+    ("net.ipv4.tcp_fin_timeout", PssVersion::v1(29)),
+    ("net.ipv4.tcp_keepalive_intvl", PssVersion::v1(29)),
+    ("net.ipv4.tcp_keepalive_probes", PssVersion::v1(29)),
+    ("net.ipv4.tcp_rmem", PssVersion::v1(32)),
+    ("net.ipv4.tcp_wmem", PssVersion::v1(32)),
+    ("net.ipv4.tcp_slow_start_after_idle", PssVersion::v1(37)),
+    ("net.ipv4.tcp_notsent_lowat", PssVersion::v1(37)),
 ];
 
-/// SELinux types the baseline level allows (besides undefined and "").
-pub const SELINUX_TYPES: &[&str] = &[
-    "container_t",
-    "container_init_t",
-    "container_kvm_t",
-    "container_engine_t",
+/// SELinux types the baseline level allows (besides undefined and ""), each with the version
+/// that allowed it.
+pub const SELINUX_TYPES: &[(&str, PssVersion)] = &[
+    ("container_t", PssVersion::OLDEST),
+    ("container_init_t", PssVersion::OLDEST),
+    ("container_kvm_t", PssVersion::OLDEST),
+    ("container_engine_t", PssVersion::v1(31)),
 ];
+
+/// Whether `name` is in a table of values allowed from a version on, at `version`.
+fn allowed_at(table: &[(&str, PssVersion)], name: &str, version: PssVersion) -> bool {
+    table
+        .iter()
+        .any(|&(allowed, since)| allowed == name && version >= since)
+}
+
+/// Annotations that set seccomp profiles before the `seccompProfile` field (judged up to v1.18).
+const SECCOMP_POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
+const SECCOMP_CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
+
+/// The version each control, Windows exemption and user-namespace relaxation starts at.
+const PRIVILEGE_ESCALATION_SINCE: PssVersion = PssVersion::v1(8);
+const SECCOMP_FIELD_SINCE: PssVersion = PssVersion::v1(19);
+const CAPABILITIES_RESTRICTED_SINCE: PssVersion = PssVersion::v1(22);
+const RUN_AS_USER_SINCE: PssVersion = PssVersion::v1(23);
+const WINDOWS_EXEMPT_SINCE: PssVersion = PssVersion::v1(25);
+const PROBE_HOST_SINCE: PssVersion = PssVersion::v1(34);
+const USER_NAMESPACE_RELAXED_SINCE: PssVersion = PssVersion::v1(35);
 
 /// Volume sources the restricted level allows.
 pub const RESTRICTED_VOLUME_TYPES: &[&str] = &[
@@ -697,6 +724,9 @@ fn host_ports(ctx: &WorkloadCtx) -> Vec<Violation> {
 }
 
 fn probe_host(ctx: &WorkloadCtx) -> Vec<Violation> {
+    if !since(ctx, PROBE_HOST_SINCE) {
+        return Vec::new();
+    }
     each_container(ctx, |container| {
         let lifecycle = container.lifecycle;
         let handlers = container
@@ -763,10 +793,10 @@ fn apparmor(ctx: &WorkloadCtx) -> Vec<Violation> {
     violations
 }
 
-fn selinux_violation(options: &k8s_openapi::api::core::v1::SELinuxOptions) -> Option<String> {
+fn selinux_violation(options: &k8s_openapi::api::core::v1::SELinuxOptions, version: PssVersion) -> Option<String> {
     let set = |value: &Option<String>| value.as_deref().filter(|v| !v.is_empty()).map(str::to_string);
     let mut problems = Vec::new();
-    if let Some(selinux_type) = set(&options.type_).filter(|t| !SELINUX_TYPES.contains(&t.as_str())) {
+    if let Some(selinux_type) = set(&options.type_).filter(|t| !allowed_at(SELINUX_TYPES, t, version)) {
         problems.push(format!("type {selinux_type}"));
     }
     if let Some(user) = set(&options.user) {
@@ -784,31 +814,51 @@ fn selinux(ctx: &WorkloadCtx) -> Vec<Violation> {
         .security_context
         .as_ref()
         .and_then(|sc| sc.se_linux_options.as_ref());
+    let version = ctx.params.pss_version;
     let mut violations: Vec<Violation> = pod_options
-        .and_then(selinux_violation)
+        .and_then(|options| selinux_violation(options, version))
         .map(Violation::pod)
         .into_iter()
         .collect();
     violations.extend(each_container(ctx, |container| {
-        selinux_violation(container.security_context?.se_linux_options.as_ref()?)
+        selinux_violation(container.security_context?.se_linux_options.as_ref()?, version)
     }));
     violations
 }
 
+/// Whether the judged version has the control, exemption or relaxation introduced at `version`.
+fn since(ctx: &WorkloadCtx, version: PssVersion) -> bool {
+    ctx.params.pss_version >= version
+}
+
+/// Whether a Linux-only restricted control exempts the pod as a Windows pod (from v1.25).
+fn windows_exempt(ctx: &WorkloadCtx) -> bool {
+    ctx.is_windows() && since(ctx, WINDOWS_EXEMPT_SINCE)
+}
+
 /// Whether the pod runs in its own user namespace, where root and an unmasked /proc map to an
-/// unprivileged host user; the standard relaxes the user and /proc controls for such pods.
-fn in_user_namespace(ctx: &WorkloadCtx) -> bool {
-    ctx.spec().host_users == Some(false)
+/// unprivileged host user; from v1.35 the standard relaxes the user and /proc controls for
+/// such pods.
+fn relaxed_for_user_namespace(ctx: &WorkloadCtx) -> bool {
+    ctx.spec().host_users == Some(false) && since(ctx, USER_NAMESPACE_RELAXED_SINCE)
 }
 
 fn proc_mount(ctx: &WorkloadCtx) -> Vec<Violation> {
-    if in_user_namespace(ctx) {
+    if relaxed_for_user_namespace(ctx) {
         return Vec::new();
     }
-    proc_mount_restricted(ctx)
+    unmasked_proc_mounts(ctx)
 }
 
+/// Before v1.35 the baseline control forbade what this one does, in every pod.
 fn proc_mount_restricted(ctx: &WorkloadCtx) -> Vec<Violation> {
+    if !since(ctx, USER_NAMESPACE_RELAXED_SINCE) {
+        return Vec::new();
+    }
+    unmasked_proc_mounts(ctx)
+}
+
+fn unmasked_proc_mounts(ctx: &WorkloadCtx) -> Vec<Violation> {
     each_container(ctx, |container| {
         let proc_mount = container.security_context?.proc_mount.as_deref()?;
         (proc_mount != "Default").then(|| format!("securityContext.procMount is {proc_mount}"))
@@ -823,7 +873,11 @@ fn seccomp_allowed(profile_type: &str) -> bool {
     matches!(profile_type, "RuntimeDefault" | "Localhost")
 }
 
+/// Up to v1.18 the control reads the seccomp annotations; from v1.19 the `seccompProfile` fields.
 fn seccomp_baseline(ctx: &WorkloadCtx) -> Vec<Violation> {
+    if !since(ctx, SECCOMP_FIELD_SINCE) {
+        return seccomp_annotations(ctx);
+    }
     let pod_type = seccomp_type(
         ctx.spec()
             .security_context
@@ -842,6 +896,28 @@ fn seccomp_baseline(ctx: &WorkloadCtx) -> Vec<Violation> {
     violations
 }
 
+fn seccomp_annotation_allowed(value: &str) -> bool {
+    matches!(value, "runtime/default" | "docker/default") || value.starts_with("localhost/")
+}
+
+fn seccomp_annotations(ctx: &WorkloadCtx) -> Vec<Violation> {
+    let annotations = ctx.workload.pod_metadata.annotations.as_ref();
+    let annotation = |key: &str| {
+        annotations
+            .and_then(|annotations| annotations.get(key))
+            .filter(|value| !seccomp_annotation_allowed(value))
+    };
+    let mut violations: Vec<Violation> = annotation(SECCOMP_POD_ANNOTATION)
+        .map(|value| Violation::pod(format!("annotation {SECCOMP_POD_ANNOTATION} is {value:?}")))
+        .into_iter()
+        .collect();
+    violations.extend(each_container(ctx, |container| {
+        let key = format!("{SECCOMP_CONTAINER_ANNOTATION_PREFIX}{}", container.name);
+        annotation(&key).map(|value| format!("annotation {key} is {value:?}"))
+    }));
+    violations
+}
+
 fn sysctls(ctx: &WorkloadCtx) -> Vec<Violation> {
     let sysctls = ctx
         .spec()
@@ -852,7 +928,7 @@ fn sysctls(ctx: &WorkloadCtx) -> Vec<Violation> {
         .unwrap_or_default()
         .iter()
         .map(|sysctl| sysctl.name.as_str())
-        .filter(|name| !SAFE_SYSCTLS.contains(name))
+        .filter(|name| !allowed_at(SAFE_SYSCTLS, name, ctx.params.pss_version))
         .collect();
     if unsafe_names.is_empty() {
         return Vec::new();
@@ -921,7 +997,7 @@ fn volume_sources(volume: &k8s_openapi::api::core::v1::Volume) -> Vec<&'static s
 }
 
 fn privilege_escalation(ctx: &WorkloadCtx) -> Vec<Violation> {
-    if ctx.is_windows() {
+    if !since(ctx, PRIVILEGE_ESCALATION_SINCE) || windows_exempt(ctx) {
         return Vec::new();
     }
     each_container(ctx, |container| {
@@ -934,7 +1010,7 @@ fn privilege_escalation(ctx: &WorkloadCtx) -> Vec<Violation> {
 }
 
 fn run_as_non_root(ctx: &WorkloadCtx) -> Vec<Violation> {
-    if in_user_namespace(ctx) {
+    if relaxed_for_user_namespace(ctx) {
         return Vec::new();
     }
     let pod_level = ctx.spec().security_context.as_ref().and_then(|sc| sc.run_as_non_root);
@@ -954,7 +1030,7 @@ fn run_as_non_root(ctx: &WorkloadCtx) -> Vec<Violation> {
 }
 
 fn run_as_user(ctx: &WorkloadCtx) -> Vec<Violation> {
-    if in_user_namespace(ctx) {
+    if !since(ctx, RUN_AS_USER_SINCE) || relaxed_for_user_namespace(ctx) {
         return Vec::new();
     }
     let pod_level = ctx.spec().security_context.as_ref().and_then(|sc| sc.run_as_user);
@@ -969,7 +1045,7 @@ fn run_as_user(ctx: &WorkloadCtx) -> Vec<Violation> {
 }
 
 fn seccomp_restricted(ctx: &WorkloadCtx) -> Vec<Violation> {
-    if ctx.is_windows() {
+    if !since(ctx, SECCOMP_FIELD_SINCE) || windows_exempt(ctx) {
         return Vec::new();
     }
     let pod_type = seccomp_type(
@@ -996,7 +1072,7 @@ fn seccomp_restricted(ctx: &WorkloadCtx) -> Vec<Violation> {
 }
 
 fn capabilities_restricted(ctx: &WorkloadCtx) -> Vec<Violation> {
-    if ctx.is_windows() {
+    if !since(ctx, CAPABILITIES_RESTRICTED_SINCE) || windows_exempt(ctx) {
         return Vec::new();
     }
     each_container(ctx, |container| {

@@ -412,7 +412,11 @@ impl Inventory {
             Object::ClusterRole(object) => {
                 let name = generated::stored_name(object.metadata.name.as_deref().unwrap_or_default(), &object);
                 let changed = self.cluster.cluster_roles.put(name.clone(), object);
-                self.cluster_role_changed(&name).when(changed)
+                if changed {
+                    self.cluster_role_changed(&name)
+                } else {
+                    Dirty::default()
+                }
             }
             Object::ClusterRoleBinding(object) => {
                 let name = generated::stored_name(object.metadata.name.as_deref().unwrap_or_default(), &object);
@@ -1004,6 +1008,29 @@ mod tests {
         assert_eq!(inventory.delete(&reference), both, "deleted");
         assert_eq!(rules(&inventory), Some(0));
         assert!(inventory.delete(&reference).is_empty());
+    }
+
+    #[test]
+    fn aggregation_spans_inventories_read_apart() {
+        let (mut first, mut later) = (Inventory::default(), Inventory::default());
+        first
+            .add_object(
+                json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "monitoring"},
+                    "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"aggregate-to-monitoring": "true"}}]}}),
+                &AddOptions::default(),
+            )
+            .expect("valid");
+        later
+            .add_object(
+                json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                    "metadata": {"name": "piece", "labels": {"aggregate-to-monitoring": "true"}},
+                    "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]}),
+                &AddOptions::default(),
+            )
+            .expect("valid");
+        assert_eq!(first.cluster.cluster_role_rules("monitoring").map(<[_]>::len), Some(0));
+        first.absorb(later);
+        assert_eq!(first.cluster.cluster_role_rules("monitoring").map(<[_]>::len), Some(1));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 use k8s_openapi::jiff::Timestamp;
 use palisade_checks::AddOptions;
+use palisade_checks::pss::PssVersion;
 use palisade_crds::Severity;
 
 use baseline_file::{AuditBaseline, BaselineError};
@@ -66,15 +67,27 @@ pub(crate) struct Judging {
     /// Exit 1 only when a Required check fails with at least this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Info, value_name = "SEVERITY")]
     fail_on: FailOn,
+    /// The Pod Security Standards version pods are judged by (`latest` or `v1.<minor>`, e.g.
+    /// `v1.30`) where neither the namespace's `pod-security.kubernetes.io/enforce-version` label
+    /// nor the baseline's `podSecurityVersion` names one (default: the newest Palisade knows).
+    #[arg(long, value_name = "VERSION")]
+    pss_version: Option<PssVersion>,
 }
 
 impl Judging {
     /// The `--baseline` file, read and validated, or the built-in `restricted` profile.
     pub(crate) fn baseline(&self) -> Result<AuditBaseline, BaselineError> {
-        match &self.baseline {
-            Some(path) => baseline_file::load(path),
-            None => Ok(baseline_file::builtin()),
+        let mut baseline = match &self.baseline {
+            Some(path) => baseline_file::load(path)?,
+            None => baseline_file::builtin(),
+        };
+        if let Some(version) = self.pss_version {
+            let parameters = &mut baseline.resolved.parameters;
+            parameters
+                .pod_security_version
+                .get_or_insert_with(|| version.to_string());
         }
+        Ok(baseline)
     }
 }
 
