@@ -63,6 +63,19 @@ impl ResolvedBaseline {
         &self.enabled
     }
 
+    /// Disables every enabled check `keep` rejects (`palisade audit --only/--skip`): they are
+    /// then neither evaluated nor scored.
+    pub fn retain_checks(&mut self, keep: impl Fn(&CheckDef) -> bool) {
+        for check in &self.enabled {
+            if !keep(check)
+                && let Some(treatment) = self.treatments.get_mut(check.id)
+            {
+                treatment.mode = CheckMode::Disabled;
+            }
+        }
+        self.enabled.retain(|check| keep(check));
+    }
+
     /// The parameters checks read, at `now`.
     pub fn params(&self, content_checks: bool, now: Option<Timestamp>) -> Params {
         let pod_security_level = match self.profile {

@@ -1,6 +1,7 @@
 //! `palisade audit` and `palisade checks` as users run them: the built binary, real files,
 //! stdin, exit codes and every output format.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -584,8 +585,13 @@ fn sarif_is_valid_2_1_0_with_rules_results_and_suppressions() {
         let severity = rule["properties"]["security-severity"]
             .as_str()
             .expect("security-severity");
-        assert!(["9.0", "7.0", "5.0", "3.0", "0.0"].contains(&severity));
+        assert!(["9.5", "8.0", "5.5", "3.0", "0.0"].contains(&severity));
         assert!(rule["properties"]["tags"].is_array());
+        let help_uri = rule["helpUri"].as_str().expect("helpUri");
+        assert!(
+            help_uri.ends_with(&format!("docs/checks.md#{}", rule["id"].as_str().unwrap_or_default())),
+            "{help_uri}"
+        );
     }
     let rule_ids: Vec<&str> = rules.iter().filter_map(|rule| rule["id"].as_str()).collect();
     for result in results {
@@ -596,6 +602,12 @@ fn sarif_is_valid_2_1_0_with_rules_results_and_suppressions() {
         assert!(result["message"]["text"].is_string());
         let location = &result["locations"][0];
         assert_eq!(location["physicalLocation"]["artifactLocation"]["uri"], INSECURE);
+        assert!(
+            location["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .is_some_and(|line| line >= 1),
+            "{location}"
+        );
         assert!(location["logicalLocations"][0]["fullyQualifiedName"].is_string());
     }
     let privileged = results
@@ -618,6 +630,7 @@ fn sarif_is_valid_2_1_0_with_rules_results_and_suppressions() {
             .is_some_and(|text| text.contains("SHOP-481"))
     );
     assert!(privileged.get("suppressions").is_none());
+    assert_eq!(runs[0]["invocations"][0]["executionSuccessful"], true);
 }
 
 /// Distinctive values that must never be printed.
@@ -850,4 +863,216 @@ fn non_regular_and_oversized_files_are_skipped_with_a_message() {
     assert_eq!(code(&raised), 1, "{}", stderr(&raised));
     let stdin_limited = palisade_with_stdin(&["audit", "-f", "-", "--max-file-size", "100"], Some(MERGED_PRIVILEGED));
     assert_eq!(code(&stdin_limited), 2);
+}
+
+/// A Namespace (its document's content on line 2) and a privileged Deployment (line 6), with
+/// escape sequences in a container name and an annotation.
+const LINES_AND_ESCAPES: &str = "# shop\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n\
+     apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n  \
+     annotations: {palisade.dev/exempt: pod.host-path, palisade.dev/exempt-reason: \"ops\\e]0;pwned\\a\"}\n\
+     spec:\n  selector: {}\n  template:\n    spec:\n      \
+     containers: [{name: \"evil\\e[2J\", image: nginx, securityContext: {privileged: true}}]\n      \
+     volumes: [{name: logs, hostPath: {path: /var/log}}]\n";
+
+#[test]
+fn findings_name_the_line_their_resource_starts_at() {
+    let dir = scratch("lines");
+    let file = write(&dir, "shop.yaml", LINES_AND_ESCAPES);
+    let report = json(&palisade(&["audit", "-f", &file, "-o", "json"]));
+    let line_of = |kind: &str| {
+        items(&report, "findings")
+            .iter()
+            .find(|finding| finding["resource"]["kind"] == kind)
+            .map(|finding| finding["line"].clone())
+    };
+    assert_eq!(line_of("Namespace"), Some(Value::from(2)), "{report:#}");
+    assert_eq!(line_of("Deployment"), Some(Value::from(6)), "{report:#}");
+
+    let sarif = json(&palisade(&["audit", "-f", &file, "-o", "sarif"]));
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let deployment = results
+        .iter()
+        .find(|result| result["ruleId"] == "pod.privileged")
+        .expect("pod.privileged fails");
+    assert_eq!(deployment["locations"][0]["physicalLocation"]["region"]["startLine"], 6);
+}
+
+#[test]
+fn the_table_escapes_control_characters_marks_modes_and_lists_exceptions_and_fixes() {
+    let dir = scratch("escapes");
+    let file = write(&dir, "shop.yaml", LINES_AND_ESCAPES);
+    let output = palisade(&["audit", "-f", &file]);
+    let table = stdout(&output);
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\u{7}'),
+        "raw control characters:\n{table}"
+    );
+    assert!(table.contains("evil\\u{1b}[2J"), "{table}");
+    let header = table.lines().next().expect("a header");
+    assert!(
+        header.starts_with("SEVERITY   MODE ") && header.contains("LOCATION"),
+        "{header}"
+    );
+    let privileged = table
+        .lines()
+        .find(|line| line.contains("pod.privileged"))
+        .expect("a pod.privileged row");
+    assert!(
+        privileged.contains("Required") && privileged.contains(&format!("{file}:6")),
+        "{privileged}"
+    );
+    // The annotation exempts pod.host-path: listed with its (escaped) reason, never only counted.
+    assert!(table.contains("\nExcepted (1):\n"), "{table}");
+    let excepted = table
+        .lines()
+        .find(|line| line.contains("pod.host-path"))
+        .expect("the excepted finding");
+    assert!(
+        excepted.contains("annotation") && excepted.contains("ops\\u{1b}]0;pwned\\u{7}"),
+        "{excepted}"
+    );
+    assert!(
+        table.contains("\nHow to fix (in full: docs/checks.md, palisade checks -o json):\n"),
+        "{table}"
+    );
+    assert!(table.contains("\nNamespaces with findings:\n"), "{table}");
+    // Piped output is never colored.
+    let colored = palisade(&["audit", "-f", INSECURE]);
+    assert!(!stdout(&colored).contains('\u{1b}'));
+    // Problems name their file escaped too.
+    let broken = write(&dir, "bad\u{1b}[2J.yaml", "kind: [unclosed\n");
+    let output = palisade(&["audit", "-f", &broken, "-f", &file]);
+    assert_eq!(code(&output), 2);
+    let errors = stderr(&output);
+    assert!(
+        !errors.contains('\u{1b}') && errors.contains("bad\\u{1b}[2J.yaml: document 1: "),
+        "{errors}"
+    );
+}
+
+#[test]
+fn json_lists_each_namespace_with_its_counts_and_score() {
+    let report = json(&palisade(&["audit", "-f", INSECURE, "-o", "json"]));
+    let namespaces = items(&report, "namespaces");
+    let shop = namespaces
+        .iter()
+        .find(|namespace| namespace["namespace"] == "shop")
+        .expect("shop is evaluated");
+    let in_shop = items(&report, "findings")
+        .iter()
+        .filter(|finding| finding["resource"]["namespace"] == "shop")
+        .count();
+    assert_eq!(shop["failing"].as_u64(), Some(in_shop as u64));
+    assert!(shop["score"].as_i64().is_some_and(|score| (0..100).contains(&score)));
+    for key in ["required", "critical", "high", "medium", "low", "info", "excepted"] {
+        assert!(shop[key].is_u64(), "{key} missing in {shop}");
+    }
+}
+
+#[test]
+fn only_and_skip_choose_the_checks_evaluated_and_scored() {
+    let run = |args: &[&str]| {
+        let mut all = vec!["audit", "-f", INSECURE, "-o", "json"];
+        all.extend_from_slice(args);
+        json(&palisade(&all))
+    };
+    let checks = |report: &Value| -> BTreeSet<String> {
+        items(report, "findings")
+            .iter()
+            .map(|finding| finding["check"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let everything = run(&[]);
+    assert!(checks(&everything).len() > 2);
+
+    let only = run(&["--only", "pod.privileged"]);
+    assert_eq!(checks(&only), BTreeSet::from(["pod.privileged".to_string()]));
+    // Scored over pod.privileged alone, which fails.
+    assert_eq!(only["summary"]["score"], 0);
+
+    let several = run(&["--only", "pod.privileged,image.*", "--only", "svc.public-load-balancer"]);
+    assert!(
+        checks(&several).iter().all(|check| check == "pod.privileged"
+            || check.starts_with("image.")
+            || check == "svc.public-load-balancer"),
+        "{several:#}"
+    );
+    assert!(checks(&several).contains("svc.public-load-balancer"));
+
+    let skipped = run(&["--skip", "pod.*"]);
+    assert!(!checks(&skipped).is_empty());
+    assert!(
+        checks(&skipped).iter().all(|check| !check.starts_with("pod.")),
+        "{skipped:#}"
+    );
+    assert!(
+        items(&skipped, "excepted")
+            .iter()
+            .all(|item| !item["check"].as_str().unwrap_or_default().starts_with("pod."))
+    );
+
+    for (flag, pattern) in [("--only", "pss.*"), ("--skip", "pod.privilegd")] {
+        let output = palisade(&["audit", "-f", INSECURE, flag, pattern]);
+        assert_eq!(code(&output), 2);
+        assert!(stdout(&output).is_empty());
+        assert!(
+            stderr(&output).contains(&format!("{flag} \"{pattern}\" matches no check")),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn junit_has_a_suite_per_check_with_failures_and_skipped_exceptions() {
+    let output = palisade(&["audit", "-f", INSECURE, "--baseline", BASELINE, "-o", "junit"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let xml = stdout(&output);
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "),
+        "{xml}"
+    );
+    assert!(xml.trim_end().ends_with("</testsuites>"));
+    assert!(xml.contains(r#"<testsuite name="pod.privileged" "#), "{xml}");
+    assert!(
+        xml.contains(r#"<testcase classname="pod.privileged" name="shop/Deployment/web [nginx]""#),
+        "{xml}"
+    );
+    assert!(xml.contains("<failure message="));
+    assert!(xml.contains(r#"<skipped message="excepted by exceptions[0] (team-shop) until 2099-12-31T00:00:00Z: "#));
+    assert_eq!(xml.matches("<testsuite ").count(), xml.matches("</testsuite>").count());
+    let cases = xml.matches("<testcase ").count();
+    assert_eq!(
+        cases,
+        xml.matches("</testcase>").count() + xml.matches("\"/>\n").count(),
+        "{xml}"
+    );
+
+    // Input errors are an errored suite.
+    let dir = scratch("junit-errors");
+    let broken = write(&dir, "broken.yaml", "kind: [unclosed\n");
+    let output = palisade(&["audit", "-f", &broken, "-f", INSECURE, "-o", "junit"]);
+    assert_eq!(code(&output), 2);
+    assert!(stdout(&output).contains(r#"<testsuite name="palisade.input" tests="1" failures="0" errors="1""#));
+}
+
+#[test]
+fn sarif_reports_input_errors_as_notifications() {
+    let dir = scratch("sarif-errors");
+    let broken = write(&dir, "broken.yaml", "kind: [unclosed\n");
+    let output = palisade(&["audit", "-f", &broken, "-f", INSECURE, "-o", "sarif"]);
+    assert_eq!(code(&output), 2);
+    let invocation = &json(&output)["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notifications = invocation["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert_eq!(notifications.len(), 1);
+    assert_eq!(notifications[0]["level"], "error");
+    assert!(
+        notifications[0]["message"]["text"]
+            .as_str()
+            .is_some_and(|text| text.starts_with(&format!("{broken}: document 1: "))),
+        "{invocation}"
+    );
 }

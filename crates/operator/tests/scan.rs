@@ -118,3 +118,18 @@ fn help_names_every_option() {
         assert!(help.contains(flag), "{flag} missing from:\n{help}");
     }
 }
+
+#[test]
+fn only_and_skip_patterns_matching_no_check_end_the_scan_before_connecting() {
+    let kubeconfig = temp_file("selection.kubeconfig", UNREACHABLE);
+    let output = scan(
+        &["--skip", "pod.*", "--only", "nothing.*"],
+        &kubeconfig.to_string_lossy(),
+    );
+    std::fs::remove_file(&kubeconfig).ok();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = stderr(&output);
+    assert!(stderr.contains("--only \"nothing.*\" matches no check"), "{stderr}");
+    assert!(!stderr.contains("127.0.0.1"), "no connection is tried: {stderr}");
+}

@@ -11,6 +11,7 @@ pub(crate) mod load;
 mod origins;
 pub(crate) mod problem;
 pub(crate) mod report;
+mod selection;
 mod sources;
 
 use std::collections::BTreeSet;
@@ -21,9 +22,12 @@ use palisade_checks::AddOptions;
 use palisade_checks::pss::PssVersion;
 use palisade_crds::Severity;
 
+use crate::table::{Layout, visible};
+
 use baseline_file::{AuditBaseline, BaselineError};
 use load::Loaded;
 use report::Report;
+use selection::{Selection, UnknownCheck};
 use sources::SourceError;
 
 /// Arguments of `palisade audit`.
@@ -61,9 +65,21 @@ pub(crate) struct Judging {
     /// profile).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// Output format.
+    /// Output format. `table` escapes control characters from the input and, on a terminal,
+    /// wraps lines to its width (`COLUMNS` overrides it) and colors severities (unless
+    /// `NO_COLOR` is set). `junit` has one testsuite per evaluated check and a testcase per
+    /// failing (failure) or excepted (skipped) finding, for CI test reports.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Evaluate only the checks matching these ids or globs (e.g. `pod.*`; repeatable or
+    /// comma-separated), among those the baseline enables. The score is computed over the checks
+    /// evaluated.
+    #[arg(long, value_delimiter = ',', value_name = "CHECK,...")]
+    only: Vec<String>,
+    /// Do not evaluate the checks matching these ids or globs (repeatable or comma-separated);
+    /// they are neither reported nor scored.
+    #[arg(long, value_delimiter = ',', value_name = "CHECK,...")]
+    skip: Vec<String>,
     /// Exit 1 only when a Required check fails with at least this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Info, value_name = "SEVERITY")]
     fail_on: FailOn,
@@ -75,12 +91,15 @@ pub(crate) struct Judging {
 }
 
 impl Judging {
-    /// The `--baseline` file, read and validated, or the built-in `restricted` profile.
-    pub(crate) fn baseline(&self) -> Result<AuditBaseline, BaselineError> {
+    /// The `--baseline` file, read and validated, or the built-in `restricted` profile, with
+    /// only the checks `--only` and `--skip` select.
+    pub(crate) fn baseline(&self) -> Result<AuditBaseline, Error> {
+        let selection = Selection::new(&self.only, &self.skip)?;
         let mut baseline = match &self.baseline {
             Some(path) => baseline_file::load(path)?,
             None => baseline_file::builtin(),
         };
+        selection.apply(&mut baseline.resolved);
         if let Some(version) = self.pss_version {
             let parameters = &mut baseline.resolved.parameters;
             parameters
@@ -96,6 +115,7 @@ enum Format {
     Table,
     Json,
     Sarif,
+    Junit,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -146,6 +166,8 @@ pub enum Error {
     Sources(#[from] SourceError),
     #[error(transparent)]
     Baseline(#[from] BaselineError),
+    #[error(transparent)]
+    Selection(#[from] UnknownCheck),
     #[error("--namespace must not be empty")]
     EmptyNamespace,
     #[error("writing to stdout")]
@@ -188,16 +210,18 @@ pub fn run(args: &Args) -> Result<Verdict, Error> {
 /// Prints what was evaluated: the input problems and expired exceptions on stderr, the report on
 /// stdout in the chosen format. Then judges it: input problems first, then `--fail-on`.
 pub(crate) fn print_and_judge(report: Report, loaded: Loaded, judging: &Judging) -> Result<Verdict, Error> {
+    // File names and messages come from the input: never raw control characters on a terminal.
     for error in &loaded.errors {
-        crate::stdio::error(&format!("error: {error}"));
+        crate::stdio::error(&visible(&format!("error: {error}")));
     }
     for expired in &report.expired {
-        crate::stdio::error(&format!("warning: --baseline: {expired}"));
+        crate::stdio::error(&visible(&format!("warning: --baseline: {expired}")));
     }
     crate::stdio::stream_stdout(|out| match judging.format {
-        Format::Table => out.write_all(format::table::render(&report).as_bytes()),
+        Format::Table => out.write_all(format::table::render(&report, Layout::for_stdout()).as_bytes()),
         Format::Json => format::json::write(&report, out),
-        Format::Sarif => format::sarif::write(&report, out),
+        Format::Sarif => format::sarif::write(&report, &loaded.errors, out),
+        Format::Junit => format::junit::write(&report, &loaded.errors, out),
     })?;
     let verdict = if !loaded.errors.is_empty() {
         Verdict::InputErrors

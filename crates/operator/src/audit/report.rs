@@ -1,10 +1,12 @@
 //! Evaluates a loaded inventory against a baseline and shapes the result for the formats:
 //! failing and excepted findings with their check's title, effective severity and mode, and the
-//! file they come from, in a deterministic order, plus the summary.
+//! file and line they come from, in a deterministic order, plus the summary, each namespace's
+//! counts and score, and the checks evaluated.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::jiff::Timestamp;
+use palisade_checks::baseline::ResolvedBaseline;
 use palisade_checks::exceptions::Cover;
 use palisade_checks::posture::{self, Scope};
 use palisade_checks::{Finding, find};
@@ -23,6 +25,8 @@ pub struct Row {
     pub mode: CheckMode,
     /// The source file of the resource, when known.
     pub file: Option<String>,
+    /// The 1-based line of that file where the resource's document starts.
+    pub line: Option<usize>,
     /// What excepts the finding (`None` for failing findings).
     pub exception: Option<Exception>,
 }
@@ -70,6 +74,28 @@ pub struct Report {
     /// What to tell about each expired baseline exception.
     pub expired: Vec<String>,
     pub summary: Summary,
+    /// Every evaluated namespace, by name.
+    pub namespaces: Vec<NamespaceSummary>,
+    /// The ids of the checks evaluated, in catalog order.
+    pub checks: Vec<&'static str>,
+}
+
+/// One namespace's findings: what its own PostureReport would count.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct NamespaceSummary {
+    pub namespace: String,
+    pub failing: usize,
+    /// Failing findings of Required checks.
+    pub required: usize,
+    /// Failing findings by effective severity.
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+    pub excepted: usize,
+    /// The score over the evaluated checks and this namespace's failing findings.
+    pub score: i32,
 }
 
 /// Evaluates every namespace of the inventory but the `excluded` ones and the cluster scope with
@@ -121,11 +147,13 @@ pub fn build(
 
     let row = |finding: Finding, exception: Option<Exception>| {
         let treatment = resolved.treatment(finding.check);
+        let origin = loaded.origins.origin_of(&finding.resource);
         Row {
             title: find(finding.check).map_or("", |check| check.title),
             severity: treatment.severity,
             mode: treatment.mode,
-            file: loaded.origins.origin_of(&finding.resource).map(|origin| origin.file.to_string()),
+            file: origin.map(|origin| origin.file.to_string()),
+            line: origin.and_then(|origin| origin.line),
             finding,
             exception,
         }
@@ -166,12 +194,81 @@ pub fn build(
         score,
         baseline: baseline.name.clone(),
     };
+    let checks = evaluated_checks(resolved, content_checks);
+    let namespaces = namespace_summaries(&namespaces, &failing, &excepted, &checks, resolved);
     Report {
         failing,
         excepted,
         expired,
         summary,
+        namespaces,
+        checks,
     }
+}
+
+/// The checks an evaluation runs: the enabled ones, less those that read secret values unless
+/// content checks are on.
+fn evaluated_checks(resolved: &ResolvedBaseline, content_checks: bool) -> Vec<&'static str> {
+    resolved
+        .enabled_checks()
+        .iter()
+        .filter(|check| content_checks || !check.reads_secret_data)
+        .map(|check| check.id)
+        .collect()
+}
+
+/// Counts and scores each namespace from the rows (cluster-scoped findings belong to none), in
+/// one pass over them. Only one failing finding per check and namespace is kept for the score,
+/// which depends on which checks fail, not how often.
+fn namespace_summaries(
+    namespaces: &[&str],
+    failing: &[Row],
+    excepted: &[Row],
+    checks: &[&'static str],
+    resolved: &ResolvedBaseline,
+) -> Vec<NamespaceSummary> {
+    let mut by_name: BTreeMap<&str, (NamespaceSummary, BTreeMap<&str, &Finding>)> = namespaces
+        .iter()
+        .map(|namespace| {
+            let summary = NamespaceSummary {
+                namespace: (*namespace).to_string(),
+                ..NamespaceSummary::default()
+            };
+            (*namespace, (summary, BTreeMap::new()))
+        })
+        .collect();
+    for row in failing {
+        let Some((summary, failed)) = namespace_of(row).and_then(|namespace| by_name.get_mut(namespace)) else {
+            continue;
+        };
+        summary.failing += 1;
+        summary.required += usize::from(row.mode == CheckMode::Required);
+        *match row.severity {
+            Severity::Critical => &mut summary.critical,
+            Severity::High => &mut summary.high,
+            Severity::Medium => &mut summary.medium,
+            Severity::Low => &mut summary.low,
+            Severity::Info => &mut summary.info,
+        } += 1;
+        failed.entry(row.finding.check).or_insert(&row.finding);
+    }
+    for row in excepted {
+        if let Some((summary, _)) = namespace_of(row).and_then(|namespace| by_name.get_mut(namespace)) {
+            summary.excepted += 1;
+        }
+    }
+    by_name
+        .into_values()
+        .map(|(mut summary, failed)| {
+            let failed: Vec<Finding> = failed.into_values().cloned().collect();
+            summary.score = palisade_checks::score::score(checks.iter().copied(), &failed, resolved);
+            summary
+        })
+        .collect()
+}
+
+fn namespace_of(row: &Row) -> Option<&str> {
+    row.finding.resource.namespace.as_deref()
 }
 
 /// Most severe first, then by check, resource, container and message.
@@ -190,5 +287,99 @@ impl Report {
         self.failing
             .iter()
             .any(|row| row.mode == CheckMode::Required && row.severity <= threshold)
+    }
+}
+
+#[cfg(test)]
+mod namespace_tests {
+    use super::*;
+    use palisade_checks::ResourceRef;
+    use palisade_crds::Profile;
+
+    fn row(check: &'static str, kind: &str, namespace: Option<&str>, severity: Severity, mode: CheckMode) -> Row {
+        Row {
+            finding: Finding::new(check, ResourceRef::new(kind, namespace, "x"), "fails"),
+            title: "",
+            severity,
+            mode,
+            file: None,
+            line: None,
+            exception: None,
+        }
+    }
+
+    #[test]
+    fn each_namespace_is_counted_and_scored_over_its_own_failing_checks() {
+        let resolved = ResolvedBaseline::profile(Profile::Restricted);
+        // Weights: pod.privileged 10 (critical), pod.host-path 5 (high).
+        let checks = ["pod.privileged", "pod.host-path"];
+        let privileged = |namespace| {
+            row(
+                "pod.privileged",
+                "Pod",
+                Some(namespace),
+                Severity::Critical,
+                CheckMode::Required,
+            )
+        };
+        let failing = vec![
+            privileged("shop"),
+            privileged("shop"),
+            row(
+                "pod.host-path",
+                "Pod",
+                Some("shop"),
+                Severity::High,
+                CheckMode::Advisory,
+            ),
+            privileged("blog"),
+            // Cluster-scoped, and of a namespace not evaluated: counted nowhere.
+            row(
+                "pod.privileged",
+                "ClusterRoleBinding",
+                None,
+                Severity::Critical,
+                CheckMode::Required,
+            ),
+            privileged("excluded"),
+        ];
+        let excepted = vec![row(
+            "pod.host-path",
+            "Pod",
+            Some("blog"),
+            Severity::High,
+            CheckMode::Required,
+        )];
+        let summaries = namespace_summaries(&["blog", "quiet", "shop"], &failing, &excepted, &checks, &resolved);
+        let expected = |namespace: &str, failing, required, critical, high, excepted, score| NamespaceSummary {
+            namespace: namespace.to_string(),
+            failing,
+            required,
+            critical,
+            high,
+            excepted,
+            score,
+            ..NamespaceSummary::default()
+        };
+        assert_eq!(
+            summaries,
+            [
+                expected("blog", 1, 1, 1, 0, 1, 33),
+                expected("quiet", 0, 0, 0, 0, 0, 100),
+                // Two findings of one check lose its weight once.
+                expected("shop", 3, 2, 2, 1, 0, 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_evaluated_checks_leave_out_secret_readers_without_content_checks() {
+        let resolved = ResolvedBaseline::profile(Profile::Restricted);
+        let without = evaluated_checks(&resolved, false);
+        let with = evaluated_checks(&resolved, true);
+        let reads_secrets = |id: &&str| find(id).is_some_and(|check| check.reads_secret_data);
+        assert!(!without.iter().any(reads_secrets));
+        assert!(with.iter().any(reads_secrets));
+        assert!(without.iter().all(|id| with.contains(id)));
     }
 }

@@ -116,7 +116,13 @@ fn summary(out: &mut String, checks: &[&CheckDef], profiles: &[(Profile, Resolve
 }
 
 fn section(out: &mut String, check: &CheckDef, profiles: &[(Profile, ResolvedBaseline)]) {
-    let _ = writeln!(out, "\n### `{}`\n\n**{}**\n", check.id, check.title);
+    let _ = writeln!(
+        out,
+        "\n<a id=\"{}\"></a>\n\n### `{}`\n\n**{}**\n",
+        anchor(check.id),
+        check.id,
+        check.title
+    );
     let _ = writeln!(out, "- Severity: {}", severity_name(check.severity));
     let _ = writeln!(out, "- Category: {}", check.category.as_str());
     let _ = writeln!(out, "- Profile: {}", profile_modes(check, profiles));
@@ -172,12 +178,19 @@ fn profile_modes(check: &CheckDef, profiles: &[(Profile, ResolvedBaseline)]) -> 
     .join(", ")
 }
 
-/// GitHub's heading anchor for a check id: lowercase, punctuation other than `-` and `_` dropped.
-fn anchor(id: &str) -> String {
-    id.chars()
-        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
-        .flat_map(char::to_lowercase)
-        .collect()
+/// Where docs/checks.md is published: SARIF rules link their check's section in it.
+const PAGE_URI: &str = "https://github.com/palisade-dev/palisade/blob/main/docs/checks.md";
+
+/// A check's anchor in the page: its id, set by an explicit `<a id>` before the section's
+/// heading, so links stay valid however headings are slugged or reworded. Ids are made of
+/// lowercase letters, digits, `.` and `-` (a test holds the catalog to it): nothing to escape.
+fn anchor(id: &str) -> &str {
+    id
+}
+
+/// The address of a check's section in the published reference page.
+pub fn help_uri(id: &str) -> String {
+    format!("{PAGE_URI}#{}", anchor(id))
 }
 
 /// Text safe inside a table cell.
@@ -190,9 +203,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn anchors_follow_github_slugs() {
-        assert_eq!(anchor("pod.host-process"), "podhost-process");
-        assert_eq!(anchor("rbac.cluster_admin"), "rbaccluster_admin");
+    fn check_ids_are_anchors_and_fragments_without_escaping() {
+        for check in palisade_checks::catalog() {
+            assert!(
+                check
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-'),
+                "{}",
+                check.id
+            );
+        }
+        assert_eq!(
+            help_uri("pod.privileged"),
+            "https://github.com/palisade-dev/palisade/blob/main/docs/checks.md#pod.privileged"
+        );
     }
 
     #[test]
@@ -200,7 +225,11 @@ mod tests {
         let checks = palisade_checks::catalog();
         let page = render(checks);
         for check in checks {
-            assert!(page.contains(&format!("\n### `{}`\n", check.id)), "{}", check.id);
+            assert!(
+                page.contains(&format!("\n<a id=\"{0}\"></a>\n\n### `{0}`\n", check.id)),
+                "{}",
+                check.id
+            );
             assert!(page.contains(&format!("| [`{}`](#{}) |", check.id, anchor(check.id))));
         }
     }

@@ -2,7 +2,7 @@
 //! (docs/checks.md). Everything comes from `palisade_checks::catalog()`.
 
 mod json;
-mod markdown;
+pub(crate) mod markdown;
 mod table;
 
 use palisade_checks::{CheckDef, PssLevel};

@@ -1,4 +1,6 @@
-//! `-o json`: `{"findings": [...], "excepted": [...], "summary": {...}}`.
+//! `-o json`: `{"findings": [...], "excepted": [...], "summary": {...}, "namespaces": [...]}`.
+//! A finding names the file and the 1-based `line` its resource's document starts at; each
+//! evaluated namespace has its counts and score (cluster-scoped findings count in none).
 
 use std::collections::BTreeMap;
 
@@ -7,13 +9,14 @@ use palisade_checks::exceptions::Cover;
 use palisade_crds::{CheckMode, Severity};
 use serde::Serialize;
 
-use crate::audit::report::{Report, Row, Summary};
+use crate::audit::report::{NamespaceSummary, Report, Row, Summary};
 
 #[derive(Serialize)]
 struct Output<'a> {
     findings: Vec<FindingJson<'a>>,
     excepted: Vec<FindingJson<'a>>,
     summary: SummaryJson<'a>,
+    namespaces: &'a [NamespaceSummary],
 }
 
 #[derive(Serialize)]
@@ -29,6 +32,8 @@ struct FindingJson<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,6 +76,7 @@ fn finding(row: &Row) -> FindingJson<'_> {
         container: row.finding.container.as_deref(),
         message: &row.finding.message,
         file: row.file.as_deref(),
+        line: row.line,
         reason: exception.map(|exception| exception.reason.as_str()),
         expires: exception
             .and_then(|exception| exception.expires)
@@ -106,7 +112,39 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
         findings: report.failing.iter().map(finding).collect(),
         excepted: report.excepted.iter().map(finding).collect(),
         summary: summary(&report.summary),
+        namespaces: &report.namespaces,
     };
     serde_json::to_writer_pretty(&mut *out, &output)?;
     out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::format::fixtures;
+
+    #[test]
+    fn findings_carry_their_line_and_namespaces_their_counts_and_score() {
+        let mut out = Vec::new();
+        write(&fixtures::report(), &mut out).expect("writes to memory");
+        let json: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+        let findings = json["findings"].as_array().expect("findings");
+        assert_eq!(findings[0]["file"], "deploy.yaml");
+        assert_eq!(findings[0]["line"], 12);
+        // Objects from no file have neither.
+        assert!(findings[1].get("file").is_none() && findings[1].get("line").is_none());
+        let excepted = json["excepted"].as_array().expect("excepted");
+        assert_eq!(excepted.len(), 2);
+        assert_eq!(excepted[1]["line"], 40);
+        assert_eq!(excepted[1]["cover"]["type"], "annotation");
+        assert_eq!(
+            json["namespaces"],
+            serde_json::json!([
+                {"namespace": "pay", "failing": 1, "required": 1, "critical": 1, "high": 0, "medium": 0,
+                 "low": 0, "info": 0, "excepted": 0, "score": 64},
+                {"namespace": "shop", "failing": 1, "required": 1, "critical": 1, "high": 0, "medium": 0,
+                 "low": 0, "info": 0, "excepted": 2, "score": 64},
+            ])
+        );
+    }
 }

@@ -1,25 +1,32 @@
-//! `-o sarif`: SARIF 2.1.0 for code-scanning tools. One rule per check that produced a result;
-//! excepted findings are results with an external suppression.
+//! `-o sarif`: SARIF 2.1.0 for code-scanning tools. One rule per check that produced a result,
+//! linking its section of docs/checks.md; results point at the file and the line of the
+//! resource's document. Excepted findings are suppressed results (`inSource` for a
+//! `palisade.dev/exempt` annotation, `external` for a baseline exception); input errors are
+//! tool execution notifications of a run that was not successful.
 
 use std::collections::BTreeMap;
 
 use palisade_checks::find;
-use palisade_crds::{CheckMode, Severity};
+use palisade_crds::Severity;
 use serde::Serialize;
 
-use super::{qualified_name, resource_path};
+use super::{mode_name, qualified_name, resource_path};
+use crate::audit::problem::InputError;
 use crate::audit::report::{Report, Row};
+use crate::catalog::markdown::help_uri;
 use crate::catalog::severity_name;
+use palisade_checks::exceptions::Cover;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://palisade.dev";
 
-/// The `security-severity` property code-scanning tools rank results by.
+/// The `security-severity` property code-scanning tools rank results by. GitHub calls a score
+/// above 9.0 critical, 7.0 to 8.9 high, 4.0 to 6.9 medium and 0.1 to 3.9 low.
 fn security_severity(severity: Severity) -> &'static str {
     match severity {
-        Severity::Critical => "9.0",
-        Severity::High => "7.0",
-        Severity::Medium => "5.0",
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
         Severity::Low => "3.0",
         Severity::Info => "0.0",
     }
@@ -30,14 +37,6 @@ fn level(severity: Severity) -> &'static str {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
         Severity::Low | Severity::Info => "note",
-    }
-}
-
-fn mode_name(mode: CheckMode) -> &'static str {
-    match mode {
-        CheckMode::Required => "Required",
-        CheckMode::Advisory => "Advisory",
-        CheckMode::Disabled => "Disabled",
     }
 }
 
@@ -64,7 +63,22 @@ struct Sarif<'a> {
 #[derive(Serialize)]
 struct Run<'a> {
     tool: Tool,
+    invocations: [Invocation; 1],
     results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text<String>,
 }
 
 #[derive(Serialize)]
@@ -89,6 +103,7 @@ struct Rule {
     short_description: Text<&'static str>,
     full_description: Text<&'static str>,
     help: Text<&'static str>,
+    help_uri: String,
     default_configuration: Configuration,
     properties: RuleProperties,
 }
@@ -136,6 +151,14 @@ struct Location<'a> {
 #[serde(rename_all = "camelCase")]
 struct PhysicalLocation {
     artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
 }
 
 #[derive(Serialize)]
@@ -193,6 +216,7 @@ fn rule(id: &'static str, severity: Severity) -> Rule {
         help: Text {
             text: check.map_or("", |check| check.remediation),
         },
+        help_uri: help_uri(id),
         default_configuration: Configuration { level: level(severity) },
         properties: RuleProperties {
             security_severity: security_severity(severity),
@@ -225,6 +249,7 @@ fn result(row: &Row, rule_index: usize) -> SarifResult<'_> {
         locations: [Location {
             physical_location: row.file.as_deref().map(|file| PhysicalLocation {
                 artifact_location: ArtifactLocation { uri: uri(file) },
+                region: row.line.map(|start_line| Region { start_line }),
             }),
             logical_locations: [LogicalLocation {
                 name: &resource.name,
@@ -242,7 +267,10 @@ fn result(row: &Row, rule_index: usize) -> SarifResult<'_> {
             .exception
             .iter()
             .map(|exception| Suppression {
-                kind: "external",
+                kind: match exception.cover {
+                    Cover::Annotation => "inSource",
+                    Cover::Exception { .. } => "external",
+                },
                 status: "accepted",
                 justification: &exception.reason,
             })
@@ -250,7 +278,8 @@ fn result(row: &Row, rule_index: usize) -> SarifResult<'_> {
     }
 }
 
-pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+/// Writes the report; `errors` are the input problems of the run (the rest was evaluated).
+pub fn write(report: &Report, errors: &[InputError], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rows = report.failing.iter().chain(&report.excepted);
     // Rules sorted by id; the severity is the baseline's effective one for the check.
     let rules: BTreeMap<&'static str, Severity> = rows.clone().map(|row| (row.finding.check, row.severity)).collect();
@@ -267,6 +296,18 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
                     rules: rules.iter().map(|(id, severity)| rule(id, *severity)).collect(),
                 },
             },
+            invocations: [Invocation {
+                execution_successful: errors.is_empty(),
+                tool_execution_notifications: errors
+                    .iter()
+                    .map(|error| Notification {
+                        level: "error",
+                        message: Text {
+                            text: error.to_string(),
+                        },
+                    })
+                    .collect(),
+            }],
             results: rows
                 .map(|row| result(row, index.get(row.finding.check).copied().unwrap_or_default()))
                 .collect(),
@@ -278,7 +319,82 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
 
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use super::*;
+    use crate::audit::format::fixtures;
+
+    fn sarif(errors: &[InputError]) -> serde_json::Value {
+        let mut out = Vec::new();
+        write(&fixtures::report(), errors, &mut out).expect("writes to memory");
+        serde_json::from_slice(&out).expect("JSON")
+    }
+
+    #[test]
+    fn rules_link_their_docs_and_rank_critical_above_nine() {
+        let sarif = sarif(&[]);
+        let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().expect("rules");
+        let privileged = rules.iter().find(|rule| rule["id"] == "pod.privileged").expect("rule");
+        assert_eq!(
+            privileged["helpUri"],
+            "https://github.com/palisade-dev/palisade/blob/main/docs/checks.md#pod.privileged"
+        );
+        assert_eq!(privileged["properties"]["security-severity"], "9.5");
+        let host_path = rules.iter().find(|rule| rule["id"] == "pod.host-path").expect("rule");
+        assert_eq!(host_path["properties"]["security-severity"], "8.0");
+        for (severity, score) in [
+            (Severity::Critical, 9.5),
+            (Severity::High, 8.0),
+            (Severity::Medium, 5.5),
+            (Severity::Low, 3.0),
+            (Severity::Info, 0.0),
+        ] {
+            assert_eq!(security_severity(severity).parse::<f64>().ok(), Some(score));
+        }
+    }
+
+    #[test]
+    fn results_point_at_the_line_and_exceptions_are_suppressions_by_kind() {
+        let sarif = sarif(&[]);
+        let results = sarif["runs"][0]["results"].as_array().expect("results");
+        assert_eq!(results.len(), 4, "failing and excepted findings are all results");
+        let physical = &results[0]["locations"][0]["physicalLocation"];
+        assert_eq!(physical["artifactLocation"]["uri"], "deploy.yaml");
+        assert_eq!(physical["region"]["startLine"], 12);
+        assert!(results[1]["locations"][0].get("physicalLocation").is_none());
+        let suppression = |rule: &str| {
+            let result = results
+                .iter()
+                .find(|result| result["ruleId"] == rule)
+                .expect("a result");
+            result["suppressions"][0].clone()
+        };
+        assert_eq!(suppression("pod.runtime-socket")["kind"], "inSource");
+        assert_eq!(
+            suppression("pod.runtime-socket")["justification"],
+            "node agent <needs> the socket"
+        );
+        assert_eq!(suppression("pod.host-path")["kind"], "external");
+        assert!(results[0].get("suppressions").is_none());
+        let invocation = &sarif["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], true);
+        assert!(invocation.get("toolExecutionNotifications").is_none());
+    }
+
+    #[test]
+    fn input_errors_are_notifications_of_an_unsuccessful_run() {
+        let error = InputError {
+            file: "bad.yaml".to_string(),
+            document: Some(2),
+            item: None,
+            message: "invalid Deployment".to_string(),
+        };
+        let sarif = sarif(&[error]);
+        let invocation = &sarif["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false);
+        assert_eq!(
+            invocation["toolExecutionNotifications"],
+            serde_json::json!([{"level": "error", "message": {"text": "bad.yaml: document 2: invalid Deployment"}}])
+        );
+    }
 
     #[test]
     fn paths_become_uri_references() {

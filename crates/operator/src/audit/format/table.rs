@@ -1,35 +1,209 @@
-//! `-o table`: SEVERITY, CHECK, RESOURCE, CONTAINER, MESSAGE, then a one-line summary.
+//! `-o table`: the failing findings (SEVERITY, MODE, CHECK, RESOURCE, CONTAINER, LOCATION when
+//! objects came from files, MESSAGE), the excepted ones, a remediation hint per failing check,
+//! the namespaces with findings, then a one-line summary. Everything that came from input is
+//! printed with its control characters escaped; on a terminal, lines fit its width and
+//! severities are colored.
 
-use crate::audit::report::{Report, Summary};
+use std::collections::BTreeSet;
+
+use palisade_crds::{CheckMode, Severity};
+
+use crate::audit::report::{Exception, NamespaceSummary, Report, Row, Summary};
 use crate::catalog::severity_name;
+use crate::table::{Layout, Style, fit_line, render_fitted};
 
-use super::resource_path;
+use super::{covered_by, location, mode_name, remediation_hint, resource_path};
 
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report, layout: Layout) -> String {
     let mut out = String::new();
     if !report.failing.is_empty() {
-        let rows: Vec<Vec<String>> = report
-            .failing
-            .iter()
-            .map(|row| {
-                vec![
-                    severity_name(row.severity).to_string(),
-                    row.finding.check.to_string(),
-                    resource_path(&row.finding.resource),
-                    row.finding.container.clone().unwrap_or_else(|| "-".to_string()),
-                    row.finding.message.clone(),
-                ]
-            })
-            .collect();
-        out.push_str(&crate::table::render(
-            &["SEVERITY", "CHECK", "RESOURCE", "CONTAINER", "MESSAGE"],
-            &rows,
-        ));
+        out.push_str(&failing(&report.failing, layout));
         out.push('\n');
     }
-    out.push_str(&summary_line(&report.summary));
+    if !report.excepted.is_empty() {
+        section_title(&mut out, &format!("Excepted ({}):", report.excepted.len()), layout);
+        out.push_str(&excepted(&report.excepted, layout));
+        out.push('\n');
+    }
+    if !report.failing.is_empty() {
+        section_title(
+            &mut out,
+            "How to fix (in full: docs/checks.md, palisade checks -o json):",
+            layout,
+        );
+        out.push_str(&remediation(&report.failing, layout));
+        out.push('\n');
+    }
+    let namespaces: Vec<&NamespaceSummary> = report
+        .namespaces
+        .iter()
+        .filter(|namespace| namespace.failing + namespace.excepted > 0)
+        .collect();
+    if !namespaces.is_empty() {
+        section_title(&mut out, "Namespaces with findings:", layout);
+        out.push_str(&by_namespace(namespaces, layout));
+        out.push('\n');
+    }
+    out.push_str(&fit_line(&summary_line(&report.summary), layout));
     out.push('\n');
     out
+}
+
+fn section_title(out: &mut String, title: &str, layout: Layout) {
+    out.push_str(&Style::Bold.paint(title, layout.color));
+    out.push('\n');
+}
+
+fn failing(rows: &[Row], layout: Layout) -> String {
+    let with_files = rows.iter().any(|row| row.file.is_some());
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            let mut cells = vec![
+                severity_name(row.severity).to_string(),
+                mode_name(row.mode).to_string(),
+                row.finding.check.to_string(),
+                resource_path(&row.finding.resource),
+                container(row),
+            ];
+            if with_files {
+                cells.push(location(row).unwrap_or_else(|| "-".to_string()));
+            }
+            cells.push(row.finding.message.clone());
+            cells
+        })
+        .collect();
+    let header: &[&str] = if with_files {
+        &[
+            "SEVERITY",
+            "MODE",
+            "CHECK",
+            "RESOURCE",
+            "CONTAINER",
+            "LOCATION",
+            "MESSAGE",
+        ]
+    } else {
+        &["SEVERITY", "MODE", "CHECK", "RESOURCE", "CONTAINER", "MESSAGE"]
+    };
+    render_fitted(header, &cells, layout, |column, text| match column {
+        0 => severity_style(text),
+        1 => (text == mode_name(CheckMode::Required)).then_some(Style::Bold),
+        _ => None,
+    })
+}
+
+fn excepted(rows: &[Row], layout: Layout) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            let (by, expires, reason) = row.exception.as_ref().map_or_else(
+                || ("-".to_string(), "-".to_string(), String::new()),
+                |exception| {
+                    (
+                        covered_by(&exception.cover),
+                        expires(exception),
+                        exception.reason.clone(),
+                    )
+                },
+            );
+            vec![
+                severity_name(row.severity).to_string(),
+                row.finding.check.to_string(),
+                resource_path(&row.finding.resource),
+                container(row),
+                by,
+                expires,
+                reason,
+            ]
+        })
+        .collect();
+    render_fitted(
+        &[
+            "SEVERITY",
+            "CHECK",
+            "RESOURCE",
+            "CONTAINER",
+            "EXCEPTED BY",
+            "EXPIRES",
+            "REASON",
+        ],
+        &cells,
+        layout,
+        |column, text| if column == 0 { severity_style(text) } else { None },
+    )
+}
+
+/// One line per failing check, most severe first, with the first sentence of its remediation.
+fn remediation(rows: &[Row], layout: Layout) -> String {
+    let mut seen = BTreeSet::new();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .filter(|row| seen.insert(row.finding.check))
+        .map(|row| {
+            vec![
+                row.finding.check.to_string(),
+                remediation_hint(row.finding.check).to_string(),
+            ]
+        })
+        .collect();
+    render_fitted(&["CHECK", "FIX"], &cells, layout, |_, _| None)
+}
+
+/// The namespaces with findings, lowest score first.
+fn by_namespace(mut namespaces: Vec<&NamespaceSummary>, layout: Layout) -> String {
+    namespaces.sort_by(|a, b| (a.score, &a.namespace).cmp(&(b.score, &b.namespace)));
+    let cells: Vec<Vec<String>> = namespaces
+        .iter()
+        .map(|namespace| {
+            vec![
+                namespace.namespace.clone(),
+                namespace.failing.to_string(),
+                namespace.required.to_string(),
+                namespace.critical.to_string(),
+                namespace.high.to_string(),
+                namespace.excepted.to_string(),
+                namespace.score.to_string(),
+            ]
+        })
+        .collect();
+    render_fitted(
+        &[
+            "NAMESPACE",
+            "FAILING",
+            "REQUIRED",
+            "CRITICAL",
+            "HIGH",
+            "EXCEPTED",
+            "SCORE",
+        ],
+        &cells,
+        layout,
+        |_, _| None,
+    )
+}
+
+fn container(row: &Row) -> String {
+    row.finding.container.clone().unwrap_or_else(|| "-".to_string())
+}
+
+fn expires(exception: &Exception) -> String {
+    exception
+        .expires
+        .map_or_else(|| "-".to_string(), |expires| expires.to_string())
+}
+
+fn severity_style(name: &str) -> Option<Style> {
+    [
+        (Severity::Critical, Style::BoldRed),
+        (Severity::High, Style::Red),
+        (Severity::Medium, Style::Yellow),
+        (Severity::Low, Style::Cyan),
+        (Severity::Info, Style::Dim),
+    ]
+    .into_iter()
+    .find(|(severity, _)| severity_name(*severity) == name)
+    .map(|(_, style)| style)
 }
 
 /// E.g. `3 failing (1 critical, 2 high; 2 required, 1 advisory), 1 excepted; 12 resources
@@ -86,5 +260,131 @@ fn plural(count: usize, noun: &str) -> String {
         format!("{count} {noun}")
     } else {
         format!("{count} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::format::fixtures;
+
+    #[test]
+    fn findings_carry_mode_and_location_then_excepted_fixes_namespaces_and_the_summary() {
+        let table = render(&fixtures::report(), Layout::default());
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines[0],
+            "SEVERITY   MODE       CHECK            RESOURCE              CONTAINER   LOCATION         MESSAGE"
+        );
+        assert_eq!(
+            lines[1],
+            "critical   Required   pod.privileged   Deployment/shop/web   nginx       deploy.yaml:12   \
+             container \"nginx\" \\u{1b}[31m is privileged"
+        );
+        assert_eq!(
+            lines[2],
+            "critical   Required   pod.privileged   Deployment/pay/api    -           -                privileged"
+        );
+        assert_eq!(lines[4], "Excepted (2):");
+        assert!(
+            lines[5].starts_with("SEVERITY   CHECK")
+                && lines[5].ends_with("EXCEPTED BY                 EXPIRES                REASON")
+        );
+        assert!(
+            table.contains("exceptions[0] (team-shop)   2099-12-31T00:00:00Z   SHOP-481 until the log shipper moves"),
+            "{table}"
+        );
+        assert!(
+            table.contains("annotation                  -                      node agent <needs> the socket"),
+            "{table}"
+        );
+        let fixes = lines
+            .iter()
+            .position(|line| line.starts_with("How to fix"))
+            .expect("a remediation section");
+        assert_eq!(lines[fixes + 1], "CHECK            FIX");
+        assert!(lines[fixes + 2].starts_with("pod.privileged   "), "{table}");
+        assert!(lines[fixes + 2].ends_with(remediation_hint("pod.privileged")));
+        assert_eq!(lines[fixes + 3], "");
+        let namespaces = lines
+            .iter()
+            .position(|line| *line == "Namespaces with findings:")
+            .expect("namespaces");
+        assert_eq!(
+            lines[namespaces + 1],
+            "NAMESPACE   FAILING   REQUIRED   CRITICAL   HIGH   EXCEPTED   SCORE"
+        );
+        assert_eq!(
+            lines[namespaces + 2],
+            "pay         1         1          1          0      0          64"
+        );
+        assert_eq!(
+            lines[namespaces + 3],
+            "shop        1         1          1          0      2          64"
+        );
+        assert!(
+            lines
+                .last()
+                .is_some_and(|line| line.starts_with("2 failing (2 critical; 2 required, 0 advisory), 2 excepted"))
+        );
+        assert!(!table.contains('\u{1b}'), "raw escape in:\n{table}");
+    }
+
+    #[test]
+    fn objects_from_no_file_have_no_location_column_and_a_clean_run_prints_the_summary_alone() {
+        let mut report = fixtures::report();
+        for row in report.failing.iter_mut() {
+            row.file = None;
+            row.line = None;
+        }
+        let table = render(&report, Layout::default());
+        assert!(
+            !table.lines().next().unwrap_or_default().contains("LOCATION"),
+            "{table}"
+        );
+
+        // Namespaces without findings are not listed.
+        let clean = crate::audit::report::Report {
+            failing: Vec::new(),
+            excepted: Vec::new(),
+            namespaces: vec![NamespaceSummary {
+                namespace: "quiet".to_string(),
+                score: 100,
+                ..NamespaceSummary::default()
+            }],
+            ..report
+        };
+        assert_eq!(
+            render(&clean, Layout::default()),
+            format!("{}\n", summary_line(&clean.summary))
+        );
+    }
+
+    #[test]
+    fn a_terminal_gets_colored_severities_and_lines_within_its_width() {
+        let layout = Layout {
+            width: Some(100),
+            color: true,
+        };
+        let table = render(&fixtures::report(), layout);
+        assert!(
+            table.contains("\u{1b}[1;31mcritical\u{1b}[0m   \u{1b}[1mRequired\u{1b}[0m"),
+            "{table}"
+        );
+        assert!(table.contains("\u{1b}[31mhigh\u{1b}[0m   "), "{table}");
+        let plain = |line: &str| {
+            let mut text = line.to_string();
+            for code in ["\u{1b}[1;31m", "\u{1b}[31m", "\u{1b}[1m", "\u{1b}[0m"] {
+                text = text.replace(code, "");
+            }
+            text.chars().count()
+        };
+        // Every line but the summary fits; the input's own escape is still shown escaped.
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(
+            lines[..lines.len() - 1].iter().all(|line| plain(line) <= 100),
+            "{table}"
+        );
+        assert!(table.contains("\\u{1b}[31m"), "{table}");
     }
 }
