@@ -73,22 +73,30 @@ impl CredentialShape {
 
     /// Whether the value holds a credential of this shape.
     pub fn matches(self, value: &[u8]) -> bool {
-        match self {
-            CredentialShape::PrivateKey => has_pem_private_key(value),
-            CredentialShape::AwsAccessKeyId => has_aws_access_key_id(value),
-            CredentialShape::GitHubToken => has_github_token(value),
-            CredentialShape::GitLabToken => has_gitlab_token(value),
-            CredentialShape::SlackToken => has_slack_token(value),
-            CredentialShape::StripeLiveKey => has_stripe_live_key(value),
-            CredentialShape::GoogleApiKey => has_google_api_key(value),
-            CredentialShape::Jwt => has_jwt(value),
-            CredentialShape::BootstrapToken => has_bootstrap_token(value),
-        }
+        anchors(value).any(|at| self.is_at(value, at))
     }
 
-    /// The first shape (in [`CredentialShape::ALL`] order) the value holds.
+    /// The shape of the first credential in the value.
     pub fn find(value: &[u8]) -> Option<CredentialShape> {
-        CredentialShape::ALL.into_iter().find(|shape| shape.matches(value))
+        // One pass over the value (ConfigMaps run to megabytes), trying the shapes only where
+        // one of them can be anchored.
+        anchors(value).find_map(|at| CredentialShape::ALL.into_iter().find(|shape| shape.is_at(value, at)))
+    }
+
+    /// Whether a credential of this shape is anchored at `at`: it starts there, or, for a
+    /// bootstrap token, has its dot there.
+    fn is_at(self, value: &[u8], at: usize) -> bool {
+        match self {
+            CredentialShape::PrivateKey => pem_private_key_at(value, at),
+            CredentialShape::AwsAccessKeyId => aws_access_key_id_at(value, at),
+            CredentialShape::GitHubToken => github_token_at(value, at),
+            CredentialShape::GitLabToken => gitlab_token_at(value, at),
+            CredentialShape::SlackToken => slack_token_at(value, at),
+            CredentialShape::StripeLiveKey => stripe_live_key_at(value, at),
+            CredentialShape::GoogleApiKey => google_api_key_at(value, at),
+            CredentialShape::Jwt => jwt_at(value, at),
+            CredentialShape::BootstrapToken => bootstrap_token_at(value, at),
+        }
     }
 
     /// What a value holding this shape is stored as.
@@ -113,14 +121,15 @@ impl CredentialShape {
     }
 }
 
-/// The start of each occurrence of `needle` in `haystack`.
+/// The start of each occurrence of `needle` in `haystack` (none for an empty needle).
 pub(super) fn starts_of<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
-    // `windows(0)` would panic; an empty needle occurs nowhere worth reporting.
+    let first = needle.first().copied();
     haystack
-        .windows(needle.len().max(1))
+        .iter()
         .enumerate()
-        .filter(move |(_, window)| !needle.is_empty() && *window == needle)
+        .filter(move |(_, byte)| Some(**byte) == first)
         .map(|(start, _)| start)
+        .filter(move |start| haystack.get(*start..start + needle.len()) == Some(needle))
 }
 
 /// The position just after each occurrence of `needle` in `haystack`.
@@ -149,26 +158,49 @@ fn is_upper_alphanumeric(byte: &u8) -> bool {
     byte.is_ascii_uppercase() || byte.is_ascii_digit()
 }
 
-/// The run of `body` characters after each occurrence of `prefix` that starts a token (no
-/// `token` character right before it). The run is maximal, so a length test on it is exact.
-fn prefixed_runs<'a>(
-    value: &'a [u8],
-    prefix: &'a [u8],
-    token: fn(&u8) -> bool,
-    body: fn(&u8) -> bool,
-) -> impl Iterator<Item = &'a [u8]> + 'a {
-    starts_of(value, prefix).filter_map(move |start| {
-        let before = start.checked_sub(1).and_then(|index| value.get(index));
-        if before.is_some_and(token) {
-            return None;
-        }
-        value.get(start + prefix.len()..).map(|rest| run(rest, body))
-    })
+/// The first byte of every prefix above, and the dot of a bootstrap token.
+const ANCHOR_BYTES: &[u8] = b"-Agxsre.";
+
+/// Where a credential may be anchored: each byte some shape starts with.
+fn anchors(value: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let mut anchor = [false; 256];
+    for byte in ANCHOR_BYTES {
+        anchor[usize::from(*byte)] = true;
+    }
+    value
+        .iter()
+        .enumerate()
+        .filter(move |(_, byte)| anchor[usize::from(**byte)])
+        .map(|(at, _)| at)
 }
 
-/// Whether any of the prefixes starts a token whose body passes `accept`.
-fn any_prefixed(
+/// The longest token body looked at: longer than any token's, so a length test on a run cut
+/// here is still exact, and short enough that input packed with prefixes (`xoxb-xoxb-…`)
+/// costs linear time.
+const MAX_TOKEN_BODY: usize = 256;
+
+/// A PEM label is a few words; the search for its end stops here.
+const MAX_PEM_LABEL: usize = 64;
+
+/// The run of `body` characters (up to [`MAX_TOKEN_BODY`]) after `prefix` when `prefix` starts
+/// a token at `at` (no `token` character right before it).
+fn prefixed_run<'a>(
+    value: &'a [u8],
+    at: usize,
+    prefix: &[u8],
+    token: fn(&u8) -> bool,
+    body: fn(&u8) -> bool,
+) -> Option<&'a [u8]> {
+    let rest = value.get(at..)?.strip_prefix(prefix)?;
+    let before = at.checked_sub(1).and_then(|index| value.get(index));
+    let rest = rest.get(..MAX_TOKEN_BODY).unwrap_or(rest);
+    (!before.is_some_and(token)).then(|| run(rest, body))
+}
+
+/// Whether one of the prefixes starts a token at `at` whose body passes `accept`.
+fn prefixed_at(
     value: &[u8],
+    at: usize,
     prefixes: &[&[u8]],
     token: fn(&u8) -> bool,
     body: fn(&u8) -> bool,
@@ -176,23 +208,26 @@ fn any_prefixed(
 ) -> bool {
     prefixes
         .iter()
-        .any(|prefix| prefixed_runs(value, prefix, token, body).any(&accept))
+        .filter_map(|prefix| prefixed_run(value, at, prefix, token, body))
+        .any(accept)
 }
 
 /// A PEM block whose label ends in `PRIVATE KEY`, or a PGP private key block.
-fn has_pem_private_key(value: &[u8]) -> bool {
-    ends_of(value, b"-----BEGIN ").any(|end| {
-        let rest = value.get(end..).unwrap_or_default();
-        let label = find(rest, b"-----").and_then(|label_end| rest.get(..label_end));
-        label.is_some_and(|label| {
-            !label.contains(&b'\n') && (label.ends_with(b"PRIVATE KEY") || label == b"PGP PRIVATE KEY BLOCK")
-        })
+fn pem_private_key_at(value: &[u8], at: usize) -> bool {
+    let Some(rest) = value.get(at..).and_then(|rest| rest.strip_prefix(b"-----BEGIN ")) else {
+        return false;
+    };
+    let head = rest.get(..MAX_PEM_LABEL).unwrap_or(rest);
+    let label = find(head, b"-----").and_then(|label_end| head.get(..label_end));
+    label.is_some_and(|label| {
+        !label.contains(&b'\n') && (label.ends_with(b"PRIVATE KEY") || label == b"PGP PRIVATE KEY BLOCK")
     })
 }
 
-fn has_aws_access_key_id(value: &[u8]) -> bool {
-    any_prefixed(
+fn aws_access_key_id_at(value: &[u8], at: usize) -> bool {
+    prefixed_at(
         value,
+        at,
         &[b"AKIA", b"ASIA"],
         is_upper_alphanumeric,
         is_upper_alphanumeric,
@@ -200,20 +235,22 @@ fn has_aws_access_key_id(value: &[u8]) -> bool {
     )
 }
 
-fn has_github_token(value: &[u8]) -> bool {
+fn github_token_at(value: &[u8], at: usize) -> bool {
     let classic: [&[u8]; 5] = [b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_"];
-    any_prefixed(value, &classic, is_word, is_alphanumeric, |body| body.len() == 36)
-        || any_prefixed(value, &[b"github_pat_"], is_word, is_word, |body| body.len() == 82)
+    prefixed_at(value, at, &classic, is_word, is_alphanumeric, |body| body.len() == 36)
+        || prefixed_at(value, at, &[b"github_pat_"], is_word, is_word, |body| body.len() == 82)
 }
 
-fn has_gitlab_token(value: &[u8]) -> bool {
-    any_prefixed(value, &[b"glpat-"], is_base64url, is_base64url, |body| body.len() >= 20)
+fn gitlab_token_at(value: &[u8], at: usize) -> bool {
+    prefixed_at(value, at, &[b"glpat-"], is_base64url, is_base64url, |body| {
+        body.len() >= 20
+    })
 }
 
-fn has_slack_token(value: &[u8]) -> bool {
+fn slack_token_at(value: &[u8], at: usize) -> bool {
     let prefixes: [&[u8]; 5] = [b"xoxb-", b"xoxa-", b"xoxp-", b"xoxr-", b"xoxs-"];
     let is_body = |byte: &u8| byte.is_ascii_alphanumeric() || *byte == b'-';
-    any_prefixed(value, &prefixes, is_alphanumeric, is_body, |body| {
+    prefixed_at(value, at, &prefixes, is_alphanumeric, is_body, |body| {
         let mut parts = body.split(|byte| *byte == b'-');
         let numbered = parts
             .next()
@@ -222,24 +259,30 @@ fn has_slack_token(value: &[u8]) -> bool {
     })
 }
 
-fn has_stripe_live_key(value: &[u8]) -> bool {
-    any_prefixed(value, &[b"sk_live_", b"rk_live_"], is_word, is_alphanumeric, |body| {
-        body.len() >= 24
-    })
+fn stripe_live_key_at(value: &[u8], at: usize) -> bool {
+    prefixed_at(
+        value,
+        at,
+        &[b"sk_live_", b"rk_live_"],
+        is_word,
+        is_alphanumeric,
+        |body| body.len() >= 24,
+    )
 }
 
-fn has_google_api_key(value: &[u8]) -> bool {
-    any_prefixed(value, &[b"AIza"], is_base64url, is_base64url, |body| body.len() == 35)
+fn google_api_key_at(value: &[u8], at: usize) -> bool {
+    prefixed_at(value, at, &[b"AIza"], is_base64url, is_base64url, |body| {
+        body.len() == 35
+    })
 }
 
 /// A signed JWT: `header.payload.signature` in base64url, the header a JSON object naming its
 /// algorithm. (A JSON object's base64url always starts `eyJ`, the encoding of `{"`.)
-fn has_jwt(value: &[u8]) -> bool {
-    starts_of(value, b"eyJ").any(|start| {
-        let before = start.checked_sub(1).and_then(|index| value.get(index));
-        let starts_token = !before.is_some_and(|byte| is_base64url(byte) || *byte == b'.');
-        starts_token && value.get(start..).is_some_and(is_signed_jwt)
-    })
+fn jwt_at(value: &[u8], at: usize) -> bool {
+    let before = at.checked_sub(1).and_then(|index| value.get(index));
+    let starts_token = !before.is_some_and(|byte| is_base64url(byte) || *byte == b'.');
+    let text = value.get(at..).unwrap_or_default();
+    starts_token && text.starts_with(b"eyJ") && is_signed_jwt(text)
 }
 
 /// Whether `text` starts with `header.payload.signature`, each part non-empty base64url.
@@ -295,30 +338,29 @@ fn decode_base64url(text: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// A kubeadm bootstrap token, `<id>.<secret>`: six and sixteen lowercase letters or digits, not
-/// part of a longer name (a hostname or a file name has more dots or characters around). The
-/// secret is random, so it holds a letter and a digit (all but about 0.6% of tokens do); words
-/// and names rarely do.
-fn has_bootstrap_token(value: &[u8]) -> bool {
+/// A kubeadm bootstrap token, `<id>.<secret>`, with its dot at `dot`: six and sixteen lowercase
+/// letters or digits, not part of a longer name (a hostname or a file name has more dots or
+/// characters around). The secret is random, so it holds a letter and a digit (all but about
+/// 0.6% of tokens do); words and names rarely do.
+fn bootstrap_token_at(value: &[u8], dot: usize) -> bool {
     let is_token = |byte: &u8| byte.is_ascii_lowercase() || byte.is_ascii_digit();
     let is_name = |byte: &u8| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_');
-    starts_of(value, b".").any(|dot| {
-        let Some(id_start) = dot.checked_sub(6) else {
-            return false;
-        };
-        let id = value.get(id_start..dot).unwrap_or_default();
-        let secret = value.get(dot + 1..dot + 17).unwrap_or_default();
-        let before = id_start.checked_sub(1).and_then(|index| value.get(index));
-        let after = value.get(dot + 17);
-        id.len() == 6
-            && secret.len() == 16
-            && id.iter().all(is_token)
-            && secret.iter().all(is_token)
-            && secret.iter().any(u8::is_ascii_digit)
-            && secret.iter().any(u8::is_ascii_lowercase)
-            && !before.is_some_and(is_name)
-            && !after.is_some_and(is_name)
-    })
+    let Some(id_start) = dot.checked_sub(6) else {
+        return false;
+    };
+    let id = value.get(id_start..dot).unwrap_or_default();
+    let secret = value.get(dot + 1..dot + 17).unwrap_or_default();
+    let before = id_start.checked_sub(1).and_then(|index| value.get(index));
+    let after = value.get(dot + 17);
+    value.get(dot) == Some(&b'.')
+        && id.len() == 6
+        && secret.len() == 16
+        && id.iter().all(is_token)
+        && secret.iter().all(is_token)
+        && secret.iter().any(u8::is_ascii_digit)
+        && secret.iter().any(u8::is_ascii_lowercase)
+        && !before.is_some_and(is_name)
+        && !after.is_some_and(is_name)
 }
 
 #[cfg(test)]
@@ -528,6 +570,24 @@ mod tests {
             "ghp_ is GitHub's prefix; sk_live_ is Stripe's; AKIA starts AWS key ids",
         ];
         assert_eq!(shapes(&values), [None; 6]);
+    }
+
+    #[test]
+    fn input_packed_with_prefixes_costs_linear_time() {
+        // About a second unoptimized; matching that rescanned the rest of the value at each
+        // prefix would take minutes.
+        let started = std::time::Instant::now();
+        for (packed, count) in [
+            ("xoxb-", 50_000),
+            ("-----BEGIN ", 20_000),
+            ("eyJ.", 20_000),
+            ("abcdef.", 20_000),
+        ] {
+            let value = packed.repeat(count);
+            assert_eq!(CredentialShape::find(value.as_bytes()), None, "{packed}");
+        }
+        let elapsed = started.elapsed();
+        assert!(elapsed < std::time::Duration::from_secs(20), "{elapsed:?}");
     }
 
     #[test]
