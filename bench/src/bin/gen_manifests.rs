@@ -2,7 +2,9 @@
 //! namespace, each holding its Namespace and a mix of workloads (pod templates from the seeded
 //! PSS generator), Services, ConfigMaps, Secrets, ServiceAccounts, RBAC and NetworkPolicies.
 //!
-//! Usage: `gen_manifests DIR [COUNT]` (COUNT defaults to 10000 manifests).
+//! Usage: `gen_manifests DIR [COUNT]` (COUNT defaults to 10000 manifests), or
+//! `gen_manifests --list FILE PODS`: one `List` document of PODS seeded pods, 20 per namespace, as
+//! `kubectl get pods -A -o yaml` would print them (for memory against input size).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,7 +16,12 @@ const MANIFESTS_PER_NAMESPACE: usize = 20;
 const SEED: u64 = 0x5EED_BE4C;
 
 fn main() -> std::io::Result<()> {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.next_if(|arg| arg == "--list").is_some() {
+        let file = PathBuf::from(args.next().unwrap_or_else(|| usage()));
+        let pods = args.next().and_then(|pods| pods.parse().ok()).unwrap_or_else(|| usage());
+        return write_list(&file, pods);
+    }
     let dir = PathBuf::from(args.next().unwrap_or_else(|| usage()));
     let count: usize = args
         .next()
@@ -39,8 +46,25 @@ fn main() -> std::io::Result<()> {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: gen_manifests DIR [COUNT]");
+    eprintln!("usage: gen_manifests DIR [COUNT] | gen_manifests --list FILE PODS");
     std::process::exit(2)
+}
+
+fn write_list(file: &std::path::Path, pods: usize) -> std::io::Result<()> {
+    let mut generator = PodGenerator::new(SEED);
+    let items: Vec<Value> = (0..pods)
+        .map(|index| {
+            let mut pod = generator.next_pod(&format!("pod-{index:06}"));
+            pod["metadata"]["namespace"] = json!(format!("team-{:04}", index / MANIFESTS_PER_NAMESPACE));
+            pod
+        })
+        .collect();
+    let list = json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items});
+    let mut out = std::io::BufWriter::new(std::fs::File::create(file)?);
+    serde_saphyr::to_io_writer(&mut out, &list).map_err(std::io::Error::other)?;
+    out.flush()?;
+    eprintln!("wrote a List of {pods} pods to {}", file.display());
+    Ok(())
 }
 
 /// The kind at each slot of a namespace's file: about half workloads, half other objects.

@@ -30,29 +30,41 @@ pub struct ManifestError {
     pub message: String,
 }
 
-/// One non-empty document and where it is in the file.
+/// One non-empty document, or one item of a `…List` document, and where it is in the file.
 pub struct Document {
     /// 1-based position of the document in its file.
     pub index: usize,
     /// 1-based line of the document's first content in the file.
     pub line: usize,
+    /// The item's position when the document is a `…List` read item by item.
+    pub item: Option<usize>,
     pub object: serde_json::Value,
 }
 
-/// The documents of a text and the problems of those that could not be read. `json` reads the
-/// text as JSON; otherwise text that starts like JSON is tried as JSON first and read as YAML when
-/// that fails (YAML flow style also starts with `{`).
+/// The documents of a text and the problems of those that could not be read (see [`read`]).
 pub fn split(text: &str, json: bool) -> (Vec<Document>, Vec<ManifestError>) {
+    let mut documents = Vec::new();
+    let errors = read(text, json, &mut |document| documents.push(document));
+    (documents, errors)
+}
+
+/// Hands each document of a text to `on_document` as it is parsed and returns the problems of
+/// those that could not be read. The items of a large `…List` are handed over one by one as they
+/// are parsed, so memory follows one item rather than the whole list. `json` reads the text as
+/// JSON; otherwise text that starts like JSON is tried as JSON first and read as YAML when that
+/// fails (YAML flow style also starts with `{`).
+pub fn read(text: &str, json: bool, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestError> {
     if json {
-        return split_json(text);
+        return read_json(text, on_document);
     }
     if text.trim_start().starts_with(['{', '[']) {
-        let (documents, errors) = split_json(text);
-        if errors.is_empty() {
-            return (documents, errors);
+        let mut documents = Vec::new();
+        if read_json(text, &mut |document| documents.push(document)).is_empty() {
+            documents.into_iter().for_each(on_document);
+            return Vec::new();
         }
     }
-    split_yaml(text)
+    read_yaml(text, on_document)
 }
 
 /// Reads one YAML document (a baseline file, say) into a typed value with the reader's limits.
@@ -72,8 +84,7 @@ pub fn typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, String>
     })
 }
 
-fn split_yaml(text: &str) -> (Vec<Document>, Vec<ManifestError>) {
-    let mut documents = Vec::new();
+fn read_yaml(text: &str, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestError> {
     let mut errors = Vec::new();
     let mut index = 0;
     for chunk in chunks(text) {
@@ -81,13 +92,40 @@ fn split_yaml(text: &str) -> (Vec<Document>, Vec<ManifestError>) {
             index += 1;
             continue;
         };
-        match serde_saphyr::from_multiple_with_options::<serde_json::Value>(chunk.text, options(chunk.text.len())) {
+        let options = options(chunk.text.len());
+        if is_large_list(chunk.text) {
+            index += 1;
+            let mut on_item = |item, object| {
+                on_document(Document {
+                    index,
+                    line,
+                    item: Some(item),
+                    object,
+                })
+            };
+            let streamed = serde_saphyr::with_deserializer_from_str_with_options(chunk.text, options, |deserializer| {
+                serde::de::DeserializeSeed::deserialize(ListItems(&mut on_item), deserializer)
+            });
+            if let Err(error) = streamed {
+                errors.push(ManifestError {
+                    document: index,
+                    message: yaml_message(&error, chunk.first_line - 1),
+                });
+            }
+            continue;
+        }
+        match serde_saphyr::from_multiple_with_options::<serde_json::Value>(chunk.text, options) {
             Ok(values) if values.is_empty() => index += 1,
             Ok(values) => {
                 for object in values {
                     index += 1;
                     if !object.is_null() {
-                        documents.push(Document { index, line, object });
+                        on_document(Document {
+                            index,
+                            line,
+                            item: None,
+                            object,
+                        });
                     }
                 }
             }
@@ -100,7 +138,82 @@ fn split_yaml(text: &str) -> (Vec<Document>, Vec<ManifestError>) {
             }
         }
     }
-    (documents, errors)
+    errors
+}
+
+/// Documents from this size on are read item by item when they are a `…List`.
+const LARGE_LIST_BYTES: usize = 1 << 20;
+
+/// Whether a YAML document is a large `…List` written in block style (as `kubectl get -o yaml`
+/// prints one): a top-level `kind` key, at the start of a line, naming a `…List`. A line that
+/// starts with `kind:` can only be a top-level key: scalars continued over lines and block
+/// scalars inside a top-level mapping are indented.
+fn is_large_list(text: &str) -> bool {
+    text.len() >= LARGE_LIST_BYTES
+        && text.lines().any(|line| {
+            line.strip_prefix("kind:").is_some_and(|kind| {
+                let kind = kind.split(" #").next().unwrap_or_default().trim();
+                kind.trim_matches(['"', '\'']).ends_with("List")
+            })
+        })
+}
+
+/// Reads a `…List` document, handing each element of its `items` to the callback as soon as it
+/// is parsed; its other fields are read and dropped.
+struct ListItems<'a>(&'a mut dyn FnMut(usize, serde_json::Value));
+
+impl<'de> serde::de::DeserializeSeed<'de> for ListItems<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ListItems<'_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a Kubernetes List object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "items" {
+                map.next_value_seed(Items(&mut *self.0))?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Items<'a>(&'a mut dyn FnMut(usize, serde_json::Value));
+
+impl<'de> serde::de::DeserializeSeed<'de> for Items<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Items<'_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a list of objects")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(item) = items.next_element::<serde_json::Value>()? {
+            (self.0)(index, item);
+            index += 1;
+        }
+        Ok(())
+    }
 }
 
 fn options(len: usize) -> serde_saphyr::Options {
@@ -200,8 +313,27 @@ fn is_content(line: &str) -> bool {
     !(after_marker.is_empty() || after_marker.starts_with('#') || (!is_marker(line) && trimmed.starts_with('%')))
 }
 
-fn split_json(text: &str) -> (Vec<Document>, Vec<ManifestError>) {
-    let mut documents = Vec::new();
+fn read_json(text: &str, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestError> {
+    if text.len() >= LARGE_LIST_BYTES && is_json_list(text) {
+        let mut on_item = |item, object| {
+            on_document(Document {
+                index: 1,
+                line: line_of(text, 0),
+                item: Some(item),
+                object,
+            })
+        };
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let streamed = serde::de::DeserializeSeed::deserialize(ListItems(&mut on_item), &mut deserializer)
+            .and_then(|()| deserializer.end());
+        return match streamed {
+            Ok(()) => Vec::new(),
+            Err(error) => vec![ManifestError {
+                document: 1,
+                message: format!("{} (the rest of the file is not read)", redact(&error.to_string())),
+            }],
+        };
+    }
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
     let mut index = 0;
     loop {
@@ -210,25 +342,34 @@ fn split_json(text: &str) -> (Vec<Document>, Vec<ManifestError>) {
         index += 1;
         match value {
             Ok(serde_json::Value::Null) => {}
-            Ok(object) => {
-                let line = line_of(text, offset);
-                documents.push(Document { index, line, object });
-            }
+            Ok(object) => on_document(Document {
+                index,
+                line: line_of(text, offset),
+                item: None,
+                object,
+            }),
             Err(error) => {
                 // JSON cannot resynchronise after a syntax error: the rest of the text is lost,
                 // and the message says so.
                 let message = redact(&error.to_string());
-                return (
-                    documents,
-                    vec![ManifestError {
-                        document: index,
-                        message: format!("{message} (the rest of the file is not read)"),
-                    }],
-                );
+                return vec![ManifestError {
+                    document: index,
+                    message: format!("{message} (the rest of the file is not read)"),
+                }];
             }
         }
     }
-    (documents, Vec::new())
+    Vec::new()
+}
+
+/// Whether a JSON text is one `…List` object: its `kind` is read without building anything else
+/// (fast: every other value is skipped).
+fn is_json_list(text: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        kind: Option<String>,
+    }
+    serde_json::from_str::<Kind>(text).is_ok_and(|object| object.kind.is_some_and(|kind| kind.ends_with("List")))
 }
 
 /// The 1-based line of the first non-whitespace character at or after `offset`.
@@ -341,6 +482,31 @@ mod tests {
             "{error}"
         );
         assert!(error.contains("expected a boolean") && !error.contains("yes"), "{error}");
+    }
+
+    #[test]
+    fn large_lists_are_handed_over_item_by_item() {
+        let item = |index: usize| format!("{{apiVersion: v1, kind: Pod, metadata: {{name: pod-{index:05}, namespace: ns}}}}");
+        let count = (LARGE_LIST_BYTES / 50) + 1;
+        let yaml_items: String = (0..count).map(|index| format!("- {}\n", item(index))).collect();
+        let yaml = format!("apiVersion: v1\nitems:\n{yaml_items}kind: List\nmetadata: {{resourceVersion: \"\"}}\n---\nnext: 1\n");
+        let json_items: Vec<serde_json::Value> = (0..count)
+            .map(|index| serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("pod-{index:05}")}}))
+            .collect();
+        let json = serde_json::json!({"apiVersion": "v1", "items": json_items, "kind": "PodList"}).to_string();
+        for (text, is_json, documents_after) in [(yaml.as_str(), false, 1), (json.as_str(), true, 0)] {
+            assert!(text.len() >= LARGE_LIST_BYTES);
+            let mut items = Vec::new();
+            let mut others = 0;
+            let errors = read(text, is_json, &mut |document| match document.item {
+                Some(position) => items.push((document.index, position, document.object["metadata"]["name"].clone())),
+                None => others += 1,
+            });
+            assert!(errors.is_empty(), "{errors:?}");
+            assert_eq!(items.len(), count);
+            assert_eq!(items[7], (1, 7, serde_json::json!("pod-00007")));
+            assert_eq!(others, documents_after);
+        }
     }
 
     #[test]

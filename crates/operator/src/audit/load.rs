@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::origins::{Origin, Origins};
 use super::problem::InputError;
 use super::sources::{self, Input, Source};
-use palisade_checks::manifest::split;
+use palisade_checks::manifest;
 use palisade_checks::redact::redact;
 
 /// Everything read from the sources.
@@ -57,9 +57,8 @@ impl Loaded {
     }
 
     fn add_source(&mut self, source: &Source, options: &AddOptions) {
-        let (documents, errors) = split(&source.text, source.json);
         let file: Arc<str> = source.name.as_str().into();
-        for document in documents {
+        let errors = manifest::read(&source.text, source.json, &mut |document| {
             let location = Location {
                 file: &source.name,
                 origin: Some(Origin {
@@ -67,10 +66,10 @@ impl Loaded {
                     line: Some(document.line),
                 }),
                 document: Some(document.index),
-                item: None,
+                item: document.item.map(|item| format!("items[{item}]")),
             };
             self.add(document.object, &location, options);
-        }
+        });
         self.errors.extend(errors.into_iter().map(|error| InputError {
             file: source.name.clone(),
             document: Some(error.document),
