@@ -67,7 +67,7 @@ fn valid_examples_are_accepted_and_listed_with_printer_columns() {
     let stored: serde_json::Value =
         serde_json::from_str(&kubectl_ok(&["get", "hb", "production", "-o", "json"])).expect("json");
     assert_eq!(
-        stored["spec"]["allowAnnotationExemptions"], true,
+        stored["spec"]["annotationExemptions"], "Advisory",
         "the default is applied by the schema"
     );
 }

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::jiff::Timestamp;
-use palisade_crds::{CheckMode, Exception, HardeningBaselineSpec, Parameters, Profile, Severity, Thresholds};
+use palisade_crds::{
+    AnnotationExemptions, CheckMode, Exception, HardeningBaselineSpec, Parameters, Profile, Severity, Thresholds,
+};
 
 use crate::catalog::{CheckDef, PssLevel, catalog};
 use crate::engine::Params;
@@ -32,15 +34,19 @@ pub struct ResolvedBaseline {
     pub thresholds: Thresholds,
     pub parameters: Parameters,
     pub exceptions: Vec<Exception>,
-    pub allow_annotation_exemptions: bool,
+    /// Which checks `palisade.dev/exempt` annotations may exempt.
+    pub annotation_exemptions: AnnotationExemptions,
 }
 
 impl ResolvedBaseline {
-    /// A profile with no overrides, parameters or exceptions.
+    /// A profile with no overrides, parameters or exceptions: what governs where no
+    /// HardeningBaseline does. Its annotations may exempt any check: no baseline means no
+    /// `exceptions` to ask for, and such scopes never claim compliance with one (their drift is
+    /// `NoBaseline`), so an exemption hides no drift; the excepted findings are still listed.
     pub fn profile(profile: Profile) -> ResolvedBaseline {
         let spec = HardeningBaselineSpec {
             profile,
-            allow_annotation_exemptions: true,
+            annotation_exemptions: AnnotationExemptions::All,
             ..HardeningBaselineSpec::default()
         };
         resolve(None, &spec).expect("a bare profile has nothing to reject")
@@ -195,7 +201,7 @@ pub fn resolve(name: Option<&str>, spec: &HardeningBaselineSpec) -> Result<Resol
         thresholds,
         parameters,
         exceptions: spec.exceptions.clone(),
-        allow_annotation_exemptions: spec.allow_annotation_exemptions,
+        annotation_exemptions: spec.annotation_exemptions,
     })
 }
 

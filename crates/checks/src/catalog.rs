@@ -78,6 +78,9 @@ pub enum Eval {
     Grant(fn(&Grant) -> Option<String>),
     /// Once per cluster, over every namespace (cross-namespace checks).
     Cluster(fn(&ClusterCtx) -> Vec<crate::Finding>),
+    /// Once per object, over its annotations (namespaced objects in their namespace's report,
+    /// cluster-scoped ones in the cluster report); returns what is wrong with them.
+    Annotations(fn(&crate::exemption::Annotations) -> Option<String>),
 }
 
 /// Whether a fixture must make its check fail or pass.

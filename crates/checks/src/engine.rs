@@ -10,14 +10,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 
+use crate::annotated;
 use crate::catalog::{CheckDef, Eval, PssLevel};
+use crate::exemption::Annotations;
 use crate::inventory::{ClusterInventory, Inventory, NamespaceInventory, Source, Workload};
 use crate::pss::PssVersion;
 
-/// Annotation listing check ids or globs (comma-separated) a resource is exempt from.
-pub const EXEMPT_ANNOTATION: &str = "palisade.dev/exempt";
-/// Annotation giving the reason for [`EXEMPT_ANNOTATION`].
-pub const EXEMPT_REASON_ANNOTATION: &str = "palisade.dev/exempt-reason";
+pub use crate::exemption::{EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION};
 /// Label the API server puts on the RBAC objects it bootstraps; those are the platform's own
 /// and not judged.
 const BOOTSTRAP_LABEL: &str = "kubernetes.io/bootstrapping";
@@ -106,23 +105,12 @@ impl Finding {
         }
     }
 
-    /// Records an exemption when the resource's annotations list this finding's check.
+    /// Records an exemption when the resource's annotations hold a well-formed one that covers
+    /// this finding's check.
     pub fn exempt_by(mut self, annotations: Option<&BTreeMap<String, String>>) -> Finding {
-        self.annotation_exemption = exemption(|key| annotations?.get(key).map(String::as_str), self.check);
+        self.annotation_exemption = crate::exemption::covering(Annotations::of(annotations), self.check);
         self
     }
-}
-
-fn exemption<'a>(lookup: impl Fn(&str) -> Option<&'a str>, check: &str) -> Option<String> {
-    let listed = lookup(EXEMPT_ANNOTATION)?;
-    listed
-        .split(',')
-        .any(|pattern| crate::glob::matches(pattern.trim(), check))
-        .then(|| {
-            lookup(EXEMPT_REASON_ANNOTATION)
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("annotation {EXEMPT_ANNOTATION}"))
-        })
 }
 
 /// What a workload check found: a message, and the container when it is about one.
@@ -374,6 +362,9 @@ pub fn evaluate_namespace(
                 params,
             })),
             Eval::Grant(eval) => findings.extend(grant_findings(check, eval, &grants)),
+            Eval::Annotations(eval) => {
+                findings.extend(annotated::findings(check, eval, annotated::in_namespace(namespace)))
+            }
             Eval::Cluster(_) => {}
         }
     }
@@ -452,7 +443,7 @@ fn workload_findings<'a>(mut found: Vec<Found<'a>>, namespace: &'a str) -> impl 
             resource: ResourceRef::new(kind, Some(namespace), name),
             container: found.violation.container,
             message: found.violation.message,
-            annotation_exemption: exemption(|key| found.workload.annotation(key), found.check),
+            annotation_exemption: crate::exemption::covering(found.workload.annotations(), found.check),
         }
     })
 }
@@ -477,6 +468,13 @@ pub fn evaluate_cluster(inventory: &Inventory, params: &Params, checks: &[&'stat
         match check.eval {
             Eval::Grant(eval) => findings.extend(grant_findings(check, eval, &grants)),
             Eval::Cluster(eval) => findings.extend(eval(&ClusterCtx { inventory, params })),
+            Eval::Annotations(eval) => {
+                findings.extend(annotated::findings(
+                    check,
+                    eval,
+                    annotated::in_cluster(&inventory.cluster),
+                ));
+            }
             Eval::Workload(_) | Eval::Namespace(_) => {}
         }
     }

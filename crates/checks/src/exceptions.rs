@@ -1,8 +1,8 @@
-//! Exceptions: a baseline's time-limited accepted deviations and, unless the baseline forbids
+//! Exceptions: a baseline's time-limited accepted deviations and, as far as the baseline lets
 //! them, `palisade.dev/exempt` annotations on the resources themselves.
 
 use k8s_openapi::jiff::Timestamp;
-use palisade_crds::Exception;
+use palisade_crds::{AnnotationExemptions, CheckMode, Exception};
 use serde::Serialize;
 
 use crate::baseline::ResolvedBaseline;
@@ -62,8 +62,9 @@ fn covers(exception: &Exception, finding: &Finding) -> bool {
 }
 
 /// Splits findings into failing and excepted at `now`. Baseline exceptions are tried first
-/// (they carry an owner and an expiry), then annotation exemptions when the baseline allows
-/// them. An exception expires at its `expires` instant.
+/// (they carry an owner and an expiry), then annotation exemptions as far as the baseline's
+/// `annotationExemptions` allows; a finding whose exemption the baseline refuses fails with a
+/// message that says so. An exception expires at its `expires` instant.
 pub fn apply(findings: Vec<Finding>, baseline: &ResolvedBaseline, now: Timestamp) -> Applied {
     let active: Vec<(usize, &Exception)> = baseline
         .exceptions
@@ -88,22 +89,40 @@ pub fn apply(findings: Vec<Finding>, baseline: &ResolvedBaseline, now: Timestamp
                 },
                 finding,
             });
-        } else if let Some(reason) = finding
-            .annotation_exemption
-            .clone()
-            .filter(|_| baseline.allow_annotation_exemptions)
-        {
-            applied.excepted.push(Excepted {
-                reason,
-                expires: None,
-                cover: Cover::Annotation,
-                finding,
-            });
+        } else if let Some(reason) = finding.annotation_exemption.clone() {
+            let mode = baseline.treatment(finding.check).mode;
+            match refusal(baseline.annotation_exemptions, mode) {
+                None => applied.excepted.push(Excepted {
+                    reason,
+                    expires: None,
+                    cover: Cover::Annotation,
+                    finding,
+                }),
+                Some(refusal) => {
+                    let mut finding = finding;
+                    finding.message = format!("{} ({refusal})", finding.message);
+                    applied.failing.push(finding);
+                }
+            }
         } else {
             applied.failing.push(finding);
         }
     }
     applied
+}
+
+/// Why the baseline does not let an annotation exempt a check of this mode, if it does not.
+fn refusal(policy: AnnotationExemptions, mode: CheckMode) -> Option<&'static str> {
+    match (policy, mode) {
+        (AnnotationExemptions::All, _) | (AnnotationExemptions::Advisory, CheckMode::Advisory) => None,
+        (AnnotationExemptions::Advisory, _) => Some(
+            "its palisade.dev/exempt annotation does not count: the baseline lets annotations exempt \
+             Advisory checks only; a Required check needs a baseline exception",
+        ),
+        (AnnotationExemptions::None, _) => {
+            Some("its palisade.dev/exempt annotation does not count: the baseline lets no annotation exempt a check")
+        }
+    }
 }
 
 #[cfg(test)]
@@ -168,21 +187,47 @@ mod tests {
     }
 
     #[test]
-    fn annotation_exemptions_unless_forbidden() {
-        let mut exempt = finding("pod.privileged", "Pod", "p", None);
-        exempt.annotation_exemption = Some("CNI agent".into());
-        let allowed = apply(
-            vec![exempt.clone()],
-            &baseline(json!({"allowAnnotationExemptions": true})),
-            now(),
+    fn annotations_exempt_as_far_as_the_baseline_lets_them() {
+        // restricted: pod.privileged is Required, image.digest-unpinned Advisory.
+        let exempt = |check: &'static str| {
+            let mut finding = finding(check, "Pod", "p", None);
+            finding.annotation_exemption = Some("CNI agent".into());
+            finding
+        };
+        let findings = || vec![exempt("pod.privileged"), exempt("image.digest-unpinned")];
+        let covered = |applied: &Applied| -> Vec<&str> {
+            applied.excepted.iter().map(|excepted| excepted.finding.check).collect()
+        };
+
+        let all = apply(findings(), &baseline(json!({"annotationExemptions": "All"})), now());
+        assert_eq!(covered(&all), ["pod.privileged", "image.digest-unpinned"]);
+        assert_eq!(all.excepted[0].cover, Cover::Annotation);
+        assert_eq!(all.excepted[0].reason, "CNI agent");
+
+        let by_default = apply(findings(), &baseline(json!({})), now());
+        assert_eq!(covered(&by_default), ["image.digest-unpinned"]);
+        assert_eq!(by_default.failing.len(), 1);
+        assert_eq!(by_default.failing[0].check, "pod.privileged");
+        assert!(
+            by_default.failing[0]
+                .message
+                .ends_with("Advisory checks only; a Required check needs a baseline exception)"),
+            "{}",
+            by_default.failing[0].message
         );
-        assert_eq!(allowed.excepted[0].cover, Cover::Annotation);
-        assert_eq!(allowed.excepted[0].reason, "CNI agent");
-        let forbidden = apply(
-            vec![exempt],
-            &baseline(json!({"allowAnnotationExemptions": false})),
-            now(),
-        );
-        assert_eq!(forbidden.failing.len(), 1);
+
+        let none = apply(findings(), &baseline(json!({"annotationExemptions": "None"})), now());
+        assert!(none.excepted.is_empty());
+        assert_eq!(none.failing.len(), 2);
+        assert!(none.failing[1].message.contains("lets no annotation exempt a check"));
+    }
+
+    #[test]
+    fn without_a_baseline_annotations_exempt_required_checks_too() {
+        let mut finding = finding("pod.privileged", "Pod", "p", None);
+        finding.annotation_exemption = Some("CNI agent".into());
+        let builtin = ResolvedBaseline::profile(palisade_crds::Profile::Restricted);
+        assert_eq!(builtin.treatment("pod.privileged").mode, CheckMode::Required);
+        assert_eq!(apply(vec![finding], &builtin, now()).excepted.len(), 1);
     }
 }

@@ -4,12 +4,14 @@
 //! Everything here is pure: no I/O, no clock, no kube client. The operator and
 //! `palisade audit` supply the objects, the parameters and the time.
 
+mod annotated;
 pub mod baseline;
 pub mod catalog;
 mod checks;
 pub mod drift;
 pub mod engine;
 pub mod exceptions;
+pub mod exemption;
 pub mod glob;
 pub mod inventory;
 pub mod manifest;

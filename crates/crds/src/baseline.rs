@@ -50,14 +50,26 @@ pub struct HardeningBaselineSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 256))]
     pub exceptions: Vec<Exception>,
-    /// Whether workload owners may exempt their pods with the `palisade.dev/exempt` annotation
-    /// (comma-separated check ids) and `palisade.dev/exempt-reason`. Defaults to true.
-    #[serde(default = "default_true")]
-    pub allow_annotation_exemptions: bool,
+    /// Which checks resource owners may exempt their resources from with the
+    /// `palisade.dev/exempt` annotation (comma-separated check ids or globs of one area such as
+    /// `pod.*`) and a non-empty `palisade.dev/exempt-reason`, on the resource or its pod
+    /// template: `None`, `Advisory` (the default: a Required check needs an entry in
+    /// `exceptions`, with its expiry and owner) or `All`. A malformed annotation exempts nothing
+    /// and is reported as `meta.invalid-exemption`; exempted findings are always listed.
+    #[serde(default)]
+    pub annotation_exemptions: AnnotationExemptions,
 }
 
-fn default_true() -> bool {
-    true
+/// Which checks `palisade.dev/exempt` annotations may exempt.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum AnnotationExemptions {
+    /// Annotations exempt nothing; only `exceptions` do.
+    None,
+    /// Annotations exempt Advisory checks only.
+    #[default]
+    Advisory,
+    /// Annotations exempt any check, Required ones included.
+    All,
 }
 
 fn baseline_spec_rules(schema: &mut schemars::Schema) {

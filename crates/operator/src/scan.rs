@@ -64,7 +64,7 @@ pub fn run(args: &Args) -> anyhow::Result<Verdict> {
     let scan = runtime.block_on(list_cluster(args.content_checks))?;
     drop(runtime);
     crate::stdio::error(&format!("scanned {} objects from {}", scan.loaded.objects, scan.server));
-    let report = audit::report::build(
+    let report = audit::governance::build(
         &scan.loaded,
         0,
         &baseline,

@@ -465,44 +465,147 @@ fn a_baseline_exception_moves_findings_to_excepted() {
     assert!(table.contains(&format!("{} excepted", excepted.len())), "{table}");
 }
 
+/// A baseline selecting every namespace, with extra spec fields.
+fn baseline_selecting_all(dir: &Path, name: &str, extra: &str) -> String {
+    write(
+        dir,
+        &format!("{name}.yaml"),
+        &format!(
+            "apiVersion: palisade.dev/v1alpha1\nkind: HardeningBaseline\nmetadata: {{name: {name}}}\n\
+             spec: {{namespaces: ['*'], profile: baseline{extra}}}\n"
+        ),
+    )
+}
+
 #[test]
-fn annotation_exemptions_count_unless_the_baseline_forbids_them() {
+fn annotation_exemptions_count_as_far_as_the_baseline_lets_them() {
     let dir = scratch("annotations");
+    // pod.privileged is Required in every profile; pod.read-only-root-fs is Advisory in `baseline`.
     let manifests = write(
         &dir,
         "cni.yaml",
         "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: cni, namespace: kube-system}\nspec:\n  selector: {}\n  template:\n    \
-         metadata:\n      annotations: {palisade.dev/exempt: 'pod.privileged', palisade.dev/exempt-reason: 'CNI agent'}\n    \
+         metadata:\n      annotations: {palisade.dev/exempt: 'pod.privileged, pod.read-only-root-fs', palisade.dev/exempt-reason: 'CNI agent'}\n    \
          spec: {containers: [{name: agent, image: cni:1.0, securityContext: {privileged: true}}]}\n",
     );
+    let exempted = |report: &Value| -> Vec<String> {
+        items(report, "excepted")
+            .iter()
+            .map(|item| item["check"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+
+    // Without a baseline nothing claims compliance: annotations exempt any check.
     let report = json(&palisade(&["audit", "-f", &manifests, "-o", "json"]));
-    let excepted = items(&report, "excepted");
-    let item = excepted
-        .iter()
-        .find(|item| item["check"] == "pod.privileged")
-        .expect("the annotation exempts pod.privileged");
+    assert_eq!(exempted(&report), ["pod.privileged", "pod.read-only-root-fs"]);
+    let item = &items(&report, "excepted")[0];
     assert_eq!(item["reason"], "CNI agent");
     assert!(item.get("expires").is_none());
     assert_eq!(item["cover"]["type"], "annotation");
-    assert!(!has_finding(&report, "findings", "pod.privileged", "DaemonSet", "cni"));
 
-    let forbid = write(
-        &dir,
-        "baseline.yaml",
-        "apiVersion: palisade.dev/v1alpha1\nkind: HardeningBaseline\nmetadata: {name: strict}\n\
-         spec: {namespaces: ['*'], profile: baseline, allowAnnotationExemptions: false}\n",
+    // A baseline lets annotations exempt Advisory checks only, unless it says otherwise.
+    let advisory = baseline_selecting_all(&dir, "default-policy", "");
+    let output = palisade(&["audit", "-f", &manifests, "--baseline", &advisory, "-o", "json"]);
+    assert_eq!(code(&output), 1, "the Required check fails");
+    let report = json(&output);
+    assert_eq!(exempted(&report), ["pod.read-only-root-fs"]);
+    let privileged = items(&report, "findings")
+        .iter()
+        .find(|finding| finding["check"] == "pod.privileged")
+        .expect("pod.privileged fails");
+    let message = privileged["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("a Required check needs a baseline exception"),
+        "{message}"
     );
+
+    let all = baseline_selecting_all(&dir, "all", ", annotationExemptions: All");
+    let output = palisade(&["audit", "-f", &manifests, "--baseline", &all, "-o", "json"]);
+    assert_eq!(exempted(&json(&output)), ["pod.privileged", "pod.read-only-root-fs"]);
+
+    let none = baseline_selecting_all(&dir, "none", ", annotationExemptions: None");
     let report = json(&palisade(&[
         "audit",
         "-f",
         &manifests,
         "--baseline",
-        &forbid,
+        &none,
         "-o",
         "json",
     ]));
+    assert!(exempted(&report).is_empty());
     assert!(has_finding(&report, "findings", "pod.privileged", "DaemonSet", "cni"));
+    assert!(has_finding(
+        &report,
+        "findings",
+        "pod.read-only-root-fs",
+        "DaemonSet",
+        "cni"
+    ));
+}
+
+#[test]
+fn malformed_exemptions_exempt_nothing_and_are_reported() {
+    let dir = scratch("malformed-exemptions");
+    let pod = |name: &str, annotations: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: shop, annotations: {{{annotations}}}}}\n\
+             spec: {{containers: [{{name: c, image: x:1, securityContext: {{privileged: true}}}}]}}\n---\n"
+        )
+    };
+    let cases = [
+        (
+            "no-reason",
+            "palisade.dev/exempt: pod.privileged",
+            "palisade.dev/exempt-reason is missing or blank",
+        ),
+        (
+            "blank-reason",
+            "palisade.dev/exempt: pod.privileged, palisade.dev/exempt-reason: ' '",
+            "palisade.dev/exempt-reason is missing or blank",
+        ),
+        (
+            "everything",
+            "palisade.dev/exempt: '*', palisade.dev/exempt-reason: r",
+            "\"*\" is not confined to one area",
+        ),
+        (
+            "cross-area",
+            "palisade.dev/exempt: '*.privileged', palisade.dev/exempt-reason: r",
+            "\"*.privileged\" is not confined to one area",
+        ),
+        (
+            "unknown-id",
+            "palisade.dev/exempt: 'pod.privileged, pod.privilegd', palisade.dev/exempt-reason: r",
+            "\"pod.privilegd\" is not a check id",
+        ),
+    ];
+    let text: String = cases
+        .iter()
+        .map(|(name, annotations, _)| pod(name, annotations))
+        .collect();
+    let manifests = write(&dir, "pods.yaml", &text);
+    // The built-in profile lets annotations exempt anything: still nothing is exempted.
+    let output = palisade(&["audit", "-f", &manifests, "-o", "json"]);
+    assert_eq!(code(&output), 1);
+    let report = json(&output);
     assert_eq!(items(&report, "excepted"), &[] as &[Value]);
+    for (name, _, problem) in cases {
+        assert!(
+            has_finding(&report, "findings", "pod.privileged", "Pod", name),
+            "{name}"
+        );
+        let invalid = items(&report, "findings")
+            .iter()
+            .find(|finding| finding["check"] == "meta.invalid-exemption" && finding["resource"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: the malformed exemption is reported"));
+        let message = invalid["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("palisade.dev/exempt exempts nothing: ") && message.contains(problem),
+            "{name}: {message}"
+        );
+        assert_eq!(invalid["mode"], "Advisory");
+    }
 }
 
 #[test]
@@ -779,90 +882,88 @@ fn checks_markdown_is_the_committed_reference_page() {
     assert!(stdout(&output) == committed, "docs/checks.md is stale: run 'make docs'");
 }
 
-/// A pod whose container's securityContext arrives through a YAML merge key.
-const MERGED_PRIVILEGED: &str = concat!(
-    "apiVersion: v1\nkind: Pod\nmetadata: {name: merged, namespace: shop}\nspec:\n  containers:\n",
-    "  - name: c\n    image: nginx@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n",
-    "    securityContext:\n      <<: &danger {privileged: true}\n      runAsNonRoot: true\n",
-);
-
 #[test]
-fn merge_keys_are_applied_as_kubectl_applies_them() {
-    let output = palisade_with_stdin(&["audit", "-f", "-", "-o", "json"], Some(MERGED_PRIVILEGED));
-    assert_eq!(code(&output), 1, "{}", stderr(&output));
-    assert!(has_finding(&json(&output), "findings", "pod.privileged", "Pod", "merged"));
-}
-
-#[test]
-fn every_broken_document_is_reported_and_the_documents_after_it_are_read() {
-    let broken = [
-        "kind: [unclosed\n",
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: big}\nspec: {terminationGracePeriodSeconds: 99999999999999999999999}\n",
-        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n\
-         d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
-        &format!("deep: {}{}\n", "[".repeat(5000), "]".repeat(5000)),
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: twice}\nmetadata: {name: again}\n",
-    ];
-    let mut text = String::new();
-    for document in broken {
-        text.push_str(document);
-        text.push_str("---\n");
-    }
-    text.push_str(MERGED_PRIVILEGED);
-    let dir = scratch("broken-documents");
-    let file = write(&dir, "stream.yaml", &text);
-    let output = palisade(&["audit", "-f", &file, "-o", "json"]);
-    assert_eq!(code(&output), 2, "{}", stderr(&output));
-    let errors = stderr(&output);
-    for document in 1..=broken.len() {
-        assert!(errors.contains(&format!("{file}: document {document}: ")), "{errors}");
-    }
-    assert!(!errors.contains(&format!("document {}: ", broken.len() + 1)), "{errors}");
-    assert!(has_finding(&json(&output), "findings", "pod.privileged", "Pod", "merged"));
-}
-
-#[test]
-fn type_errors_name_the_field_path_and_never_the_value() {
-    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: hunter2}\n";
-    let output = palisade_with_stdin(&["audit", "-f", "-"], Some(text));
-    assert_eq!(code(&output), 2);
-    let errors = stderr(&output);
-    assert!(
-        errors.contains("invalid Pod: spec.containers[0].securityContext.privileged: invalid type: string"),
-        "{errors}"
+fn baseline_fields_that_admission_would_prune_or_that_do_not_parse_are_named_by_path() {
+    let dir = scratch("baseline-fields");
+    let baseline = write(
+        &dir,
+        "baseline.yaml",
+        "apiVersion: palisade.dev/v1alpha1\nkind: HardeningBaseline\nmetadata: {name: shop}\nspec:\n  namespaces: [shop]\n  \
+         profile: baseline\n  allowAnnotationExemptions: false\n  thresholds: {minScor: 80}\n  exceptions:\n  \
+         - {checks: [pod.privileged], reason: r, expiress: '2030-01-01T00:00:00Z', expires: '2030-02-30T00:00:00Z'}\n",
     );
-    assert!(errors.contains("expected a boolean") && !errors.contains("hunter2"), "{errors}");
-}
-
-#[test]
-fn no_objects_at_all_is_an_input_error() {
-    for stdin in ["", "# nothing rendered\n---\n", "\n\n"] {
-        let output = palisade_with_stdin(&["audit", "-f", "-"], Some(stdin));
-        assert_eq!(code(&output), 2, "{stdin:?}: {}", stderr(&output));
-        assert!(stderr(&output).contains("no Kubernetes objects in the input"), "{}", stderr(&output));
+    let output = palisade(&["audit", "-f", INSECURE, "--baseline", &baseline]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(stdout(&output), "", "nothing is audited");
+    let error = stderr(&output);
+    for named in [
+        "spec.allowAnnotationExemptions: unknown field",
+        "spec.thresholds.minScor: unknown field",
+        "spec.exceptions[0].expiress: unknown field",
+        "spec.exceptions[0].expires: ",
+    ] {
+        assert!(error.contains(named), "{named:?} in:\n{error}");
     }
 }
 
 #[test]
-fn non_regular_and_oversized_files_are_skipped_with_a_message() {
-    let dir = scratch("special-files");
-    let pod = write(&dir, "pod.yaml", MERGED_PRIVILEGED);
-    let fifo = dir.join("pipe.yaml");
-    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
-    assert!(made.success());
-    // A FIFO nobody writes to would block a reader forever: the run must finish regardless.
-    let output = palisade(&["audit", "-f", &dir.to_string_lossy(), "-o", "json"]);
-    assert_eq!(code(&output), 2, "{}", stderr(&output));
-    assert!(stderr(&output).contains("pipe.yaml: not a regular file (a FIFO)"), "{}", stderr(&output));
-    assert!(has_finding(&json(&output), "findings", "pod.privileged", "Pod", "merged"));
+fn a_baseline_governs_only_the_namespaces_it_selects_and_the_summary_says_so() {
+    let dir = scratch("governed");
+    let manifests = write(
+        &dir,
+        "apps.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {tier: prod}}\n---\n\
+         apiVersion: v1\nkind: Namespace\nmetadata: {name: blog}\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec: {containers: [{name: c, image: x:1}]}\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: blog}\nspec: {containers: [{name: c, image: x:1}]}\n",
+    );
+    let baseline = write(
+        &dir,
+        "baseline.yaml",
+        "apiVersion: palisade.dev/v1alpha1\nkind: HardeningBaseline\nmetadata: {name: prod}\n\
+         spec: {namespaceSelector: {matchLabels: {tier: prod}}, profile: baseline}\n",
+    );
+    let output = palisade(&["audit", "-f", &manifests, "--baseline", &baseline, "-o", "json"]);
+    let report = json(&output);
+    let summary = &report["summary"];
+    assert_eq!(summary["baseline"], "prod");
+    assert_eq!(
+        summary["governed"],
+        serde_json::json!([
+            {"baseline": "prod", "namespaces": ["shop"], "clusterScoped": false, "score": summary["governed"][0]["score"]},
+            {"baseline": "restricted (built-in)", "namespaces": ["blog"], "clusterScoped": false, "score": summary["governed"][1]["score"]},
+        ])
+    );
+    // runAsNonRoot is Advisory at the baseline profile and Required at restricted.
+    let mode_in = |namespace: &str| {
+        items(&report, "findings")
+            .iter()
+            .find(|finding| finding["check"] == "pod.run-as-non-root" && finding["resource"]["namespace"] == namespace)
+            .map(|finding| finding["mode"].clone())
+    };
+    assert_eq!(mode_in("shop"), Some(Value::from("Advisory")));
+    assert_eq!(mode_in("blog"), Some(Value::from("Required")));
 
-    let limited = palisade(&["audit", "-f", &pod, "--max-file-size", "100"]);
-    assert_eq!(code(&limited), 2);
-    assert!(stderr(&limited).contains("larger than the 100-byte limit"), "{}", stderr(&limited));
-    let raised = palisade(&["audit", "-f", &pod, "--max-file-size", "1Mi"]);
-    assert_eq!(code(&raised), 1, "{}", stderr(&raised));
-    let stdin_limited = palisade_with_stdin(&["audit", "-f", "-", "--max-file-size", "100"], Some(MERGED_PRIVILEGED));
-    assert_eq!(code(&stdin_limited), 2);
+    let table = stdout(&palisade(&["audit", "-f", &manifests, "--baseline", &baseline]));
+    assert!(table.contains("governed: prod (score "), "{table}");
+    assert!(table.contains("): shop; restricted (built-in) (score "), "{table}");
+
+    // A baseline that selects nothing audited says so.
+    let elsewhere = write(
+        &dir,
+        "elsewhere.yaml",
+        "apiVersion: palisade.dev/v1alpha1\nkind: HardeningBaseline\nmetadata: {name: elsewhere}\n\
+         spec: {namespaces: [payments], profile: baseline}\n",
+    );
+    let output = palisade(&["audit", "-f", &manifests, "--baseline", &elsewhere, "-o", "json"]);
+    assert!(
+        stderr(&output).contains("--baseline \"elsewhere\" selects none of the audited namespaces"),
+        "{}",
+        stderr(&output)
+    );
+    let governed = &json(&output)["summary"]["governed"];
+    assert_eq!(governed.as_array().map(Vec::len), Some(1));
+    assert_eq!(governed[0]["namespaces"], serde_json::json!(["blog", "shop"]));
 }
 
 /// A Namespace (its document's content on line 2) and a privileged Deployment (line 6), with
@@ -1075,4 +1176,90 @@ fn sarif_reports_input_errors_as_notifications() {
             .is_some_and(|text| text.starts_with(&format!("{broken}: document 1: "))),
         "{invocation}"
     );
+}
+
+/// A pod whose container's securityContext arrives through a YAML merge key.
+const MERGED_PRIVILEGED: &str = concat!(
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: merged, namespace: shop}\nspec:\n  containers:\n",
+    "  - name: c\n    image: nginx@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n",
+    "    securityContext:\n      <<: &danger {privileged: true}\n      runAsNonRoot: true\n",
+);
+
+#[test]
+fn merge_keys_are_applied_as_kubectl_applies_them() {
+    let output = palisade_with_stdin(&["audit", "-f", "-", "-o", "json"], Some(MERGED_PRIVILEGED));
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(has_finding(&json(&output), "findings", "pod.privileged", "Pod", "merged"));
+}
+
+#[test]
+fn every_broken_document_is_reported_and_the_documents_after_it_are_read() {
+    let broken = [
+        "kind: [unclosed\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: big}\nspec: {terminationGracePeriodSeconds: 99999999999999999999999}\n",
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n\
+         d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+        &format!("deep: {}{}\n", "[".repeat(5000), "]".repeat(5000)),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: twice}\nmetadata: {name: again}\n",
+    ];
+    let mut text = String::new();
+    for document in broken {
+        text.push_str(document);
+        text.push_str("---\n");
+    }
+    text.push_str(MERGED_PRIVILEGED);
+    let dir = scratch("broken-documents");
+    let file = write(&dir, "stream.yaml", &text);
+    let output = palisade(&["audit", "-f", &file, "-o", "json"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let errors = stderr(&output);
+    for document in 1..=broken.len() {
+        assert!(errors.contains(&format!("{file}: document {document}: ")), "{errors}");
+    }
+    assert!(!errors.contains(&format!("document {}: ", broken.len() + 1)), "{errors}");
+    assert!(has_finding(&json(&output), "findings", "pod.privileged", "Pod", "merged"));
+}
+
+#[test]
+fn type_errors_name_the_field_path_and_never_the_value() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: hunter2}\n";
+    let output = palisade_with_stdin(&["audit", "-f", "-"], Some(text));
+    assert_eq!(code(&output), 2);
+    let errors = stderr(&output);
+    assert!(
+        errors.contains("invalid Pod: spec.containers[0].securityContext.privileged: invalid type: string"),
+        "{errors}"
+    );
+    assert!(errors.contains("expected a boolean") && !errors.contains("hunter2"), "{errors}");
+}
+
+#[test]
+fn no_objects_at_all_is_an_input_error() {
+    for stdin in ["", "# nothing rendered\n---\n", "\n\n"] {
+        let output = palisade_with_stdin(&["audit", "-f", "-"], Some(stdin));
+        assert_eq!(code(&output), 2, "{stdin:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("no Kubernetes objects in the input"), "{}", stderr(&output));
+    }
+}
+
+#[test]
+fn non_regular_and_oversized_files_are_skipped_with_a_message() {
+    let dir = scratch("special-files");
+    let pod = write(&dir, "pod.yaml", MERGED_PRIVILEGED);
+    let fifo = dir.join("pipe.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    // A FIFO nobody writes to would block a reader forever: the run must finish regardless.
+    let output = palisade(&["audit", "-f", &dir.to_string_lossy(), "-o", "json"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(stderr(&output).contains("pipe.yaml: not a regular file (a FIFO)"), "{}", stderr(&output));
+    assert!(has_finding(&json(&output), "findings", "pod.privileged", "Pod", "merged"));
+
+    let limited = palisade(&["audit", "-f", &pod, "--max-file-size", "100"]);
+    assert_eq!(code(&limited), 2);
+    assert!(stderr(&limited).contains("larger than the 100-byte limit"), "{}", stderr(&limited));
+    let raised = palisade(&["audit", "-f", &pod, "--max-file-size", "1Mi"]);
+    assert_eq!(code(&raised), 1, "{}", stderr(&raised));
+    let stdin_limited = palisade_with_stdin(&["audit", "-f", "-", "--max-file-size", "100"], Some(MERGED_PRIVILEGED));
+    assert_eq!(code(&stdin_limited), 2);
 }

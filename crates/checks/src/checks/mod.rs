@@ -5,6 +5,7 @@ mod cidr;
 mod credential_shape;
 mod credentials;
 mod image;
+mod meta;
 mod namespace;
 mod network;
 mod pss;
@@ -28,4 +29,5 @@ pub(crate) static ALL: &[&[CheckDef]] = &[
     secret::CHECKS,
     credentials::CHECKS,
     namespace::CHECKS,
+    meta::CHECKS,
 ];

@@ -602,7 +602,7 @@ mod tests {
 
     #[test]
     fn rule_findings_name_the_policy_and_rule_index() {
-        let manifests = "{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: open, namespace: shop, annotations: {palisade.dev/exempt: net.ingress-any}}, spec: {podSelector: {}, ingress: [{from: [{podSelector: {}}]}, {from: [{ipBlock: {cidr: 0.0.0.0/0}}]}]}}";
+        let manifests = "{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: open, namespace: shop, annotations: {palisade.dev/exempt: net.ingress-any, palisade.dev/exempt-reason: public edge}}, spec: {podSelector: {}, ingress: [{from: [{podSelector: {}}]}, {from: [{ipBlock: {cidr: 0.0.0.0/0}}]}]}}";
         let found = findings(INGRESS_ANY, manifests);
         let [finding] = found.as_slice() else {
             panic!("expected one finding, got {found:?}");
@@ -612,7 +612,7 @@ mod tests {
             ResourceRef::new("NetworkPolicy", Some("shop"), "open")
         );
         assert_eq!(finding.message, "ingress rule 1 allows any source (ipBlock 0.0.0.0/0)");
-        assert!(finding.annotation_exemption.is_some());
+        assert_eq!(finding.annotation_exemption.as_deref(), Some("public edge"));
     }
 
     #[test]

@@ -164,12 +164,12 @@ impl Workload {
     }
 
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.pod_metadata
-            .annotations
-            .as_ref()
-            .and_then(|annotations| annotations.get(key))
-            .or_else(|| self.owner_annotations.get(key))
-            .map(String::as_str)
+        self.annotations().get(key)
+    }
+
+    /// The pod template's (or pod's) annotations, then the owning object's.
+    pub fn annotations(&self) -> crate::exemption::Annotations<'_> {
+        crate::exemption::Annotations::layered(self.pod_metadata.annotations.as_ref(), Some(&self.owner_annotations))
     }
 }
 

@@ -3,10 +3,13 @@
 
 use std::path::Path;
 
-use palisade_checks::baseline::{ResolvedBaseline, resolve};
+use std::collections::BTreeMap;
+
+use palisade_checks::baseline::{ResolvedBaseline, governing, resolve};
+use palisade_checks::manifest::split;
 use palisade_crds::{HardeningBaseline, HardeningBaselineSpec, Profile};
 
-use palisade_checks::manifest::split;
+use super::strict;
 
 const API_VERSION: &str = "palisade.dev/v1alpha1";
 const KIND: &str = "HardeningBaseline";
@@ -15,6 +18,24 @@ const KIND: &str = "HardeningBaseline";
 pub struct AuditBaseline {
     pub name: String,
     pub resolved: ResolvedBaseline,
+    /// The file's spec, whose namespace selection decides what it governs; `None` for the
+    /// built-in profile, which governs everything.
+    selection: Option<HardeningBaselineSpec>,
+}
+
+impl AuditBaseline {
+    /// Whether the baseline governs the namespace (`labels`: its Namespace object's, when
+    /// known), as the operator decides it: the built-in profile governs every namespace.
+    pub fn governs(&self, namespace: &str, labels: Option<&BTreeMap<String, String>>) -> bool {
+        self.selection
+            .as_ref()
+            .is_none_or(|spec| governing([(self.name.as_str(), spec)], namespace, labels).is_some())
+    }
+
+    /// Whether this is a HardeningBaseline file (not the built-in profile).
+    pub fn is_file(&self) -> bool {
+        self.selection.is_some()
+    }
 }
 
 /// Why `--baseline` cannot be used.
@@ -32,6 +53,12 @@ pub enum BaselineError {
         document: usize,
         message: String,
     },
+    #[error("--baseline {path}: document {document}:\n  - {}", problems.join("\n  - "))]
+    Fields {
+        path: String,
+        document: usize,
+        problems: Vec<String>,
+    },
     #[error("--baseline {path}: expected one {API_VERSION} {KIND} document, found {found}")]
     NotABaseline { path: String, found: String },
     #[error("--baseline {path}: invalid {KIND} {name:?}:\n  - {}", problems.join("\n  - "))]
@@ -47,6 +74,7 @@ pub fn builtin() -> AuditBaseline {
     AuditBaseline {
         name: "restricted (built-in)".to_string(),
         resolved: ResolvedBaseline::profile(Profile::Restricted),
+        selection: None,
     }
 }
 
@@ -102,15 +130,19 @@ pub fn load(path: &Path) -> Result<AuditBaseline, BaselineError> {
         });
     }
     let baseline: HardeningBaseline =
-        serde_json::from_value(document.object.clone()).map_err(|error| BaselineError::Parse {
+        strict::read(document.object.clone()).map_err(|problems| BaselineError::Fields {
             path: shown.clone(),
             document: document.index,
-            message: error.to_string(),
+            problems,
         })?;
     let name = baseline.metadata.name.clone().unwrap_or_default();
     let mut problems = admission_problems(&baseline.spec);
     match resolve(Some(&name), &baseline.spec) {
-        Ok(resolved) if problems.is_empty() => Ok(AuditBaseline { name, resolved }),
+        Ok(resolved) if problems.is_empty() => Ok(AuditBaseline {
+            name,
+            resolved,
+            selection: Some(baseline.spec),
+        }),
         Ok(_) => Err(BaselineError::Invalid {
             path: shown,
             name,

@@ -7,12 +7,14 @@
 
 mod baseline_file;
 mod format;
+pub(crate) mod governance;
 pub(crate) mod load;
 mod origins;
 pub(crate) mod problem;
 pub(crate) mod report;
 mod selection;
 mod sources;
+mod strict;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -196,7 +198,7 @@ pub fn run(args: &Args) -> Result<Verdict, Error> {
             "no Kubernetes objects in the input",
         ));
     }
-    let report = report::build(
+    let report = governance::build(
         &loaded,
         inputs.len(),
         &baseline,
@@ -216,6 +218,9 @@ pub(crate) fn print_and_judge(report: Report, loaded: Loaded, judging: &Judging)
     }
     for expired in &report.expired {
         crate::stdio::error(&visible(&format!("warning: --baseline: {expired}")));
+    }
+    if let Some(warning) = governance::ungoverned_warning(&report) {
+        crate::stdio::error(&format!("warning: {warning}"));
     }
     crate::stdio::stream_stdout(|out| match judging.format {
         Format::Table => out.write_all(format::table::render(&report, Layout::for_stdout()).as_bytes()),

@@ -9,10 +9,11 @@ use k8s_openapi::jiff::Timestamp;
 use palisade_checks::baseline::ResolvedBaseline;
 use palisade_checks::exceptions::Cover;
 use palisade_checks::posture::{self, Scope};
-use palisade_checks::{Finding, find};
+use palisade_checks::{Evaluation, Finding, find};
 use palisade_crds::{CheckMode, Severity};
 
 use super::baseline_file::AuditBaseline;
+use super::governance::Governed;
 use super::load::Loaded;
 
 /// A finding as reported.
@@ -64,6 +65,8 @@ pub struct Summary {
     /// The posture score over every evaluated check (see `palisade_checks::score`).
     pub score: i32,
     pub baseline: String,
+    /// What each baseline or profile governed (see [`super::governance`]).
+    pub governed: Vec<Governed>,
 }
 
 /// The result of an audit.
@@ -98,16 +101,18 @@ pub struct NamespaceSummary {
     pub score: i32,
 }
 
-/// Evaluates every namespace of the inventory but the `excluded` ones and the cluster scope with
-/// the checks the baseline enables (namespaces in parallel), then applies the baseline at `now`
-/// through the posture pipeline the operator uses too. Objects of excluded namespaces still
-/// count where other scopes look at them (a secret value reused elsewhere), as in the operator.
+/// Evaluates every namespace of the inventory but the `excluded` ones and (when `cluster`) the
+/// cluster scope with the checks the baseline enables (namespaces in parallel), then applies the
+/// baseline at `now` through the posture pipeline the operator uses too. Objects of excluded
+/// namespaces still count where other scopes look at them (a secret value reused elsewhere), as
+/// in the operator.
 pub fn build(
     loaded: &Loaded,
     files: usize,
     baseline: &AuditBaseline,
     content_checks: bool,
     excluded: &BTreeSet<String>,
+    cluster: bool,
     now: Timestamp,
 ) -> Report {
     let resolved = &baseline.resolved;
@@ -123,7 +128,11 @@ pub fn build(
             |namespace: &&str| posture::evaluate(inventory, Scope::Namespace(namespace), resolved, content_checks, now);
         share.iter().map(evaluate).collect::<Vec<_>>()
     });
-    let mut evaluation = posture::evaluate(inventory, Scope::Cluster, resolved, content_checks, now);
+    let mut evaluation = if cluster {
+        posture::evaluate(inventory, Scope::Cluster, resolved, content_checks, now)
+    } else {
+        Evaluation::default()
+    };
     evaluations
         .into_iter()
         .flatten()
@@ -193,6 +202,12 @@ pub fn build(
         expired_exceptions: expired.len(),
         score,
         baseline: baseline.name.clone(),
+        governed: vec![Governed {
+            baseline: baseline.name.clone(),
+            namespaces: namespaces.iter().map(|namespace| (*namespace).to_string()).collect(),
+            cluster_scoped: cluster,
+            score,
+        }],
     };
     let checks = evaluated_checks(resolved, content_checks);
     let namespaces = namespace_summaries(&namespaces, &failing, &excepted, &checks, resolved);
@@ -272,7 +287,7 @@ fn namespace_of(row: &Row) -> Option<&str> {
 }
 
 /// Most severe first, then by check, resource, container and message.
-fn order(a: &Row, b: &Row) -> std::cmp::Ordering {
+pub(super) fn order(a: &Row, b: &Row) -> std::cmp::Ordering {
     (a.severity, &a.finding).cmp(&(b.severity, &b.finding))
 }
 

@@ -67,9 +67,12 @@ fn intro(out: &mut String, count: usize) {
          order. Checks marked *reads secret data* run only when content checks are enabled \
          (`palisade audit --content-checks`); otherwise secret values never enter the process.\n\
          \n\
-         Findings covered by a baseline exception (until it expires) or, when the baseline allows \
-         it, by a `palisade.dev/exempt` annotation on the resource are reported as excepted and \
-         count as passing.\n\
+         Findings covered by a baseline exception (until it expires) or by a well-formed \
+         `palisade.dev/exempt` annotation on the resource (with a non-empty \
+         `palisade.dev/exempt-reason`; exact ids or globs of one area such as `pod.*`) are reported \
+         as excepted and count as passing. The baseline's `annotationExemptions` decides which checks \
+         annotations may exempt: `Advisory` ones by default, `All` or `None`; without a baseline, \
+         any. A malformed annotation exempts nothing and is reported as `meta.invalid-exemption`.\n\
          \n\
          ## Scoring\n\
          \n\

@@ -115,7 +115,7 @@ pub fn cluster(
 mod tests {
     use super::*;
     use palisade_checks::AddOptions;
-    use palisade_crds::{DriftState, HardeningBaseline, Profile};
+    use palisade_crds::{CheckOutcome, DriftState, HardeningBaseline, Profile};
     use serde_json::json;
 
     fn world(objects: &[serde_json::Value]) -> World {
@@ -201,6 +201,43 @@ mod tests {
             time("2026-06-03T00:00:00Z"),
         );
         assert!(!after_restart.changed);
+    }
+
+    #[test]
+    fn exemptions_follow_the_governing_baseline_and_malformed_ones_are_reported() {
+        let pod = |name: &str, annotations: serde_json::Value| {
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "shop", "annotations": annotations},
+                "spec": {"containers": [{"name": "c", "image": "x", "securityContext": {"privileged": true}}]}})
+        };
+        let mut objects = shop();
+        objects.push(pod(
+            "exempt",
+            json!({"palisade.dev/exempt": "pod.privileged", "palisade.dev/exempt-reason": "CNI"}),
+        ));
+        objects.push(pod(
+            "everything",
+            json!({"palisade.dev/exempt": "*", "palisade.dev/exempt-reason": "CNI"}),
+        ));
+        let status = first_report(&world(&objects)).report.expect("a report").status;
+        let check = |id: &str| {
+            let check = status.checks.iter().find(|check| check.id == id);
+            check.map(|check| {
+                let names = check.resources.iter().map(|resource| resource.name.clone());
+                (check.result, names.collect::<Vec<_>>())
+            })
+        };
+        // The baseline lets annotations exempt Advisory checks only: pod.privileged is Required.
+        assert_eq!(
+            check("pod.privileged"),
+            Some((
+                CheckOutcome::Fail,
+                vec!["everything".to_string(), "exempt".to_string(), "p".to_string()]
+            ))
+        );
+        assert_eq!(
+            check("meta.invalid-exemption"),
+            Some((CheckOutcome::Fail, vec!["everything".to_string()]))
+        );
     }
 
     #[test]

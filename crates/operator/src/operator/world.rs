@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use palisade_checks::baseline::{ResolvedBaseline, resolve, selects};
+use palisade_checks::baseline::{ResolvedBaseline, governing, resolve, selects};
 use palisade_checks::{Dirty, Inventory, Object, ObjectRef};
 use palisade_crds::{HardeningBaseline, HardeningBaselineSpec, HardeningBaselineStatus, Profile};
 
@@ -116,11 +116,10 @@ impl World {
         let valid = self
             .baselines
             .iter()
-            .filter_map(|(name, entry)| Some((name, entry.resolved.as_ref().ok()?, &entry.spec)));
-        valid
-            .filter(|(_, _, spec)| selects(spec, namespace, labels))
-            .min_by(|(a_name, _, a), (b_name, _, b)| b.priority.cmp(&a.priority).then(a_name.cmp(b_name)))
-            .map(|(_, resolved, _)| resolved)
+            .filter(|(_, entry)| entry.resolved.is_ok())
+            .map(|(name, entry)| (name.as_str(), &entry.spec));
+        let (name, _) = governing(valid, namespace, labels)?;
+        self.baselines.get(name)?.resolved.as_ref().ok()
     }
 }
 

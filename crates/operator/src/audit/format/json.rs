@@ -9,6 +9,7 @@ use palisade_checks::exceptions::Cover;
 use palisade_crds::{CheckMode, Severity};
 use serde::Serialize;
 
+use crate::audit::governance::Governed;
 use crate::audit::report::{NamespaceSummary, Report, Row, Summary};
 
 #[derive(Serialize)]
@@ -63,6 +64,8 @@ struct SummaryJson<'a> {
     expired_exceptions: usize,
     score: i32,
     baseline: &'a str,
+    /// What each baseline or profile governed.
+    governed: &'a [Governed],
 }
 
 fn finding(row: &Row) -> FindingJson<'_> {
@@ -104,6 +107,7 @@ fn summary(summary: &Summary) -> SummaryJson<'_> {
         expired_exceptions: summary.expired_exceptions,
         score: summary.score,
         baseline: &summary.baseline,
+        governed: &summary.governed,
     }
 }
 

@@ -122,6 +122,7 @@ pub mod fixtures {
     use palisade_checks::{Finding, ResourceRef};
     use palisade_crds::{CheckMode, Severity};
 
+    use crate::audit::governance::Governed;
     use crate::audit::report::{Exception, NamespaceSummary, Report, Row, Summary};
 
     fn row(check: &'static str, resource: ResourceRef, container: Option<&str>, message: &str) -> Row {
@@ -217,6 +218,12 @@ pub mod fixtures {
                 files: 1,
                 score: 64,
                 baseline: "restricted (built-in)".to_string(),
+                governed: vec![Governed {
+                    baseline: "restricted (built-in)".to_string(),
+                    namespaces: vec!["pay".to_string(), "shop".to_string()],
+                    cluster_scoped: true,
+                    score: 64,
+                }],
                 ..Summary::default()
             },
             failing,

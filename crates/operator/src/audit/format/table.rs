@@ -10,7 +10,7 @@ use palisade_crds::{CheckMode, Severity};
 
 use crate::audit::report::{Exception, NamespaceSummary, Report, Row, Summary};
 use crate::catalog::severity_name;
-use crate::table::{Layout, Style, fit_line, render_fitted};
+use crate::table::{Layout, Style, fit_line, render_fitted, visible};
 
 use super::{covered_by, location, mode_name, remediation_hint, resource_path};
 
@@ -44,9 +44,36 @@ pub fn render(report: &Report, layout: Layout) -> String {
         out.push_str(&by_namespace(namespaces, layout));
         out.push('\n');
     }
+    if let Some(governed) = governed_line(&report.summary) {
+        out.push_str(&visible(&governed));
+        out.push('\n');
+    }
     out.push_str(&fit_line(&summary_line(&report.summary), layout));
     out.push('\n');
     out
+}
+
+/// Which baseline or profile governed what, when the `--baseline` did not govern everything:
+/// `governed: prod (score 80): payments, shop; restricted (built-in) (score 60): blog,
+/// cluster-scoped objects`.
+fn governed_line(summary: &Summary) -> Option<String> {
+    if let [only] = summary.governed.as_slice()
+        && only.baseline == summary.baseline
+    {
+        return None;
+    }
+    let parts: Vec<String> = summary
+        .governed
+        .iter()
+        .map(|part| {
+            let mut scopes = part.namespaces.clone();
+            if part.cluster_scoped {
+                scopes.push("cluster-scoped objects".to_string());
+            }
+            format!("{} (score {}): {}", part.baseline, part.score, scopes.join(", "))
+        })
+        .collect();
+    Some(format!("governed: {}", parts.join("; ")))
 }
 
 fn section_title(out: &mut String, title: &str, layout: Layout) {
