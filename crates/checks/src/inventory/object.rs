@@ -210,27 +210,19 @@ pub(super) fn parse(mut object: serde_json::Value, options: &AddOptions) -> Resu
         }
         ("apps/v1", "Deployment") => {
             let object: Deployment = typed(&kind, object)?;
-            controller(Kind::Deployment, object.metadata, object.spec.map(|spec| spec.template))
+            controller(Kind::Deployment, object.metadata, Some(object.spec.template))
         }
         ("apps/v1", "StatefulSet") => {
             let object: StatefulSet = typed(&kind, object)?;
-            controller(
-                Kind::StatefulSet,
-                object.metadata,
-                object.spec.map(|spec| spec.template),
-            )
+            controller(Kind::StatefulSet, object.metadata, Some(object.spec.template))
         }
         ("apps/v1", "DaemonSet") => {
             let object: DaemonSet = typed(&kind, object)?;
-            controller(Kind::DaemonSet, object.metadata, object.spec.map(|spec| spec.template))
+            controller(Kind::DaemonSet, object.metadata, Some(object.spec.template))
         }
         ("apps/v1", "ReplicaSet") => {
             let object: ReplicaSet = typed(&kind, object)?;
-            controller(
-                Kind::ReplicaSet,
-                object.metadata,
-                object.spec.and_then(|spec| spec.template),
-            )
+            controller(Kind::ReplicaSet, object.metadata, object.spec.template)
         }
         ("v1", "ReplicationController") => {
             let object: ReplicationController = typed(&kind, object)?;

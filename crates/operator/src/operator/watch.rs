@@ -69,17 +69,13 @@ pub fn spawn_all(client: &Client, content_checks: bool, lists: Lists, sender: &m
     streams.full::<Namespace>(Kind::Namespace, Object::Namespace);
     streams.full::<Pod>(Kind::Pod, Object::Pod);
     streams.full::<Deployment>(Kind::Deployment, |object| {
-        controller(Kind::Deployment, object.metadata, object.spec.map(|spec| spec.template))
+        controller(Kind::Deployment, object.metadata, Some(object.spec.template))
     });
     streams.full::<StatefulSet>(Kind::StatefulSet, |object| {
-        controller(
-            Kind::StatefulSet,
-            object.metadata,
-            object.spec.map(|spec| spec.template),
-        )
+        controller(Kind::StatefulSet, object.metadata, Some(object.spec.template))
     });
     streams.full::<DaemonSet>(Kind::DaemonSet, |object| {
-        controller(Kind::DaemonSet, object.metadata, object.spec.map(|spec| spec.template))
+        controller(Kind::DaemonSet, object.metadata, Some(object.spec.template))
     });
     streams.full::<CronJob>(Kind::CronJob, |object| {
         let template = object.spec.job_template.spec.map(|job| job.template);
