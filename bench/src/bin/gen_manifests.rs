@@ -19,7 +19,10 @@ fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1).peekable();
     if args.next_if(|arg| arg == "--list").is_some() {
         let file = PathBuf::from(args.next().unwrap_or_else(|| usage()));
-        let pods = args.next().and_then(|pods| pods.parse().ok()).unwrap_or_else(|| usage());
+        let pods = args
+            .next()
+            .and_then(|pods| pods.parse().ok())
+            .unwrap_or_else(|| usage());
         return write_list(&file, pods);
     }
     let dir = PathBuf::from(args.next().unwrap_or_else(|| usage()));

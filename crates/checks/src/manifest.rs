@@ -70,8 +70,8 @@ pub fn read(text: &str, json: bool, on_document: &mut dyn FnMut(Document)) -> Ve
 /// Reads one YAML document (a baseline file, say) into a typed value with the reader's limits.
 /// Errors name the line and column, and the field path when the value has the wrong type.
 pub fn from_yaml<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    let value: serde_json::Value = serde_saphyr::from_str_with_options(text, options(text.len()))
-        .map_err(|error| yaml_message(&error, 0))?;
+    let value: serde_json::Value =
+        serde_saphyr::from_str_with_options(text, options(text.len())).map_err(|error| yaml_message(&error, 0))?;
     typed(value)
 }
 
@@ -80,7 +80,11 @@ pub fn typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, String>
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let message = redact(&error.into_inner().to_string());
-        if path == "." { message } else { format!("{path}: {message}") }
+        if path == "." {
+            message
+        } else {
+            format!("{path}: {message}")
+        }
     })
 }
 
@@ -309,7 +313,11 @@ fn is_marker(line: &str) -> bool {
 
 fn is_content(line: &str) -> bool {
     let trimmed = line.trim();
-    let after_marker = if is_marker(line) { trimmed[3..].trim_start() } else { trimmed };
+    let after_marker = if is_marker(line) {
+        trimmed[3..].trim_start()
+    } else {
+        trimmed
+    };
     !(after_marker.is_empty() || after_marker.starts_with('#') || (!is_marker(line) && trimmed.starts_with('%')))
 }
 
@@ -401,7 +409,8 @@ mod tests {
 
     #[test]
     fn a_broken_document_costs_only_itself() {
-        let text = "a: [1\n---\nb: 99999999999999999999999999\n---\nc: &x [*x]\n---\nd: 4\n---\ne: {f: 1, f: 2}\n---\ng: 7\n";
+        let text =
+            "a: [1\n---\nb: 99999999999999999999999999\n---\nc: &x [*x]\n---\nd: 4\n---\ne: {f: 1, f: 2}\n---\ng: 7\n";
         let (documents, errors) = split(text, false);
         let kept: Vec<&str> = documents
             .iter()
@@ -410,9 +419,18 @@ mod tests {
         assert!(kept.contains(&"d") && kept.contains(&"g"), "{kept:?} {errors:?}");
         let failed: Vec<usize> = errors.iter().map(|error| error.document).collect();
         assert!(failed.contains(&1) && failed.contains(&5), "{errors:?}");
-        assert!(errors.iter().all(|error| error.message.starts_with("line ")), "{errors:?}");
-        let first = errors.iter().find(|error| error.document == 5).map(|error| &error.message);
-        assert!(first.is_some_and(|message| message.starts_with("line 9 ")), "{errors:?}");
+        assert!(
+            errors.iter().all(|error| error.message.starts_with("line ")),
+            "{errors:?}"
+        );
+        let first = errors
+            .iter()
+            .find(|error| error.document == 5)
+            .map(|error| &error.message);
+        assert!(
+            first.is_some_and(|message| message.starts_with("line 9 ")),
+            "{errors:?}"
+        );
     }
 
     #[test]
@@ -429,7 +447,9 @@ mod tests {
     fn limits_do_not_refuse_deep_real_objects() {
         // A CRD's schema nests about 2 levels per field level; 45 levels is far deeper than any.
         let deep: String = (0..45).map(|depth| format!("{}k:\n", "  ".repeat(depth))).collect();
-        let thread = std::thread::Builder::new().stack_size(16 << 20).spawn(move || split(&deep, false).1.len());
+        let thread = std::thread::Builder::new()
+            .stack_size(16 << 20)
+            .spawn(move || split(&deep, false).1.len());
         assert_eq!(thread.expect("spawn").join().expect("no panic"), 0);
     }
 
@@ -475,21 +495,28 @@ mod tests {
             #[allow(dead_code)]
             spec: k8s_openapi::api::core::v1::PodSpec,
         }
-        let value = serde_json::json!({"spec": {"containers": [{"name": "c", "securityContext": {"privileged": "yes"}}]}});
+        let value =
+            serde_json::json!({"spec": {"containers": [{"name": "c", "securityContext": {"privileged": "yes"}}]}});
         let error = typed::<Pod>(value).expect_err("privileged is a boolean");
         assert!(
             error.starts_with("spec.containers[0].securityContext.privileged: invalid type: string"),
             "{error}"
         );
-        assert!(error.contains("expected a boolean") && !error.contains("yes"), "{error}");
+        assert!(
+            error.contains("expected a boolean") && !error.contains("yes"),
+            "{error}"
+        );
     }
 
     #[test]
     fn large_lists_are_handed_over_item_by_item() {
-        let item = |index: usize| format!("{{apiVersion: v1, kind: Pod, metadata: {{name: pod-{index:05}, namespace: ns}}}}");
+        let item =
+            |index: usize| format!("{{apiVersion: v1, kind: Pod, metadata: {{name: pod-{index:05}, namespace: ns}}}}");
         let count = (LARGE_LIST_BYTES / 50) + 1;
         let yaml_items: String = (0..count).map(|index| format!("- {}\n", item(index))).collect();
-        let yaml = format!("apiVersion: v1\nitems:\n{yaml_items}kind: List\nmetadata: {{resourceVersion: \"\"}}\n---\nnext: 1\n");
+        let yaml = format!(
+            "apiVersion: v1\nitems:\n{yaml_items}kind: List\nmetadata: {{resourceVersion: \"\"}}\n---\nnext: 1\n"
+        );
         let json_items: Vec<serde_json::Value> = (0..count)
             .map(|index| serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("pod-{index:05}")}}))
             .collect();

@@ -1189,7 +1189,13 @@ const MERGED_PRIVILEGED: &str = concat!(
 fn merge_keys_are_applied_as_kubectl_applies_them() {
     let output = palisade_with_stdin(&["audit", "-f", "-", "-o", "json"], Some(MERGED_PRIVILEGED));
     assert_eq!(code(&output), 1, "{}", stderr(&output));
-    assert!(has_finding(&json(&output), "findings", "pod.privileged", "Pod", "merged"));
+    assert!(has_finding(
+        &json(&output),
+        "findings",
+        "pod.privileged",
+        "Pod",
+        "merged"
+    ));
 }
 
 #[test]
@@ -1216,8 +1222,17 @@ fn every_broken_document_is_reported_and_the_documents_after_it_are_read() {
     for document in 1..=broken.len() {
         assert!(errors.contains(&format!("{file}: document {document}: ")), "{errors}");
     }
-    assert!(!errors.contains(&format!("document {}: ", broken.len() + 1)), "{errors}");
-    assert!(has_finding(&json(&output), "findings", "pod.privileged", "Pod", "merged"));
+    assert!(
+        !errors.contains(&format!("document {}: ", broken.len() + 1)),
+        "{errors}"
+    );
+    assert!(has_finding(
+        &json(&output),
+        "findings",
+        "pod.privileged",
+        "Pod",
+        "merged"
+    ));
 }
 
 #[test]
@@ -1230,7 +1245,10 @@ fn type_errors_name_the_field_path_and_never_the_value() {
         errors.contains("invalid Pod: spec.containers[0].securityContext.privileged: invalid type: string"),
         "{errors}"
     );
-    assert!(errors.contains("expected a boolean") && !errors.contains("hunter2"), "{errors}");
+    assert!(
+        errors.contains("expected a boolean") && !errors.contains("hunter2"),
+        "{errors}"
+    );
 }
 
 #[test]
@@ -1238,7 +1256,11 @@ fn no_objects_at_all_is_an_input_error() {
     for stdin in ["", "# nothing rendered\n---\n", "\n\n"] {
         let output = palisade_with_stdin(&["audit", "-f", "-"], Some(stdin));
         assert_eq!(code(&output), 2, "{stdin:?}: {}", stderr(&output));
-        assert!(stderr(&output).contains("no Kubernetes objects in the input"), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("no Kubernetes objects in the input"),
+            "{}",
+            stderr(&output)
+        );
     }
 }
 
@@ -1252,12 +1274,26 @@ fn non_regular_and_oversized_files_are_skipped_with_a_message() {
     // A FIFO nobody writes to would block a reader forever: the run must finish regardless.
     let output = palisade(&["audit", "-f", &dir.to_string_lossy(), "-o", "json"]);
     assert_eq!(code(&output), 2, "{}", stderr(&output));
-    assert!(stderr(&output).contains("pipe.yaml: not a regular file (a FIFO)"), "{}", stderr(&output));
-    assert!(has_finding(&json(&output), "findings", "pod.privileged", "Pod", "merged"));
+    assert!(
+        stderr(&output).contains("pipe.yaml: not a regular file (a FIFO)"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(has_finding(
+        &json(&output),
+        "findings",
+        "pod.privileged",
+        "Pod",
+        "merged"
+    ));
 
     let limited = palisade(&["audit", "-f", &pod, "--max-file-size", "100"]);
     assert_eq!(code(&limited), 2);
-    assert!(stderr(&limited).contains("larger than the 100-byte limit"), "{}", stderr(&limited));
+    assert!(
+        stderr(&limited).contains("larger than the 100-byte limit"),
+        "{}",
+        stderr(&limited)
+    );
     let raised = palisade(&["audit", "-f", &pod, "--max-file-size", "1Mi"]);
     assert_eq!(code(&raised), 1, "{}", stderr(&raised));
     let stdin_limited = palisade_with_stdin(&["audit", "-f", "-", "--max-file-size", "100"], Some(MERGED_PRIVILEGED));

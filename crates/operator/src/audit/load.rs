@@ -247,7 +247,10 @@ mod tests {
             errors[2],
             "m.yaml: document 3: not a Kubernetes object: `apiVersion` and `kind` are required"
         );
-        assert!(errors[3].starts_with("m.yaml: document 4: line 11 column "), "{errors:?}");
+        assert!(
+            errors[3].starts_with("m.yaml: document 4: line 11 column "),
+            "{errors:?}"
+        );
     }
 
     #[test]

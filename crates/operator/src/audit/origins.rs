@@ -73,8 +73,14 @@ mod tests {
                 .origin_of(&ResourceRef::new(kind, namespace, name))
                 .map(|origin| (origin.file.to_string(), origin.line))
         };
-        assert_eq!(lookup("Deployment", Some("shop"), "web"), Some(("a.yaml".into(), Some(3))));
-        assert_eq!(lookup("Deployment", Some("other"), "web"), Some(("c.yaml".into(), Some(9))));
+        assert_eq!(
+            lookup("Deployment", Some("shop"), "web"),
+            Some(("a.yaml".into(), Some(3)))
+        );
+        assert_eq!(
+            lookup("Deployment", Some("other"), "web"),
+            Some(("c.yaml".into(), Some(9)))
+        );
         assert_eq!(lookup("Namespace", None, "shop"), Some(("ns.yaml".into(), Some(1))));
         assert_eq!(lookup("Secret", Some("shop"), "web"), None);
     }
