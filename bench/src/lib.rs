@@ -2,9 +2,16 @@
 
 use serde_json::{Value, json};
 
-/// The allocator the `palisade` binary uses, so the benchmarks measure what runs in production.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+/// The ReplicaSet (as the operator watches it: metadata only) that owns [`typical_pod`]s, so they
+/// are reported as one Deployment, as on a cluster.
+pub fn typical_replica_set(namespace: &str) -> Value {
+    json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {
+        "name": "web-7d9f8c6b5", "namespace": namespace,
+        "labels": {"app": "web", "pod-template-hash": "7d9f8c6b5"},
+        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "d",
+            "controller": true}]},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}}})
+}
 
 /// A pod as a Deployment's ReplicaSet creates it on a real cluster: two containers, probes,
 /// resources, a partial security context, env and the injected service-account token volume.

@@ -30,6 +30,10 @@ fn best_of_rounds(mut work: impl FnMut()) -> f64 {
 fn inventory_of(namespaces: usize, pods_per_namespace: usize) -> Inventory {
     let mut inventory = Inventory::default();
     for namespace in 0..namespaces {
+        let replica_set = palisade_bench::typical_replica_set(&format!("team-{namespace:03}"));
+        inventory
+            .add_object(replica_set, &AddOptions::default())
+            .expect("typical ReplicaSet is valid");
         for index in 0..pods_per_namespace {
             let pod = palisade_bench::typical_pod(&format!("team-{namespace:03}"), index);
             inventory

@@ -55,7 +55,7 @@ pub struct Args {
 /// the credentials); a list the API server refuses (forbidden, not served) is an input error:
 /// the rest is still evaluated and the run exits 2.
 pub fn run(args: &Args) -> anyhow::Result<Verdict> {
-    let baseline = args.judging.baseline()?;
+    let baselines = args.judging.baselines()?;
     let excluded = crate::namespace_set(&args.exclude_namespaces);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -67,7 +67,7 @@ pub fn run(args: &Args) -> anyhow::Result<Verdict> {
     let report = audit::governance::build(
         &scan.loaded,
         0,
-        &baseline,
+        &baselines,
         args.content_checks,
         &excluded,
         Timestamp::now(),

@@ -1299,3 +1299,44 @@ fn non_regular_and_oversized_files_are_skipped_with_a_message() {
     let stdin_limited = palisade_with_stdin(&["audit", "-f", "-", "--max-file-size", "100"], Some(MERGED_PRIVILEGED));
     assert_eq!(code(&stdin_limited), 2);
 }
+
+#[test]
+fn only_and_skip_apply_where_the_baseline_file_does_not_govern_too() {
+    let output = palisade(&[
+        "audit",
+        "-f",
+        "examples/audit",
+        "--baseline",
+        BASELINE,
+        "--only",
+        "pod.privileged",
+        "-o",
+        "json",
+    ]);
+    let report = json(&output);
+    let findings = items(&report, "findings");
+    assert!(!findings.is_empty(), "{}", stderr(&output));
+    assert!(
+        findings.iter().all(|finding| finding["check"] == "pod.privileged"),
+        "{findings:?}"
+    );
+    let skipped = json(&palisade(&[
+        "audit",
+        "-f",
+        "examples/audit",
+        "--baseline",
+        BASELINE,
+        "--skip",
+        "pod.*",
+        "-o",
+        "json",
+    ]));
+    let checks: BTreeSet<&str> = items(&skipped, "findings")
+        .iter()
+        .filter_map(|finding| finding["check"].as_str())
+        .collect();
+    assert!(
+        !checks.is_empty() && checks.iter().all(|check| !check.starts_with("pod.")),
+        "{checks:?}"
+    );
+}

@@ -11,7 +11,8 @@ use k8s_openapi::jiff::Timestamp;
 use palisade_checks::Inventory;
 use serde::Serialize;
 
-use super::baseline_file::{self, AuditBaseline};
+use super::Baselines;
+use super::baseline_file;
 use super::load::Loaded;
 use super::report::{self, Report};
 
@@ -33,11 +34,12 @@ pub struct Governed {
 pub fn build(
     loaded: &Loaded,
     files: usize,
-    baseline: &AuditBaseline,
+    baselines: &Baselines,
     content_checks: bool,
     excluded: &BTreeSet<String>,
     now: Timestamp,
 ) -> Report {
+    let baseline = &baselines.chosen;
     if !baseline.is_file() {
         return report::build(loaded, files, baseline, content_checks, excluded, true, now);
     }
@@ -48,7 +50,6 @@ pub fn build(
         .map(String::as_str)
         .filter(|namespace| !excluded.contains(*namespace))
         .partition(|namespace| baseline.governs(namespace, labels(inventory, namespace)));
-    let builtin = baseline_file::builtin();
     let has_cluster_scoped =
         !inventory.cluster.cluster_roles.is_empty() || !inventory.cluster.cluster_role_bindings.is_empty();
     let others = |part: &BTreeSet<&str>| -> BTreeSet<String> {
@@ -63,7 +64,7 @@ pub fn build(
         let rest = report::build(
             loaded,
             files,
-            &builtin,
+            &baselines.default,
             content_checks,
             &others(&defaulted),
             has_cluster_scoped,

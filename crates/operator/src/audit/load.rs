@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use palisade_checks::inventory::AddError;
+use palisade_checks::inventory::{AddError, generated_name};
 use palisade_checks::{AddOptions, Added, Inventory, Object};
 use serde_json::Value;
 
@@ -131,12 +131,19 @@ impl Loaded {
             return;
         }
         self.objects += 1;
-        let name = object
-            .get("metadata")
-            .and_then(|metadata| metadata.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let metadata_text = |field: &str| {
+            object
+                .get("metadata")
+                .and_then(|metadata| metadata.get(field))
+                .and_then(Value::as_str)
+                .filter(|text| !text.is_empty())
+        };
+        // Findings show an object with only a generateName by that name: its origin must be too.
+        let name = match (metadata_text("name"), metadata_text("generateName")) {
+            (Some(name), _) => name.to_string(),
+            (None, Some(prefix)) => generated_name(prefix),
+            (None, None) => String::new(),
+        };
         let namespace = object
             .get("metadata")
             .and_then(|metadata| metadata.get("namespace"))
@@ -251,6 +258,15 @@ mod tests {
             errors[3].starts_with("m.yaml: document 4: line 11 column "),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn generated_names_have_origins() {
+        let loaded = load(
+            "{apiVersion: v1, kind: Pod, metadata: {generateName: job-, namespace: shop}, spec: {containers: [{name: c}]}}",
+        );
+        let resource = palisade_checks::ResourceRef::new("Pod", Some("shop"), &generated_name("job-"));
+        assert!(loaded.origins.origin_of(&resource).is_some());
     }
 
     #[test]

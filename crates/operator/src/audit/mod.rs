@@ -93,23 +93,36 @@ pub(crate) struct Judging {
 }
 
 impl Judging {
-    /// The `--baseline` file, read and validated, or the built-in `restricted` profile, with
-    /// only the checks `--only` and `--skip` select.
-    pub(crate) fn baseline(&self) -> Result<AuditBaseline, Error> {
+    /// What to judge by: the `--baseline` file, read and validated, or the built-in `restricted`
+    /// profile; and the built-in profile for what that file does not govern. Both evaluate only
+    /// the checks `--only` and `--skip` select, at `--pss-version` where nothing else names one.
+    pub(crate) fn baselines(&self) -> Result<Baselines, Error> {
         let selection = Selection::new(&self.only, &self.skip)?;
-        let mut baseline = match &self.baseline {
+        let judged = |mut baseline: AuditBaseline| {
+            selection.apply(&mut baseline.resolved);
+            if let Some(version) = self.pss_version {
+                let parameters = &mut baseline.resolved.parameters;
+                parameters
+                    .pod_security_version
+                    .get_or_insert_with(|| version.to_string());
+            }
+            baseline
+        };
+        let chosen = match &self.baseline {
             Some(path) => baseline_file::load(path)?,
             None => baseline_file::builtin(),
         };
-        selection.apply(&mut baseline.resolved);
-        if let Some(version) = self.pss_version {
-            let parameters = &mut baseline.resolved.parameters;
-            parameters
-                .pod_security_version
-                .get_or_insert_with(|| version.to_string());
-        }
-        Ok(baseline)
+        Ok(Baselines {
+            chosen: judged(chosen),
+            default: judged(baseline_file::builtin()),
+        })
     }
+}
+
+/// The baseline an audit or scan judges by, and the built-in one for what it does not govern.
+pub(crate) struct Baselines {
+    pub(crate) chosen: AuditBaseline,
+    pub(crate) default: AuditBaseline,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -180,7 +193,7 @@ pub fn run(args: &Args) -> Result<Verdict, Error> {
     if args.namespace.trim().is_empty() {
         return Err(Error::EmptyNamespace);
     }
-    let baseline = args.judging.baseline()?;
+    let baselines = args.judging.baselines()?;
     let (inputs, walk_errors) = sources::expand(&args.files)?;
     let options = AddOptions {
         default_namespace: args.namespace.clone(),
@@ -201,7 +214,7 @@ pub fn run(args: &Args) -> Result<Verdict, Error> {
     let report = governance::build(
         &loaded,
         inputs.len(),
-        &baseline,
+        &baselines,
         args.content_checks,
         &BTreeSet::new(),
         Timestamp::now(),
