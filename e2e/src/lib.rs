@@ -321,3 +321,19 @@ impl Drop for Operator {
         let _ = self.child.wait();
     }
 }
+
+/// Palisade's Pod Security violations of a pod at a level and version, one line each, for the
+/// messages of tests that compare them with the standard's own verdicts.
+pub fn pss_violations(
+    pod: &k8s_openapi::api::core::v1::Pod,
+    level: palisade_checks::PssLevel,
+    version: palisade_checks::pss::PssVersion,
+) -> Vec<String> {
+    palisade_checks::pss::violations_at(pod, level, version)
+        .iter()
+        .map(|violation| {
+            let container = violation.container.as_deref().unwrap_or("pod");
+            format!("{} [{container}] {}", violation.check, violation.message)
+        })
+        .collect()
+}

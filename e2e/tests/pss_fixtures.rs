@@ -13,7 +13,8 @@ use std::process::Command;
 use k8s_openapi::api::core::v1::Pod;
 use palisade_checks::PssLevel;
 use palisade_checks::manifest::from_yaml;
-use palisade_checks::pss::{PssVersion, violations_at};
+use palisade_checks::pss::PssVersion;
+use palisade_e2e::pss_violations;
 
 const MODULE: &str = "k8s.io/pod-security-admission";
 
@@ -100,19 +101,8 @@ fn palisade_judges_every_official_fixture_of_every_version_as_pod_security_admis
                         }
                     };
                     *judged.entry((level.as_str(), expectation)).or_default() += 1;
-                    let violations = violations_at(&pod, level, pss_version);
-                    if violations.is_empty() != must_admit {
-                        let found: Vec<String> = violations
-                            .iter()
-                            .map(|v| {
-                                format!(
-                                    "{} [{}] {}",
-                                    v.check,
-                                    v.container.as_deref().unwrap_or("pod"),
-                                    v.message
-                                )
-                            })
-                            .collect();
+                    let found = pss_violations(&pod, level, pss_version);
+                    if found.is_empty() != must_admit {
                         failures.push(format!(
                             "{level:?} {version_name} {expectation}/{}: Palisade {}",
                             file_name(&fixture),

@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use palisade_checks::PssLevel;
-use palisade_checks::pss::{ENFORCE_VERSION_LABEL, PssVersion, admits_at, violations_at};
-use palisade_e2e::{kubectl, kubectl_ok, wait_for_default_service_account};
+use palisade_checks::pss::{ENFORCE_VERSION_LABEL, PssVersion, admits_at};
+use palisade_e2e::{kubectl, kubectl_ok, pss_violations, wait_for_default_service_account};
 use palisade_podgen::{INVALID_ANNOTATION, PodGenerator};
 
 const SEED: u64 = 0x0AC1_E5EE_D001;
@@ -188,17 +188,7 @@ fn pss_oracle_palisade_agrees_with_pod_security_admission() {
                     Verdict::Denied(message) => format!("denied: {message}"),
                     _ => "admitted".to_string(),
                 };
-                let palisade: Vec<String> = violations_at(&pod, level, version)
-                    .iter()
-                    .map(|v| {
-                        format!(
-                            "{} [{}] {}",
-                            v.check,
-                            v.container.as_deref().unwrap_or("pod"),
-                            v.message
-                        )
-                    })
-                    .collect();
+                let palisade = pss_violations(&pod, level, version);
                 disagreements.push(format!(
                     "{level:?} {version} {name}\n  server:   {server}\n  palisade: {}\n  pod: {value}",
                     if palisade.is_empty() {

@@ -81,20 +81,15 @@ const SELF_REVIEWS: &[Target] = &[
     in_group("authentication.k8s.io", "selfsubjectreviews"),
 ];
 
-/// Resources outside namespaces (subresources go with their resource). A RoleBinding grants
-/// its role's rules only on the namespaced resources of its own namespace, so rules about these
-/// grant nothing through one. `namespaces` is not among them: a RoleBinding does reach its own
-/// Namespace object (requests for a namespace are authorized in that namespace).
+/// Resources outside namespaces besides [`ADMISSION_CONFIG`] (subresources go with their
+/// resource). A RoleBinding grants its role's rules only on the namespaced resources of its own
+/// namespace, so rules about these grant nothing through one. `namespaces` is not among them: a
+/// RoleBinding does reach its own Namespace object (requests for a namespace are authorized in
+/// that namespace).
 const CLUSTER_SCOPED: &[Target] = &[
     core("nodes"),
     core("persistentvolumes"),
     core("componentstatuses"),
-    in_group("admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
-    in_group("admissionregistration.k8s.io", "validatingwebhookconfigurations"),
-    in_group("admissionregistration.k8s.io", "validatingadmissionpolicies"),
-    in_group("admissionregistration.k8s.io", "validatingadmissionpolicybindings"),
-    in_group("admissionregistration.k8s.io", "mutatingadmissionpolicies"),
-    in_group("admissionregistration.k8s.io", "mutatingadmissionpolicybindings"),
     in_group("rbac.authorization.k8s.io", "clusterroles"),
     in_group("rbac.authorization.k8s.io", "clusterrolebindings"),
     in_group("certificates.k8s.io", "certificatesigningrequests"),
@@ -740,7 +735,7 @@ fn api_groups(rule: &PolicyRule) -> &[String] {
 /// namespaces.
 fn is_cluster_scoped(group: &str, resource: &str) -> bool {
     let base = resource.split('/').next().unwrap_or(resource);
-    CLUSTER_SCOPED.iter().any(|scoped| {
+    CLUSTER_SCOPED.iter().chain(ADMISSION_CONFIG).any(|scoped| {
         scoped.resource == base
             && scoped
                 .group
