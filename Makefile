@@ -32,12 +32,14 @@ check-generated:
 	  || { echo "docs/checks.md is stale: run 'make docs'" >&2; exit 1; }
 
 # The Helm chart, with helm built once at a pinned version (e2e/helm.sh): lint it, render it with
-# the default values and with every option set, and audit both renders with Palisade at the
-# restricted profile (no Required check may fail; with the image pinned, no finding at all).
+# the default values (nothing optional) and with every option set (charts/palisade/ci), check
+# that wrong values are refused, and audit both renders with Palisade at the restricted profile
+# (no Required check may fail; with every option, image pinned, no finding at all). The
+# e2e test e2e/tests/chart_metrics.rs applies the all-options render to a real API server.
 chart: HELM = "$$(bash e2e/helm.sh path)"
-chart: ALL_OPTIONS = --set replicas=2 \
-  --set image.digest=sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 \
-  --set 'excludeNamespaces={kube-system,kube-public}' --set contentChecks=true
+chart: ALL_OPTIONS = -f charts/palisade/ci/all-options-values.yaml
+chart: OPTIONAL_KINDS = -e '^kind: NetworkPolicy$$' -e '^kind: PodDisruptionBudget$$' -e '^kind: ServiceMonitor$$' \
+  -e '^kind: PrometheusRule$$' -e '^kind: HardeningBaseline$$'
 chart:
 	@bash e2e/helm.sh path >/dev/null
 	$(HELM) lint charts/palisade --strict
@@ -47,17 +49,21 @@ chart:
 	$(HELM) template t charts/palisade -n palisade $(ALL_OPTIONS) > target/chart/all-options.yaml
 	grep -q 'image: "ghcr.io/palisade-dev/palisade:0.1.0"' target/chart/default.yaml
 	! grep -q -e '--content-checks' -e '--exclude-namespaces' target/chart/default.yaml
+	! grep -q $(OPTIONAL_KINDS) target/chart/default.yaml
+	test "$$(grep -c $(OPTIONAL_KINDS) target/chart/all-options.yaml)" = 5
 	grep -q '^  replicas: 2$$' target/chart/all-options.yaml
 	grep -q 'image: "ghcr.io/palisade-dev/palisade@sha256:e3b0c442' target/chart/all-options.yaml
 	grep -q -e '- --exclude-namespaces=kube-system,kube-public$$' target/chart/all-options.yaml
 	grep -q -e '- --content-checks$$' target/chart/all-options.yaml
-	! $(HELM) template t charts/palisade --set image.digest=latest >/dev/null 2>&1
+	grep -q '^      honorLabels: true$$' target/chart/all-options.yaml
+	$(HELM) template t charts/palisade --set replicas=2 | grep -q '^kind: PodDisruptionBudget$$'
+	bash charts/palisade/ci/reject-bad-values.sh $(HELM)
 	cargo run --locked -q -p palisade -- audit -f - --namespace palisade --fail-on info < target/chart/default.yaml
 	cargo run --locked -q -p palisade -- audit -f - --namespace palisade --fail-on info < target/chart/all-options.yaml \
 	  > target/chart/all-options.audit || { cat target/chart/all-options.audit; exit 1; }
 	@cat target/chart/all-options.audit
 	@grep -q '^0 failing,' target/chart/all-options.audit \
-	  || { echo "chart: the render with a pinned image has findings (above)" >&2; exit 1; }
+	  || { echo "chart: the render with every option has findings (above)" >&2; exit 1; }
 
 controlplane-stop:
 	bash e2e/controlplane.sh stop

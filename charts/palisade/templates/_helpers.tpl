@@ -76,3 +76,14 @@ to the chart's appVersion).
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
 {{- end }}
 {{- end }}
+
+{{/*
+An alert's labels: its severity and prometheusRule.additionalAlertLabels. Argument: (list $ severity).
+*/}}
+{{- define "palisade.alertLabels" -}}
+{{- $root := index . 0 -}}
+severity: {{ index . 1 }}
+{{- with $root.Values.prometheusRule.additionalAlertLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
