@@ -9,3 +9,4 @@ export KUBECONFIG="$PALISADE_CP_DIR/admin.kubeconfig"
 # The operator's e2e tests run the binary as a process, as it runs in a cluster.
 cargo build --locked -p palisade
 cargo test --locked -p palisade-e2e -- --test-threads 2 "$@"
+(cd "$here/../gitops" && go test -count=1 ./kstatus/...)

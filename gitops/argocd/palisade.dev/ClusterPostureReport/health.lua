@@ -1,0 +1,1 @@
+../PostureReport/health.lua
