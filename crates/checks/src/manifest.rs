@@ -231,6 +231,9 @@ fn options(len: usize) -> serde_saphyr::Options {
             max_nodes: events,
             max_documents: usize::MAX,
             max_recorded_anchor_events: events,
+            // The library's default (64 MiB) would refuse a large `kubectl get -o yaml` List: only
+            // what aliases repeat can make scalars outgrow the document.
+            max_total_scalar_bytes: len.saturating_mul(4).saturating_add(ALIAS_REPLAY_ALLOWANCE),
         },
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: len.saturating_add(ALIAS_REPLAY_ALLOWANCE),
