@@ -44,7 +44,7 @@ check-generated:
 chart: HELM = "$$(bash e2e/helm.sh path)"
 chart: ALL_OPTIONS = -f charts/palisade/ci/all-options-values.yaml
 chart: OPTIONAL_KINDS = -e '^kind: NetworkPolicy$$' -e '^kind: PodDisruptionBudget$$' -e '^kind: ServiceMonitor$$' \
-  -e '^kind: PrometheusRule$$' -e '^kind: HardeningBaseline$$'
+  -e '^kind: PrometheusRule$$' -e '^kind: HardeningBaseline$$' -e '^kind: ConfigMap$$'
 chart:
 	@bash e2e/helm.sh path >/dev/null
 	$(HELM) lint charts/palisade --strict
@@ -55,7 +55,7 @@ chart:
 	grep -q 'image: "ghcr.io/palisade-dev/palisade:0.1.0"' target/chart/default.yaml
 	! grep -q -e '--content-checks' -e '--exclude-namespaces' target/chart/default.yaml
 	! grep -q $(OPTIONAL_KINDS) target/chart/default.yaml
-	test "$$(grep -c $(OPTIONAL_KINDS) target/chart/all-options.yaml)" = 5
+	test "$$(grep -c $(OPTIONAL_KINDS) target/chart/all-options.yaml)" = 7
 	grep -q '^  replicas: 2$$' target/chart/all-options.yaml
 	grep -q 'image: "ghcr.io/palisade-dev/palisade@sha256:e3b0c442' target/chart/all-options.yaml
 	grep -q -e '- --exclude-namespaces=kube-system,kube-public$$' target/chart/all-options.yaml

@@ -1,7 +1,12 @@
 //! The chart with every option (charts/palisade/ci/all-options-values.yaml) against the real
 //! thing: its render applies server-side to the control plane, validated by the Prometheus
 //! Operator's own ServiceMonitor and PrometheusRule CRDs, and every metric and label its alerts
-//! name is one the operator exports on /metrics.
+//! name is one the operator exports on /metrics. So is every one the Grafana dashboard and the
+//! README's PromQL name, and kube-state-metrics' custom-resource-state configuration reads fields
+//! the operator's PostureReports and HardeningBaselines have.
+
+#[path = "chart_metrics/ksm.rs"]
+mod ksm;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -58,21 +63,22 @@ fn all_options_render_applies_and_its_alerts_use_exported_metrics() {
     let names: Vec<&str> = alerts.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names, ALERTS, "the chart's alerts");
 
-    let exported = Exported::parse(&scrape_settled_operator());
-    let problems: Vec<String> = alerts
-        .iter()
-        .flat_map(|(alert, expr)| {
-            exported
-                .problems(expr)
-                .into_iter()
-                .map(move |problem| format!("{alert}: {problem}"))
-        })
+    let scrape = scrape_settled_operator();
+    let exported = Exported::parse(&scrape);
+    exported.assert_satisfies("alerts", &alerts);
+
+    let dashboard = dashboard_exprs(&installed_dashboard());
+    exported.assert_satisfies("dashboard panels", &dashboard);
+    let unshown: Vec<&str> = scrape
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE ")?.split_whitespace().next())
+        .filter(|family| !dashboard.iter().any(|(_, expr)| expr.contains(family)))
         .collect();
-    assert!(
-        problems.is_empty(),
-        "alerts the operator's metrics cannot satisfy:\n{}",
-        problems.join("\n")
-    );
+    assert!(unshown.is_empty(), "families the dashboard does not show: {unshown:?}");
+    let readme = std::fs::read_to_string(repo_root().join("charts/palisade/README.md")).expect("README read");
+    exported.assert_satisfies("the chart's README", &promql_blocks(&readme));
+
+    ksm_config_reads_written_status();
 
     // The check itself catches what it is for: a counter without `_total`, a misspelled family,
     // labels the family does not have.
@@ -90,6 +96,124 @@ fn all_options_render_applies_and_its_alerts_use_exported_metrics() {
         ],
     );
     drop(installed);
+}
+
+/// The dashboard as the chart's ConfigMap holds it on the API server.
+fn installed_dashboard() -> Value {
+    let configmap = get_json(&[
+        "configmap",
+        "-n",
+        RELEASE_NAMESPACE,
+        &format!("{RELEASE}-palisade-dashboard"),
+    ])
+    .expect("the API server holds the dashboard ConfigMap");
+    assert_eq!(
+        configmap["metadata"]["labels"]["grafana_dashboard"], "1",
+        "the sidecar's label: {configmap}"
+    );
+    let json = configmap["data"]["palisade.json"].as_str().unwrap_or_default();
+    serde_json::from_str(json).unwrap_or_else(|error| panic!("the dashboard is no JSON ({error}): {json}"))
+}
+
+/// (where, expr) of every query of the dashboard: panels' targets (rows' panels included) and
+/// template variables.
+fn dashboard_exprs(dashboard: &Value) -> Vec<(String, String)> {
+    let list = |value: &Value| value.as_array().cloned().unwrap_or_default();
+    let panels = list(&dashboard["panels"])
+        .into_iter()
+        .flat_map(|panel| [vec![panel.clone()], list(&panel["panels"])].concat());
+    let mut exprs: Vec<(String, String)> = panels
+        .flat_map(|panel| {
+            let title = panel["title"].as_str().unwrap_or_default().to_string();
+            list(&panel["targets"])
+                .into_iter()
+                .filter_map(move |target| Some((format!("panel {title}"), target["expr"].as_str()?.to_string())))
+        })
+        .collect();
+    exprs.extend(
+        list(&dashboard["templating"]["list"])
+            .into_iter()
+            .filter_map(|variable| {
+                let query = variable["query"]["query"].as_str()?;
+                Some((format!("variable {}", variable["name"]), query.to_string()))
+            }),
+    );
+    assert!(exprs.len() > 10, "the dashboard has queries: {dashboard}");
+    exprs
+}
+
+/// (where, line) of every line of the ```promql blocks of a Markdown document.
+fn promql_blocks(markdown: &str) -> Vec<(String, String)> {
+    let mut exprs = Vec::new();
+    let mut in_block = false;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            in_block = !in_block && line.trim() == "```promql";
+        } else if in_block && !line.trim().is_empty() {
+            exprs.push(("promql block".to_string(), line.to_string()));
+        }
+    }
+    exprs
+}
+
+/// Every path of the custom-resource-state configuration leads to a value in the PostureReports
+/// and HardeningBaselines the operator wrote, and the configuration has only fields
+/// kube-state-metrics' config types have.
+fn ksm_config_reads_written_status() {
+    let text =
+        std::fs::read_to_string(repo_root().join("charts/palisade/kube-state-metrics/custom-resource-state.yaml"))
+            .expect("the custom-resource-state configuration is read");
+    let config = ksm::Config::parse(&text).unwrap_or_else(|error| panic!("custom-resource-state.yaml: {error}"));
+    let kinds: Vec<&str> = config
+        .spec
+        .resources
+        .iter()
+        .map(|resource| resource.group_version_kind.kind.as_str())
+        .collect();
+    assert_eq!(kinds, ["PostureReport", "HardeningBaseline"]);
+    for resource in &config.spec.resources {
+        let gvk = &resource.group_version_kind;
+        assert_eq!((gvk.group.as_str(), gvk.version.as_str()), ("palisade.dev", "v1alpha1"));
+        let objects = get_json(&[&format!("{}.{}", gvk.kind.to_lowercase(), gvk.group), "-A"]).expect("listed");
+        let written: Vec<&Value> = objects["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|object| object["status"]["conditions"].is_array())
+            .collect();
+        assert!(
+            !written.is_empty(),
+            "the operator wrote no {} status: {objects}",
+            gvk.kind
+        );
+        let problems: Vec<String> = written.iter().flat_map(|object| resource.problems(object)).collect();
+        assert!(problems.is_empty(), "{}: {}", gvk.kind, problems.join("\n"));
+    }
+
+    // The checks catch what they are for: a field kube-state-metrics does not have, a path the
+    // status does not have, a state outside the StateSet's list.
+    let unknown = text.replacen("nilIsZero: true", "nilIsZero: true\n              zeroIsNil: true", 1);
+    assert!(ksm::Config::parse(&unknown).is_err(), "zeroIsNil was accepted");
+    let wrong = ksm::Config::parse(&text.replacen("[status, score]", "[status, scores]", 1).replacen(
+        "list: [InSync, Drifted, NoBaseline]",
+        "list: [Unknown]",
+        1,
+    ))
+    .expect("still a valid configuration");
+    let report = written_report();
+    let problems = wrong.spec.resources[0].problems(&report);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+}
+
+fn written_report() -> Value {
+    let reports = get_json(&["posturereports.palisade.dev", "-A"]).expect("listed");
+    reports["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|report| report["status"]["drift"]["state"].is_string())
+        .cloned()
+        .expect("a report with a drift state")
 }
 
 /// Downloads the Prometheus Operator's Go module and applies its ServiceMonitor and
@@ -280,6 +404,23 @@ impl Exported {
             }
         }
         Exported { series }
+    }
+
+    /// Panics naming every expression of `exprs` (where, expr) the operator's metrics cannot satisfy.
+    fn assert_satisfies(&self, what: &str, exprs: &[(String, String)]) {
+        let problems: Vec<String> = exprs
+            .iter()
+            .flat_map(|(at, expr)| {
+                self.problems(expr)
+                    .into_iter()
+                    .map(move |problem| format!("{at}: {problem}"))
+            })
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "{what} the operator's metrics cannot satisfy:\n{}",
+            problems.join("\n")
+        );
     }
 
     /// What in a PromQL expression names a `palisade_` series the operator does not export, or
