@@ -147,19 +147,18 @@ pub fn apply(manifest: &str) {
 /// The namespace the operator's chart resources are installed in for the tests.
 pub const OPERATOR_NAMESPACE: &str = "palisade-system";
 
-/// Installs the CRDs and the ServiceAccount and RBAC exactly as `helm template` renders them (the Deployment
-/// and Service are left out: the operator runs as a local process) and returns a kubeconfig
-/// that authenticates as that ServiceAccount.
-pub fn operator_kubeconfig() -> PathBuf {
+/// The chart rendered by `helm template RELEASE charts/palisade -n NAMESPACE ARGS…`, with helm
+/// built at its pinned version by `e2e/helm.sh`.
+pub fn helm_template(release: &str, namespace: &str, args: &[&str]) -> String {
     let helm = Command::new("bash")
         .arg(repo_root().join("e2e/helm.sh"))
         .arg("path")
         .output()
         .expect("e2e/helm.sh runs");
     assert!(helm.status.success(), "{}", String::from_utf8_lossy(&helm.stderr));
-    let helm = String::from_utf8_lossy(&helm.stdout).trim().to_string();
-    let rendered = Command::new(&helm)
-        .args(["template", "palisade", "charts/palisade", "-n", OPERATOR_NAMESPACE])
+    let rendered = Command::new(String::from_utf8_lossy(&helm.stdout).trim())
+        .args(["template", release, "charts/palisade", "-n", namespace])
+        .args(args)
         .current_dir(repo_root())
         .output()
         .expect("helm template runs");
@@ -168,7 +167,14 @@ pub fn operator_kubeconfig() -> PathBuf {
         "{}",
         String::from_utf8_lossy(&rendered.stderr)
     );
-    let rendered = String::from_utf8_lossy(&rendered.stdout).into_owned();
+    String::from_utf8_lossy(&rendered.stdout).into_owned()
+}
+
+/// Installs the CRDs and the ServiceAccount and RBAC exactly as `helm template` renders them (the Deployment
+/// and Service are left out: the operator runs as a local process) and returns a kubeconfig
+/// that authenticates as that ServiceAccount.
+pub fn operator_kubeconfig() -> PathBuf {
+    let rendered = helm_template("palisade", OPERATOR_NAMESPACE, &[]);
     let rbac: Vec<&str> = rendered
         .split("\n---")
         .filter(|document| {

@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use palisade_e2e::{Operator, apply, get_json, kubectl, kubectl_ok, operator_kubeconfig, repo_root, wait_for};
+use palisade_e2e::{
+    Operator, apply, get_json, helm_template, kubectl, kubectl_ok, operator_kubeconfig, repo_root, wait_for,
+};
 use serde_json::Value;
 
 /// The Prometheus Operator release whose CRDs validate the chart's monitoring objects.
@@ -256,25 +258,11 @@ fn install_prometheus_operator_crds() {
 }
 
 fn render_all_options() -> String {
-    let helm = Command::new("bash")
-        .arg("e2e/helm.sh")
-        .arg("path")
-        .current_dir(repo_root())
-        .output();
-    let helm = helm.expect("e2e/helm.sh runs");
-    assert!(helm.status.success(), "{}", String::from_utf8_lossy(&helm.stderr));
-    let rendered = Command::new(String::from_utf8_lossy(&helm.stdout).trim())
-        .args(["template", RELEASE, "charts/palisade", "-n", RELEASE_NAMESPACE])
-        .args(["-f", "charts/palisade/ci/all-options-values.yaml"])
-        .current_dir(repo_root())
-        .output()
-        .expect("helm template runs");
-    assert!(
-        rendered.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rendered.stderr)
-    );
-    String::from_utf8_lossy(&rendered.stdout).into_owned()
+    helm_template(
+        RELEASE,
+        RELEASE_NAMESPACE,
+        &["-f", "charts/palisade/ci/all-options-values.yaml"],
+    )
 }
 
 /// The render applied to the control plane, deleted again when dropped (its cluster-wide
