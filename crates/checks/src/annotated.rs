@@ -10,22 +10,20 @@ use crate::engine::{Finding, ResourceRef};
 use crate::exemption::Annotations;
 use crate::inventory::{ClusterInventory, Keyed, NamespaceInventory};
 
-/// An object's name in findings and its annotations.
-pub type Annotated<'a> = (ResourceRef, Annotations<'a>);
+/// An object as findings name it (kind, namespace, name), and its annotations. Borrowed: a
+/// resource reference is built only for an object a check finds something on.
+pub type Annotated<'a> = ((&'a str, Option<&'a str>, &'a str), Annotations<'a>);
 
 /// The namespace's objects: the Namespace object, workloads and every other kind it holds.
 pub fn in_namespace(namespace: &NamespaceInventory) -> Vec<Annotated<'_>> {
     let mut objects = Vec::new();
     if let Some(object) = &namespace.namespace {
-        let resource = ResourceRef::new("Namespace", Some(&namespace.name), &namespace.name);
+        let resource = ("Namespace", Some(namespace.name.as_str()), namespace.name.as_str());
         objects.push((resource, Annotations::of(object.metadata.annotations.as_ref())));
     }
     for workload in &namespace.workloads {
         let (kind, name) = namespace.reported_as(workload);
-        objects.push((
-            ResourceRef::new(kind, Some(&namespace.name), name),
-            workload.annotations(),
-        ));
+        objects.push(((kind, Some(namespace.name.as_str()), name), workload.annotations()));
     }
     extend(&mut objects, &namespace.service_accounts);
     extend(&mut objects, &namespace.services);
@@ -55,13 +53,17 @@ pub fn findings<'a>(
 ) -> impl Iterator<Item = Finding> + 'a {
     objects
         .into_iter()
-        .filter_map(move |(resource, annotations)| Some(Finding::new(check.id, resource, eval(&annotations)?)))
+        .filter_map(move |((kind, namespace, name), annotations)| {
+            let message = eval(&annotations)?;
+            Some(Finding::new(check.id, ResourceRef::new(kind, namespace, name), message))
+        })
 }
 
 fn extend<'a, T: Resource + Metadata<Ty = ObjectMeta>>(objects: &mut Vec<Annotated<'a>>, keyed: &'a Keyed<T>) {
     objects.extend(keyed.iter().map(|object| {
         let metadata = object.metadata();
-        let resource = ResourceRef::of(T::KIND, metadata);
+        let name = metadata.name.as_deref().unwrap_or_default();
+        let resource = (T::KIND, metadata.namespace.as_deref(), name);
         (resource, Annotations::of(metadata.annotations.as_ref()))
     }));
 }
