@@ -33,9 +33,9 @@ type state struct {
 }
 
 var states = []state{
-	// kstatus treats an object without observedGeneration or conditions as Current: see
-	// docs/gitops.md ("Before Palisade's first status").
-	{kind: "HardeningBaseline", input: "fresh.yaml", kstatus: status.CurrentStatus, argo: "Progressing"},
+	// The CRD defaults a new baseline's status to observedGeneration 0, older than generation 1:
+	// see docs/gitops.md ("Before Palisade's first status").
+	{kind: "HardeningBaseline", input: "fresh.yaml", kstatus: status.InProgressStatus, argo: "Progressing"},
 	{kind: "HardeningBaseline", input: "in-sync.yaml", kstatus: status.CurrentStatus, argo: "Healthy"},
 	{kind: "HardeningBaseline", input: "drifted.yaml", kstatus: status.CurrentStatus, argo: "Healthy"},
 	{kind: "HardeningBaseline", input: "invalid-spec.yaml", kstatus: status.FailedStatus,

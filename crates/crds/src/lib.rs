@@ -9,7 +9,7 @@ mod report;
 pub use baseline::*;
 pub use report::*;
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{CustomResourceDefinition, JSON};
 use kube::CustomResourceExt;
 use serde::{Deserialize, Serialize};
 
@@ -27,10 +27,31 @@ pub enum Severity {
 /// All of Palisade's CRDs, in a stable order.
 pub fn crds() -> [CustomResourceDefinition; 3] {
     [
-        HardeningBaseline::crd(),
+        unobserved_until_read(HardeningBaseline::crd()),
         PostureReport::crd(),
         ClusterPostureReport::crd(),
     ]
+}
+
+/// Gives a new object `status.observedGeneration: 0` (the API server applies schema defaults to
+/// what it stores), so a baseline Palisade has not read yet is InProgress for kstatus (Flux) —
+/// generation 1 is newer than the status — instead of Current for lack of anything to read.
+fn unobserved_until_read(mut crd: CustomResourceDefinition) -> CustomResourceDefinition {
+    let schemas = crd
+        .spec
+        .versions
+        .iter_mut()
+        .filter_map(|version| version.schema.as_mut());
+    for schema in schemas.filter_map(|schema| schema.open_api_v3_schema.as_mut()) {
+        if let Some(status) = schema
+            .properties
+            .as_mut()
+            .and_then(|properties| properties.get_mut("status"))
+        {
+            status.default = Some(JSON(serde_json::json!({"observedGeneration": 0})));
+        }
+    }
+    crd
 }
 
 /// All of Palisade's CRDs as one multi-document YAML stream, in a stable order.
@@ -91,6 +112,22 @@ mod tests {
         missing
             .retain(|path| !path.ends_with(".metadata") && !path.ends_with(".apiVersion") && !path.ends_with(".kind"));
         assert!(missing.is_empty(), "fields without description: {missing:#?}");
+    }
+
+    #[test]
+    fn a_new_baseline_reads_as_not_yet_observed() {
+        let [baseline, ..] = crds();
+        let schema = baseline.spec.versions[0]
+            .schema
+            .as_ref()
+            .and_then(|schema| schema.open_api_v3_schema.as_ref());
+        let status = schema.and_then(|schema| schema.properties.as_ref()?.get("status"));
+        assert_eq!(
+            status
+                .and_then(|status| status.default.as_ref())
+                .map(|default| &default.0),
+            Some(&serde_json::json!({"observedGeneration": 0}))
+        );
     }
 
     #[test]
