@@ -174,7 +174,13 @@ pub fn helm_template(release: &str, namespace: &str, args: &[&str]) -> String {
 /// and Service are left out: the operator runs as a local process) and returns a kubeconfig
 /// that authenticates as that ServiceAccount.
 pub fn operator_kubeconfig() -> PathBuf {
-    let rendered = helm_template("palisade", OPERATOR_NAMESPACE, &[]);
+    operator_kubeconfig_with(&[])
+}
+
+/// As [`operator_kubeconfig`], with the chart rendered with these `helm template` arguments
+/// (e.g. `--set openReports.enabled=true` for the RBAC an option needs).
+pub fn operator_kubeconfig_with(helm_args: &[&str]) -> PathBuf {
+    let rendered = helm_template("palisade", OPERATOR_NAMESPACE, helm_args);
     let rbac: Vec<&str> = rendered
         .split("\n---")
         .filter(|document| {
@@ -224,6 +230,25 @@ pub fn operator_kubeconfig() -> PathBuf {
     let path = std::env::temp_dir().join(format!("palisade-e2e-operator-{}.kubeconfig", std::process::id()));
     std::fs::write(&path, kubeconfig).expect("kubeconfig written");
     path
+}
+
+/// Where `go mod download` put a Go module (`path@version`), fetched from the module proxy into
+/// Go's module cache on first use.
+pub fn go_module_dir(module: &str) -> PathBuf {
+    let download = Command::new("go")
+        .args(["mod", "download", "-json", module])
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("go runs");
+    let described: serde_json::Value = serde_json::from_slice(&download.stdout).unwrap_or_default();
+    match described["Dir"].as_str() {
+        Some(dir) => PathBuf::from(dir),
+        None => panic!(
+            "go mod download {module} gave no Dir: {}{}",
+            String::from_utf8_lossy(&download.stdout),
+            String::from_utf8_lossy(&download.stderr)
+        ),
+    }
 }
 
 /// A running `palisade operator` process, stopped (SIGTERM, then kill) when dropped.

@@ -14,7 +14,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, ListParams};
 use palisade_checks::Dirty;
 use palisade_crds::{
-    ClusterPostureReport, ClusterPostureReportStatus, DriftState, HardeningBaselineStatus, PostureReport,
+    CheckResult, ClusterPostureReport, ClusterPostureReportStatus, DriftState, HardeningBaselineStatus, PostureReport,
     PostureReportStatus,
 };
 use tokio::sync::{mpsc, watch};
@@ -22,6 +22,7 @@ use tokio::time::Instant;
 
 use super::evaluate::{self, NamespaceOutcome};
 use super::metrics::{KindLabels, Metrics};
+use super::openreports::OpenReports;
 use super::report::{Limits, NamespaceSummary, Remembered, baseline_status};
 use super::watch::{Gone, Message, StreamEvent, Update};
 use super::world::{Scope, World};
@@ -39,6 +40,8 @@ pub struct Settings {
     pub limits: Limits,
     pub debounce: Duration,
     pub concurrency: usize,
+    /// Whether OpenReports Reports are written too.
+    pub openreports: bool,
 }
 
 pub struct Controller {
@@ -66,6 +69,8 @@ pub struct Controller {
     baselines_written: BTreeMap<String, HardeningBaselineStatus>,
     /// Consecutive failed report writes per namespace.
     write_failures: BTreeMap<String, u32>,
+    /// The OpenReports written, when `--openreports`.
+    openreports: Option<OpenReports>,
 }
 
 impl Controller {
@@ -77,6 +82,7 @@ impl Controller {
         streams: usize,
     ) -> Controller {
         Controller {
+            openreports: settings.openreports.then(OpenReports::default),
             world: Arc::default(),
             settings: Arc::new(settings),
             metrics,
@@ -268,6 +274,9 @@ impl Controller {
             .get_opt(writer::CLUSTER_REPORT_NAME)
             .await?
             .and_then(|report| report.status);
+        if let Some(openreports) = &mut self.openreports {
+            openreports.read_back(&self.writer).await;
+        }
         let world = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.baselines_written = world
             .baselines
@@ -313,7 +322,18 @@ impl Controller {
                 None => self.timers.remove(&outcome.namespace),
             };
         }
+        let open_checks: Vec<(String, Option<Vec<CheckResult>>)> = match self.openreports {
+            Some(_) => outcomes
+                .iter()
+                .map(|outcome| {
+                    let checks = outcome.report.as_ref().map(|report| report.status.checks.clone());
+                    (outcome.namespace.clone(), checks)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         cluster_due |= self.write_namespaces(outcomes).await;
+        self.write_openreports(open_checks).await;
         if cluster_due {
             self.cluster_due = None;
             self.write_cluster(clock).await;
@@ -326,6 +346,27 @@ impl Controller {
             .filter(|written| written.summary.state == DriftState::Drifted)
             .count();
         self.metrics.drifted_namespaces.set(drifted as i64);
+    }
+
+    /// Writes the OpenReports of namespaces whose PostureReport is as decided on the server.
+    async fn write_openreports(&mut self, namespaces: Vec<(String, Option<Vec<CheckResult>>)>) {
+        let Some(openreports) = &mut self.openreports else {
+            return;
+        };
+        if !self.leading {
+            return;
+        }
+        for (namespace, checks) in namespaces {
+            if self.write_failures.contains_key(&namespace) {
+                continue;
+            }
+            if let Err(error) = openreports.namespace(&self.writer, &namespace, checks.as_deref()).await {
+                tracing::warn!(namespace, error = %error, "writing the OpenReports Report failed");
+                if retriable(&error) {
+                    self.due.entry(namespace).or_insert(Instant::now() + RETRY_AFTER);
+                }
+            }
+        }
     }
 
     /// Namespaces (among those `which` accepts) whose report writes keep failing.
@@ -472,19 +513,29 @@ impl Controller {
                 now,
             )
         };
-        if !changed || !self.leading {
+        if !self.leading {
             return;
         }
-        match self
-            .writer
-            .cluster_report(&status, self.cluster_written.is_some())
-            .await
+        if changed
+            && let Err(error) = self
+                .writer
+                .cluster_report(&status, self.cluster_written.is_some())
+                .await
         {
-            Ok(()) => self.cluster_written = Some(status),
-            Err(error) => {
-                tracing::warn!(error = %error, "writing the cluster report failed; retrying");
+            tracing::warn!(error = %error, "writing the cluster report failed; retrying");
+            self.cluster_due = Some(Instant::now() + RETRY_AFTER);
+            return;
+        }
+        if let Some(openreports) = &mut self.openreports
+            && let Err(error) = openreports.cluster(&self.writer, &status.checks).await
+        {
+            tracing::warn!(error = %error, "writing the OpenReports ClusterReport failed");
+            if retriable(&error) {
                 self.cluster_due = Some(Instant::now() + RETRY_AFTER);
             }
+        }
+        if changed {
+            self.cluster_written = Some(status);
         }
     }
 
@@ -586,6 +637,11 @@ fn remove(world: &mut World, gone: &Gone) -> Dirty {
         Gone::Object(object) => world.delete(object),
         Gone::Baseline(name) => world.delete_baseline(name),
     }
+}
+
+/// Whether a failed OpenReports write is worth retrying: not when the CRDs are not installed.
+fn retriable(error: &kube::Error) -> bool {
+    !matches!(error, kube::Error::Api(status) if status.code == 404)
 }
 
 fn far_future() -> Instant {

@@ -7,6 +7,7 @@ mod controller;
 mod evaluate;
 mod http;
 mod metrics;
+mod openreports;
 mod report;
 mod watch;
 mod world;
@@ -46,6 +47,10 @@ pub struct Args {
     /// Affected resources listed per check in a report.
     #[arg(long, default_value_t = 50)]
     max_resources_per_check: usize,
+    /// Also write OpenReports (`openreports.io`) Reports, one per namespace, and a ClusterReport,
+    /// for Policy Reporter and similar UIs (their CRDs must be installed).
+    #[arg(long)]
+    openreports: bool,
     /// How watches list existing objects: `streaming` (WatchList: no pages held in memory) or
     /// `paginated` (for API servers older than Kubernetes 1.32).
     #[arg(long, value_enum, default_value_t = watch::Lists::Streaming)]
@@ -165,6 +170,7 @@ async fn operate(args: Args) -> anyhow::Result<()> {
         },
         debounce: args.debounce,
         concurrency: usize::from(args.concurrency),
+        openreports: args.openreports,
     };
     let writer = writer::Writer::new(client, Arc::clone(&metrics), &identity);
     let controller = Controller::new(settings, metrics, writer, ready, streams);

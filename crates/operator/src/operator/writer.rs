@@ -59,15 +59,22 @@ impl Writer {
 
     pub async fn delete_namespace_report(&self, namespace: &str) -> Result<(), kube::Error> {
         let api = Api::<PostureReport>::namespaced(self.client.clone(), namespace);
-        let result = match api.delete(REPORT_NAME, &DeleteParams::default()).await {
+        self.delete(&api, REPORT_NAME, "PostureReport").await
+    }
+
+    /// Deletes one of Palisade's objects; one already gone (or whose namespace is going) is fine.
+    pub async fn delete<K>(&self, api: &Api<K>, name: &str, kind: &'static str) -> Result<(), kube::Error>
+    where
+        K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+    {
+        let result = match api.delete(name, &DeleteParams::default()).await {
             Ok(_) => Ok(()),
-            // Already gone, or its namespace is going.
             Err(kube::Error::Api(status)) if status.code == 404 || status.code == 409 => Ok(()),
             Err(error) => Err(error),
         };
         match &result {
-            Ok(()) => self.metrics.write("PostureReport", "deleted"),
-            Err(error) => self.metrics.write("PostureReport", failure(error)),
+            Ok(()) => self.metrics.write(kind, "deleted"),
+            Err(error) => self.metrics.write(kind, failure(error)),
         }
         result
     }
@@ -100,7 +107,7 @@ impl Writer {
         }
     }
 
-    fn count(&self, kind: &'static str, result: &Result<(), kube::Error>) {
+    pub fn count(&self, kind: &'static str, result: &Result<(), kube::Error>) {
         match result {
             Ok(()) => self.metrics.write(kind, "applied"),
             Err(error) => self.metrics.write(kind, failure(error)),
