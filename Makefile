@@ -53,7 +53,7 @@ chart:
 	$(HELM) template t charts/palisade -n palisade > target/chart/default.yaml
 	$(HELM) template t charts/palisade -n palisade $(ALL_OPTIONS) > target/chart/all-options.yaml
 	grep -q 'image: "ghcr.io/palisade-dev/palisade:0.1.0"' target/chart/default.yaml
-	! grep -q -e '--content-checks' -e '--exclude-namespaces' target/chart/default.yaml
+	! grep -q -e '--content-checks' -e '--exclude-namespaces' -e '--openreports' target/chart/default.yaml
 	! grep -q $(OPTIONAL_KINDS) target/chart/default.yaml
 	test "$$(grep -c $(OPTIONAL_KINDS) target/chart/all-options.yaml)" = 7
 	grep -q '^  replicas: 2$$' target/chart/all-options.yaml

@@ -9,11 +9,11 @@
 mod ksm;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use palisade_e2e::{
-    Operator, apply, get_json, helm_template, kubectl, kubectl_ok, operator_kubeconfig, repo_root, wait_for,
+    Operator, apply, get_json, go_module_dir, helm_template, kubectl, kubectl_ok, operator_kubeconfig, repo_root,
+    wait_for,
 };
 use serde_json::Value;
 
@@ -221,20 +221,9 @@ fn written_report() -> Value {
 /// Downloads the Prometheus Operator's Go module and applies its ServiceMonitor and
 /// PrometheusRule CRDs.
 fn install_prometheus_operator_crds() {
-    let download = Command::new("go")
-        .args(["mod", "download", "-json", PROMETHEUS_OPERATOR])
-        .output()
-        .expect("go runs");
-    let module: Value = serde_json::from_slice(&download.stdout).unwrap_or_default();
-    let dir = module["Dir"].as_str().unwrap_or_else(|| {
-        panic!(
-            "go mod download {PROMETHEUS_OPERATOR} gave no Dir: {}{}",
-            String::from_utf8_lossy(&download.stdout),
-            String::from_utf8_lossy(&download.stderr)
-        )
-    });
+    let dir = go_module_dir(PROMETHEUS_OPERATOR);
     for crd in ["servicemonitors", "prometheusrules"] {
-        let file = Path::new(dir).join(format!(
+        let file = dir.join(format!(
             "example/prometheus-operator-crd/monitoring.coreos.com_{crd}.yaml"
         ));
         let file = file.to_str().expect("a UTF-8 module path");

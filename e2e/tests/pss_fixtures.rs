@@ -8,13 +8,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use k8s_openapi::api::core::v1::Pod;
 use palisade_checks::PssLevel;
 use palisade_checks::manifest::from_yaml;
 use palisade_checks::pss::PssVersion;
-use palisade_e2e::pss_violations;
+use palisade_e2e::{go_module_dir, pss_violations};
 
 const MODULE: &str = "k8s.io/pod-security-admission";
 
@@ -38,23 +37,6 @@ fn pinned_version() -> String {
         })
 }
 
-/// Where `go mod download` put the module.
-fn module_dir(version: &str) -> PathBuf {
-    let output = Command::new("go")
-        .args(["mod", "download", "-json", &format!("{MODULE}@{version}")])
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("run go (the fixtures come from the Go module proxy)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "go mod download {MODULE}@{version} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let info: serde_json::Value = serde_json::from_str(&stdout).expect("go mod download -json prints JSON");
-    PathBuf::from(info["Dir"].as_str().expect("go mod download -json names the Dir"))
-}
-
 fn entries(dir: &Path) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|error| panic!("read {}: {error}", dir.display()))
@@ -73,7 +55,7 @@ fn file_name(path: &Path) -> &str {
 #[test]
 fn palisade_judges_every_official_fixture_of_every_version_as_pod_security_admission_does() {
     let version = pinned_version();
-    let testdata = module_dir(&version).join("test/testdata");
+    let testdata = go_module_dir(&format!("{MODULE}@{version}")).join("test/testdata");
     let newest = PssVersion::NEWEST.to_string();
     let mut judged: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     let mut versions_seen = Vec::new();
