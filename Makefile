@@ -18,10 +18,12 @@ unit:
 e2e:
 	bash e2e/run.sh
 
-# The Argo CD health checks (gitops/argocd), run through gopher-lua as Argo CD runs them; their
-# kstatus counterpart needs a control plane and runs in e2e/run.sh.
+# The Argo CD health checks (gitops/argocd), run through gopher-lua as Argo CD runs them (their
+# kstatus counterpart needs a control plane and runs in e2e/run.sh), and the chart's alerting rules
+# and dashboard queries checked with the Prometheus module's own parsers (gitops/promrules).
+# -count=1: go test's result cache ignores files outside the module, such as the chart.
 gitops:
-	cd gitops && go test ./argocd/...
+	cd gitops && go test -count=1 ./argocd/... ./promrules/...
 
 crds:
 	cargo run --locked -q -p palisade -- crds > charts/palisade/crds/palisade.dev.yaml
