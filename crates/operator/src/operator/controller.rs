@@ -573,7 +573,7 @@ impl Controller {
             if previous == Some(&status) || !self.leading {
                 continue;
             }
-            let became_invalid = !is_ready(Some(&status)) && (previous.is_none() || is_ready(previous));
+            let became_invalid = readiness(Some(&status)) == Some(false) && readiness(previous) != Some(false);
             match self.writer.baseline_status(&name, &status).await {
                 Ok(()) => {
                     if became_invalid {
@@ -595,13 +595,11 @@ impl Controller {
     }
 }
 
-fn is_ready(status: Option<&HardeningBaselineStatus>) -> bool {
-    status.is_some_and(|status| {
-        status
-            .conditions
-            .iter()
-            .any(|condition| condition.type_ == "Ready" && condition.status == "True")
-    })
+/// The baseline's `Ready` verdict: `None` before Palisade has given one (no status, or the status
+/// the CRD gives a new baseline: `observedGeneration: 0` and no condition).
+fn readiness(status: Option<&HardeningBaselineStatus>) -> Option<bool> {
+    let ready = status?.conditions.iter().find(|condition| condition.type_ == "Ready")?;
+    Some(ready.status == "True")
 }
 
 /// The Event a drift transition deserves: Drifted when a namespace drifts (from sync, from no
@@ -646,4 +644,34 @@ fn retriable(error: &kube::Error) -> bool {
 
 fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86_400)
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+
+    use super::*;
+
+    #[test]
+    fn a_new_baseline_has_no_verdict_yet() {
+        let defaulted = HardeningBaselineStatus {
+            observed_generation: Some(0),
+            ..HardeningBaselineStatus::default()
+        };
+        assert_eq!(readiness(None), None);
+        assert_eq!(readiness(Some(&defaulted)), None);
+        let ready = |value: &str| HardeningBaselineStatus {
+            conditions: vec![Condition {
+                type_: "Ready".into(),
+                status: value.into(),
+                last_transition_time: Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH),
+                message: String::new(),
+                observed_generation: None,
+                reason: "Test".into(),
+            }],
+            ..defaulted.clone()
+        };
+        assert_eq!(readiness(Some(&ready("False"))), Some(false));
+        assert_eq!(readiness(Some(&ready("True"))), Some(true));
+    }
 }
