@@ -147,6 +147,13 @@ pub fn apply(manifest: &str) {
 /// The namespace the operator's chart resources are installed in for the tests.
 pub const OPERATOR_NAMESPACE: &str = "palisade-system";
 
+/// Applies the CRDs of a file or directory (server-side, taking over their fields) and waits
+/// until the API server serves them.
+pub fn install_crds(path: &str) {
+    kubectl_ok(&["apply", "--server-side", "--force-conflicts", "-f", path]);
+    kubectl_ok(&["wait", "--for=condition=Established", "--timeout=60s", "-f", path]);
+}
+
 /// The chart rendered by `helm template RELEASE charts/palisade -n NAMESPACE ARGS…`, with helm
 /// built at its pinned version by `e2e/helm.sh`.
 pub fn helm_template(release: &str, namespace: &str, args: &[&str]) -> String {
@@ -194,20 +201,7 @@ pub fn operator_kubeconfig_with(helm_args: &[&str]) -> PathBuf {
         "the chart renders a ServiceAccount and its RBAC:\n{rendered}"
     );
     let _ = kubectl(&["create", "namespace", OPERATOR_NAMESPACE]);
-    kubectl_ok(&[
-        "apply",
-        "--server-side",
-        "--force-conflicts",
-        "-f",
-        "charts/palisade/crds/",
-    ]);
-    kubectl_ok(&[
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
-        "-f",
-        "charts/palisade/crds/",
-    ]);
+    install_crds("charts/palisade/crds/");
     apply(&rbac.join("\n---\n"));
     let token = kubectl_ok(&[
         "-n",

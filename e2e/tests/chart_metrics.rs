@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use palisade_e2e::{
-    Operator, apply, get_json, go_module_dir, helm_template, kubectl, kubectl_ok, operator_kubeconfig, repo_root,
+    Operator, apply, get_json, go_module_dir, helm_template, install_crds, kubectl, operator_kubeconfig, repo_root,
     wait_for,
 };
 use serde_json::Value;
@@ -226,24 +226,9 @@ fn install_prometheus_operator_crds() {
         let file = dir.join(format!(
             "example/prometheus-operator-crd/monitoring.coreos.com_{crd}.yaml"
         ));
-        let file = file.to_str().expect("a UTF-8 module path");
-        kubectl_ok(&["apply", "--server-side", "--force-conflicts", "-f", file]);
-        kubectl_ok(&["wait", "--for=condition=Established", "--timeout=60s", "-f", file]);
+        install_crds(file.to_str().expect("a UTF-8 module path"));
     }
-    kubectl_ok(&[
-        "apply",
-        "--server-side",
-        "--force-conflicts",
-        "-f",
-        "charts/palisade/crds/",
-    ]);
-    kubectl_ok(&[
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
-        "-f",
-        "charts/palisade/crds/",
-    ]);
+    install_crds("charts/palisade/crds/");
 }
 
 fn render_all_options() -> String {

@@ -307,15 +307,23 @@ fn promise(step: &Step, output: &str) -> Result<(), String> {
 }
 
 /// The rows of a kubectl table, by column header (kubectl prints `<none>` for empty cells).
+/// The rows of a `kubectl get` table by column. Every row has every column: a cell kubectl left
+/// blank (a status not written yet) reads as empty, so a check retries instead of panicking.
 fn table(output: &str) -> Vec<BTreeMap<String, String>> {
     let mut lines = output.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split_whitespace().collect();
     lines
         .map(|line| {
+            let values: Vec<&str> = line.split_whitespace().collect();
             header
                 .iter()
-                .zip(line.split_whitespace())
-                .map(|(column, value)| (column.to_string(), value.to_string()))
+                .enumerate()
+                .map(|(index, column)| {
+                    (
+                        column.to_string(),
+                        values.get(index).copied().unwrap_or_default().to_string(),
+                    )
+                })
                 .collect()
         })
         .collect()

@@ -5,8 +5,8 @@
 //! and a ClusterReport, and a fixed finding leaves the Report.
 
 use palisade_e2e::{
-    Operator, apply, get_json, go_module_dir, kubectl, kubectl_ok, operator_kubeconfig, operator_kubeconfig_with,
-    wait_for,
+    Operator, apply, get_json, go_module_dir, install_crds, kubectl, kubectl_ok, operator_kubeconfig,
+    operator_kubeconfig_with, wait_for,
 };
 use serde_json::Value;
 
@@ -24,9 +24,7 @@ fn install_openreports_crds() {
     let dir = go_module_dir(REPORTS_API);
     for crd in ["reports", "clusterreports"] {
         let file = dir.join(format!("config/crd/openreports.io_{crd}.yaml"));
-        let file = file.to_str().expect("a UTF-8 module path");
-        kubectl_ok(&["apply", "--server-side", "--force-conflicts", "-f", file]);
-        kubectl_ok(&["wait", "--for=condition=Established", "--timeout=60s", "-f", file]);
+        install_crds(file.to_str().expect("a UTF-8 module path"));
     }
 }
 
