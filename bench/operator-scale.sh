@@ -160,7 +160,7 @@ settle_seconds="$(seconds_since "$started")"
 # --- floor: LIST every kind the operator watches ------------------------------------------
 kinds=(
   namespaces:/api/v1/namespaces pods:/api/v1/pods serviceaccounts:/api/v1/serviceaccounts
-  services:/api/v1/services secrets:/api/v1/secrets
+  services:/api/v1/services secrets:/api/v1/secrets configmaps:/api/v1/configmaps
   deployments:/apis/apps/v1/deployments replicasets:/apis/apps/v1/replicasets
   statefulsets:/apis/apps/v1/statefulsets daemonsets:/apis/apps/v1/daemonsets
   jobs:/apis/batch/v1/jobs cronjobs:/apis/batch/v1/cronjobs
