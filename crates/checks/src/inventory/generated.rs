@@ -3,6 +3,7 @@
 //! an exception's name glob `web-*` also matches), and stored under that name plus a digest of
 //! its content, so several objects of one prefix do not replace each other.
 
+use std::borrow::Cow;
 use std::fmt::{self, Debug, Write};
 use std::hash::{DefaultHasher, Hasher};
 
@@ -17,20 +18,23 @@ pub fn generated_name(prefix: &str) -> String {
     format!("{prefix}{GENERATED_MARK}")
 }
 
+/// The name a manifest object is shown by: its `metadata.name`, else its `generateName` as
+/// [`generated_name`] shows it; `None` with neither.
+pub fn shown_name(object: &Value) -> Option<Cow<'_, str>> {
+    let metadata = object.get("metadata")?;
+    let field = |field: &str| metadata.get(field).and_then(Value::as_str);
+    match field("name").filter(|name| !name.is_empty()) {
+        Some(name) => Some(Cow::Borrowed(name)),
+        None => field("generateName").map(|prefix| Cow::Owned(generated_name(prefix))),
+    }
+}
+
 /// Names a manifest object that has a `generateName` and no name by [`generated_name`].
 pub(super) fn name_generated(object: &mut Value) {
-    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
+    let Some(Cow::Owned(name)) = shown_name(object) else {
         return;
     };
-    let named = metadata
-        .get("name")
-        .and_then(Value::as_str)
-        .is_some_and(|name| !name.is_empty());
-    if named {
-        return;
-    }
-    if let Some(prefix) = metadata.get("generateName").and_then(Value::as_str) {
-        let name = generated_name(prefix);
+    if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
         metadata.insert("name".to_string(), Value::String(name));
     }
 }

@@ -21,7 +21,7 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-pub use generated::generated_name;
+pub use generated::{generated_name, shown_name};
 pub use keyed::Keyed;
 pub use object::{AddError, Kind, Object, ObjectRef};
 

@@ -2,10 +2,11 @@
 //! its file recorded, unknown kinds counted and problems collected with their file and document.
 //! Objects listed from a cluster (`palisade scan`) are added the same way, with no file.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use palisade_checks::inventory::{AddError, generated_name};
+use palisade_checks::inventory::{AddError, shown_name};
 use palisade_checks::{AddOptions, Added, Inventory, Object};
 use serde_json::Value;
 
@@ -131,19 +132,8 @@ impl Loaded {
             return;
         }
         self.objects += 1;
-        let metadata_text = |field: &str| {
-            object
-                .get("metadata")
-                .and_then(|metadata| metadata.get(field))
-                .and_then(Value::as_str)
-                .filter(|text| !text.is_empty())
-        };
         // Findings show an object with only a generateName by that name: its origin must be too.
-        let name = match (metadata_text("name"), metadata_text("generateName")) {
-            (Some(name), _) => name.to_string(),
-            (None, Some(prefix)) => generated_name(prefix),
-            (None, None) => String::new(),
-        };
+        let name = shown_name(&object).map(Cow::into_owned).unwrap_or_default();
         let namespace = object
             .get("metadata")
             .and_then(|metadata| metadata.get("namespace"))
@@ -265,7 +255,8 @@ mod tests {
         let loaded = load(
             "{apiVersion: v1, kind: Pod, metadata: {generateName: job-, namespace: shop}, spec: {containers: [{name: c}]}}",
         );
-        let resource = palisade_checks::ResourceRef::new("Pod", Some("shop"), &generated_name("job-"));
+        let resource =
+            palisade_checks::ResourceRef::new("Pod", Some("shop"), &palisade_checks::inventory::generated_name("job-"));
         assert!(loaded.origins.origin_of(&resource).is_some());
     }
 
