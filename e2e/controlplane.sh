@@ -5,6 +5,9 @@
 #   e2e/controlplane.sh build   build the binary once (cached in $PALISADE_CACHE)
 #   e2e/controlplane.sh start   start on loopback, write $PALISADE_CP_DIR/admin.kubeconfig
 #   e2e/controlplane.sh stop    stop every process and remove the data (idempotent)
+#   e2e/controlplane.sh stop-one|start-one|pause|resume COMPONENT   (etcd, kube-apiserver,
+#                               kube-controller-manager) for fault tests; data is kept
+#   e2e/controlplane.sh compact compact etcd to its current revision (prints it)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -79,25 +82,36 @@ users:
 KCFG
 }
 
-start() {
-  build
-  if [[ -f "$dir/pids" ]]; then die "already running (pids in $dir/pids); run '$0 stop' first"; fi
-  for port in "$etcd_port" "$etcd_peer_port" "$api_port" "$kcm_port"; do
-    port_free "$port" || die "port $port on 127.0.0.1 is taken; set PALISADE_ETCD_PORT / PALISADE_API_PORT / PALISADE_KCM_PORT"
-  done
-  mkdir -p "$dir/logs" "$dir/apiserver"
-  trap 'status=$?; if [[ $status != 0 ]]; then echo "controlplane: start failed; stopping" >&2; stop; fi' EXIT
-  certs
-  local started; started=$(date +%s%N)
-
+# Each component keeps its pid in $dir/NAME.pid (and $dir/pids, in start order, for `stop`), so
+# fault tests can stop, start, pause and resume one of them with the same flags.
+start_etcd() {
   "$binary" etcd --name palisade-e2e --data-dir "$dir/etcd" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
     --initial-cluster "palisade-e2e=http://127.0.0.1:$etcd_peer_port" \
-    --unsafe-no-fsync --log-level warn >"$dir/logs/etcd.log" 2>&1 &
-  echo $! >> "$dir/pids"
+    --unsafe-no-fsync --log-level warn >>"$dir/logs/etcd.log" 2>&1 &
+  started etcd $!
   wait_for 30 curl -sf "http://127.0.0.1:$etcd_port/health" || die "etcd did not become healthy; see $dir/logs/etcd.log"
+}
 
+# The audit log records who read Secrets and who wrote Palisade's objects (metadata only), for
+# tests that prove the operator's requests; everything else is not logged.
+audit_policy() {
+  cat > "$dir/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    resources:
+      - group: ""
+        resources: [secrets]
+      - group: palisade.dev
+  - level: None
+POLICY
+}
+
+start_apiserver() {
   # Since v1.37 an endpoint reconciler refuses the loopback advertise address; nothing here needs
   # the endpoints of the `kubernetes` Service (clients use the kubeconfig's address).
   "$binary" kube-apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
@@ -107,29 +121,93 @@ start() {
     --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
     --service-cluster-ip-range 10.96.0.0/16 --advertise-address 127.0.0.1 --endpoint-reconciler-type none \
     --enable-admission-plugins NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,DefaultStorageClass,ResourceQuota,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy \
-    --allow-privileged=true >"$dir/logs/kube-apiserver.log" 2>&1 &
-  echo $! >> "$dir/pids"
+    --audit-policy-file "$dir/audit-policy.yaml" --audit-log-path "$dir/logs/audit.log" \
+    --allow-privileged=true >>"$dir/logs/kube-apiserver.log" 2>&1 &
+  started kube-apiserver $!
   wait_for 60 test -s "$dir/apiserver/apiserver.crt" || die "kube-apiserver wrote no serving cert; see $dir/logs/kube-apiserver.log"
   kubeconfig
   wait_for 90 kubectl --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz \
     || die "kube-apiserver did not become ready; see $dir/logs/kube-apiserver.log"
+}
 
+start_kcm() {
   "$binary" kube-controller-manager --kubeconfig "$dir/admin.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$kcm_port" \
     --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/apiserver/apiserver.crt" \
     --use-service-account-credentials --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
     --controllers '*,-node-ipam-controller,-node-lifecycle-controller' \
-    --leader-elect=false >"$dir/logs/kube-controller-manager.log" 2>&1 &
-  echo $! >> "$dir/pids"
+    --leader-elect=false >>"$dir/logs/kube-controller-manager.log" 2>&1 &
+  started kube-controller-manager $!
+}
+
+started() { # name, pid
+  echo "$2" > "$dir/$1.pid"
+  echo "$2" >> "$dir/pids"
+}
+
+start() {
+  build
+  if [[ -f "$dir/pids" ]]; then die "already running (pids in $dir/pids); run '$0 stop' first"; fi
+  for port in "$etcd_port" "$etcd_peer_port" "$api_port" "$kcm_port"; do
+    port_free "$port" || die "port $port on 127.0.0.1 is taken; set PALISADE_ETCD_PORT / PALISADE_API_PORT / PALISADE_KCM_PORT"
+  done
+  mkdir -p "$dir/logs" "$dir/apiserver"
+  trap 'status=$?; if [[ $status != 0 ]]; then echo "controlplane: start failed; stopping" >&2; stop; fi' EXIT
+  certs
+  audit_policy
+  local started; started=$(date +%s%N)
+  start_etcd
+  start_apiserver
+  start_kcm
   wait_for 60 kubectl --kubeconfig "$dir/admin.kubeconfig" -n default get serviceaccount default \
     || die "kube-controller-manager created no default service account; see $dir/logs/kube-controller-manager.log"
   trap - EXIT
   echo "controlplane: Kubernetes $k8s_version ready in $(( ($(date +%s%N) - started) / 1000000 )) ms; export KUBECONFIG=$dir/admin.kubeconfig" >&2
 }
 
+component_pid() { # name
+  case "$1" in etcd|kube-apiserver|kube-controller-manager) ;; *) die "unknown component '$1'" ;; esac
+  [[ -f "$dir/$1.pid" ]] || die "$1 is not running under $dir"
+  cat "$dir/$1.pid"
+}
+
+# Stops one component (SIGTERM, then SIGKILL after 10 s) and keeps its data.
+stop_one() {
+  local pid; pid="$(component_pid "$1")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$dir/$1.pid"
+  grep -vx "$pid" "$dir/pids" > "$dir/pids.kept" || true
+  mv "$dir/pids.kept" "$dir/pids"
+}
+
+start_one() {
+  [[ ! -f "$dir/$1.pid" ]] || die "$1 is already running"
+  case "$1" in
+    etcd) start_etcd ;;
+    kube-apiserver) start_apiserver ;;
+    kube-controller-manager) start_kcm ;;
+    *) die "unknown component '$1'" ;;
+  esac
+}
+
+# Compacts etcd's history up to its current revision, so a watch resuming from an older
+# resourceVersion gets 410 Gone (through etcd's JSON gateway: no etcdctl needed).
+compact() {
+  local revision
+  revision="$(curl -sf -X POST "http://127.0.0.1:$etcd_port/v3/kv/range" -d '{"key":"AA=="}' \
+    | sed -n 's/.*"revision":"\([0-9]*\)".*/\1/p')"
+  [[ -n "$revision" ]] || die "could not read etcd's revision"
+  curl -sf -X POST "http://127.0.0.1:$etcd_port/v3/kv/compaction" -d "{\"revision\":\"$revision\",\"physical\":true}" >/dev/null \
+    || die "compaction to revision $revision failed"
+  echo "$revision"
+}
+
 stop() {
   if [[ -f "$dir/pids" ]]; then
-    tac "$dir/pids" | while read -r pid; do kill "$pid" 2>/dev/null || true; done
+    # A paused component (see `pause`) must be resumed to act on SIGTERM.
+    tac "$dir/pids" | while read -r pid; do kill -CONT "$pid" 2>/dev/null; kill "$pid" 2>/dev/null || true; done
     for _ in $(seq 1 50); do
       alive=0
       while read -r pid; do kill -0 "$pid" 2>/dev/null && alive=1; done < "$dir/pids"
@@ -145,5 +223,10 @@ case "${1:-}" in
   build) build ;;
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 build|start|stop" >&2; exit 2 ;;
+  stop-one) stop_one "${2:?component}" ;;
+  start-one) start_one "${2:?component}" ;;
+  pause) kill -STOP "$(component_pid "${2:?component}")" ;;
+  resume) kill -CONT "$(component_pid "${2:?component}")" ;;
+  compact) compact ;;
+  *) echo "usage: $0 build|start|stop|stop-one|start-one|pause|resume|compact" >&2; exit 2 ;;
 esac

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
 /// The repository root.
@@ -203,27 +205,7 @@ pub fn operator_kubeconfig_with(helm_args: &[&str]) -> PathBuf {
     let _ = kubectl(&["create", "namespace", OPERATOR_NAMESPACE]);
     install_crds("charts/palisade/crds/");
     apply(&rbac.join("\n---\n"));
-    let token = kubectl_ok(&[
-        "-n",
-        OPERATOR_NAMESPACE,
-        "create",
-        "token",
-        "palisade",
-        "--duration",
-        "2h",
-    ]);
-    let view = |path: &str| kubectl_ok(&["config", "view", "--minify", "--raw", "-o", &format!("jsonpath={path}")]);
-    let server = view("{.clusters[0].cluster.server}");
-    let ca = view("{.clusters[0].cluster.certificate-authority}");
-    let kubeconfig = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: e2e\n  cluster: {{server: \"{server}\", certificate-authority: \"{ca}\"}}\n\
-         contexts:\n- name: palisade\n  context: {{cluster: e2e, user: palisade}}\ncurrent-context: palisade\n\
-         users:\n- name: palisade\n  user: {{token: \"{}\"}}\n",
-        token.trim()
-    );
-    let path = std::env::temp_dir().join(format!("palisade-e2e-operator-{}.kubeconfig", std::process::id()));
-    std::fs::write(&path, kubeconfig).expect("kubeconfig written");
-    path
+    service_account_kubeconfig(OPERATOR_NAMESPACE, "palisade")
 }
 
 /// Where `go mod download` put a Go module (`path@version`), fetched from the module proxy into
@@ -312,6 +294,38 @@ impl Operator {
             .find_map(|line| line.strip_prefix(series)?.trim().split(' ').next()?.parse().ok())
     }
 
+    /// Whether the operator's /readyz answers 200.
+    pub fn ready(&self) -> bool {
+        Command::new("curl")
+            .args(["-sf", &format!("http://127.0.0.1:{}/readyz", self.metrics_port)])
+            .output()
+            .is_ok_and(|output| output.status.success())
+    }
+
+    /// Waits until /readyz answers 200 (`true`) or anything else (`false`).
+    pub fn wait_ready(&self, ready: bool, seconds: u64) {
+        wait_for(seconds, &format!("the operator's /readyz to be {ready}"), || {
+            match self.ready() == ready {
+                true => Ok(()),
+                false => Err(format!("ready: {}", !ready)),
+            }
+        });
+    }
+
+    /// Whether the process is still running (it never exits on its own while it operates).
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// The sum of a metric's series whose line starts with `prefix` (name and some labels).
+    pub fn metric_sum(&self, prefix: &str) -> f64 {
+        self.metrics()
+            .lines()
+            .filter(|line| line.starts_with(prefix))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
     pub fn wait_leading(&self, seconds: u64) {
         wait_for(seconds, "the operator to lead", || {
             match self.metric("palisade_leader ") {
@@ -361,4 +375,163 @@ pub fn pss_violations(
             format!("{} [{container}] {}", violation.check, violation.message)
         })
         .collect()
+}
+
+// Reports, workloads and the control plane's components, shared by the operator tests.
+
+/// A loopback port for an operator's metrics: `$PALISADE_E2E_PORT_BASE` (default 18100) plus `offset`,
+/// so two suites can run side by side.
+pub fn port(offset: u16) -> u16 {
+    let base = std::env::var("PALISADE_E2E_PORT_BASE")
+        .ok()
+        .and_then(|base| base.parse().ok());
+    base.unwrap_or(18100) + offset
+}
+
+/// A namespace's PostureReport, if there is one.
+pub fn report(namespace: &str) -> Option<Value> {
+    get_json(&["posturereport", "posture", "-n", namespace])
+}
+
+/// The listed resources of a failing check, as `Kind/name`.
+pub fn failing(report: &Value, check: &str) -> Vec<String> {
+    report["status"]["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["id"] == check && entry["result"] == "Fail")
+        .flat_map(|entry| entry["resources"].as_array().cloned().unwrap_or_default())
+        .map(|resource| {
+            format!(
+                "{}/{}",
+                resource["kind"].as_str().unwrap_or(""),
+                resource["name"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+/// Waits until the namespace's report satisfies `accept`, and returns it.
+pub fn wait_report(namespace: &str, what: &str, accept: impl Fn(&Value) -> bool) -> Value {
+    wait_for(60, what, || match report(namespace) {
+        Some(report) if accept(&report) => Ok(report),
+        other => Err(other
+            .map(|report| report["status"].to_string())
+            .unwrap_or_else(|| "no report".into())),
+    })
+}
+
+/// A Deployment (JSON) of one nginx container, privileged or not, with a literal env var `VERSION`.
+pub fn deployment(namespace: &str, name: &str, replicas: u32, privileged: bool, version: &str) -> String {
+    format!(
+        r#"{{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {{"name": "{name}", "namespace": "{namespace}"}},
+  "spec": {{"replicas": {replicas}, "strategy": {{"type": "Recreate"}}, "selector": {{"matchLabels": {{"app": "{name}"}}}},
+    "template": {{"metadata": {{"labels": {{"app": "{name}"}}}}, "spec": {{"containers": [{{"name": "app", "image": "nginx:1.27",
+      "env": [{{"name": "VERSION", "value": "{version}"}}], "securityContext": {{"privileged": {privileged}}}}}]}}}}}}}}"#
+    )
+}
+
+/// Runs `e2e/controlplane.sh` with these arguments on the control plane `e2e/run.sh` started
+/// (its PALISADE_CP_DIR and ports are in the environment), e.g. `["stop-one", "etcd"]`.
+pub fn control_plane(args: &[&str]) -> String {
+    let output = Command::new("bash")
+        .arg(repo_root().join("e2e/controlplane.sh"))
+        .args(args)
+        .output()
+        .expect("bash runs");
+    assert!(
+        output.status.success(),
+        "controlplane.sh {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A control-plane component taken down by a fault test; brought back (resumed or started) when
+/// dropped, so a failing test does not leave the shared control plane broken for the next.
+pub struct Outage {
+    component: &'static str,
+    paused: bool,
+    ended: bool,
+}
+
+impl Outage {
+    /// Stops the component (SIGTERM; its data is kept).
+    pub fn stop(component: &'static str) -> Outage {
+        control_plane(&["stop-one", component]);
+        Outage {
+            component,
+            paused: false,
+            ended: false,
+        }
+    }
+
+    /// Freezes the component (SIGSTOP): connections stay open and nothing answers.
+    pub fn pause(component: &'static str) -> Outage {
+        control_plane(&["pause", component]);
+        Outage {
+            component,
+            paused: true,
+            ended: false,
+        }
+    }
+
+    /// Brings the component back and waits until the API server is ready again.
+    pub fn end(mut self) {
+        self.restore();
+    }
+
+    fn restore(&mut self) {
+        if self.ended {
+            return;
+        }
+        self.ended = true;
+        match self.paused {
+            true => control_plane(&["resume", self.component]),
+            false => control_plane(&["start-one", self.component]),
+        };
+        wait_for(90, "the API server to be ready again", || {
+            match kubectl(&["get", "--raw", "/readyz"]).status.success() {
+                true => Ok(()),
+                false => Err("not ready".to_string()),
+            }
+        });
+    }
+}
+
+impl Drop for Outage {
+    fn drop(&mut self) {
+        self.restore();
+    }
+}
+
+/// A kubeconfig that authenticates as a ServiceAccount (by a token valid for 2 hours), against
+/// the same server and CA as the admin kubeconfig.
+pub fn service_account_kubeconfig(namespace: &str, name: &str) -> PathBuf {
+    let token = kubectl_ok(&["-n", namespace, "create", "token", name, "--duration", "2h"]);
+    let view = |path: &str| kubectl_ok(&["config", "view", "--minify", "--raw", "-o", &format!("jsonpath={path}")]);
+    let server = view("{.clusters[0].cluster.server}");
+    let ca = view("{.clusters[0].cluster.certificate-authority}");
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: e2e\n  cluster: {{server: \"{server}\", certificate-authority: \"{ca}\"}}\n\
+         contexts:\n- name: {name}\n  context: {{cluster: e2e, user: {name}}}\ncurrent-context: {name}\n\
+         users:\n- name: {name}\n  user: {{token: \"{}\"}}\n",
+        token.trim()
+    );
+    let file = format!("palisade-e2e-{namespace}-{name}-{}.kubeconfig", std::process::id());
+    let path = std::env::temp_dir().join(file);
+    std::fs::write(&path, kubeconfig).expect("kubeconfig written");
+    path
+}
+
+/// The OpenReports API module whose CRDs the OpenReports output is written against.
+pub const OPENREPORTS_API: &str = "github.com/openreports/reports-api@v0.2.1";
+
+/// Installs the OpenReports CRDs (Report, ClusterReport) from [`OPENREPORTS_API`].
+pub fn install_openreports_crds() {
+    let dir = go_module_dir(OPENREPORTS_API);
+    for crd in ["reports", "clusterreports"] {
+        let file = dir.join(format!("config/crd/openreports.io_{crd}.yaml"));
+        install_crds(file.to_str().expect("a UTF-8 module path"));
+    }
 }

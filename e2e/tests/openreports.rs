@@ -6,19 +6,12 @@
 
 use palisade_e2e::{
     Operator, apply, get_json, go_module_dir, install_crds, kubectl, kubectl_ok, operator_kubeconfig,
-    operator_kubeconfig_with, wait_for,
+    operator_kubeconfig_with, port, wait_for,
 };
 use serde_json::Value;
 
 const REPORTS_API: &str = "github.com/openreports/reports-api@v0.2.1";
 const NAMESPACE: &str = "e2e-openreports";
-
-fn port(offset: u16) -> u16 {
-    let base = std::env::var("PALISADE_E2E_PORT_BASE")
-        .ok()
-        .and_then(|base| base.parse().ok());
-    base.unwrap_or(18100) + offset
-}
 
 fn install_openreports_crds() {
     let dir = go_module_dir(REPORTS_API);

@@ -4,44 +4,16 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use palisade_e2e::{Operator, apply, get_json, kubectl, kubectl_ok, operator_kubeconfig, wait_for};
+use palisade_e2e::{
+    Operator, apply, deployment, failing, get_json, kubectl, kubectl_ok, operator_kubeconfig, port, report, wait_for,
+    wait_report,
+};
 use serde_json::Value;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// A loopback port for an operator's metrics: `$PALISADE_E2E_PORT_BASE` (default 18100) plus `offset`,
-/// so two suites can run side by side.
-fn port(offset: u16) -> u16 {
-    let base = std::env::var("PALISADE_E2E_PORT_BASE")
-        .ok()
-        .and_then(|base| base.parse().ok());
-    base.unwrap_or(18100) + offset
-}
-
-fn report(namespace: &str) -> Option<Value> {
-    get_json(&["posturereport", "posture", "-n", namespace])
-}
-
-/// The listed resources of a failing check, as `Kind/name`.
-fn failing(report: &Value, check: &str) -> Vec<String> {
-    report["status"]["checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|entry| entry["id"] == check && entry["result"] == "Fail")
-        .flat_map(|entry| entry["resources"].as_array().cloned().unwrap_or_default())
-        .map(|resource| {
-            format!(
-                "{}/{}",
-                resource["kind"].as_str().unwrap_or(""),
-                resource["name"].as_str().unwrap_or("")
-            )
-        })
-        .collect()
 }
 
 fn drift_state(report: &Value) -> String {
@@ -55,16 +27,6 @@ fn condition<'a>(object: &'a Value, type_: &str) -> Option<&'a Value> {
         .find(|condition| condition["type"] == type_)
 }
 
-/// Waits until the namespace's report satisfies `accept`, and returns it.
-fn wait_report(namespace: &str, what: &str, accept: impl Fn(&Value) -> bool) -> Value {
-    wait_for(60, what, || match report(namespace) {
-        Some(report) if accept(&report) => Ok(report),
-        other => Err(other
-            .map(|report| report["status"].to_string())
-            .unwrap_or_else(|| "no report".into())),
-    })
-}
-
 /// The test namespaces carry no Pod Security label (privileged pods must be admitted), so the
 /// baselines make that check Advisory.
 const ADVISORY_LABEL: &str = "  checks:\n  - id: ns.pod-security-label\n    mode: Advisory\n";
@@ -74,15 +36,6 @@ fn namespace(name: &str, tier: &str) {
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    palisade.dev/e2e-tier: {tier}\n"
     ));
     palisade_e2e::wait_for_default_service_account(name);
-}
-
-fn deployment(namespace: &str, name: &str, replicas: u32, privileged: bool, version: &str) -> String {
-    format!(
-        r#"{{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {{"name": "{name}", "namespace": "{namespace}"}},
-  "spec": {{"replicas": {replicas}, "strategy": {{"type": "Recreate"}}, "selector": {{"matchLabels": {{"app": "{name}"}}}},
-    "template": {{"metadata": {{"labels": {{"app": "{name}"}}}}, "spec": {{"containers": [{{"name": "app", "image": "nginx:1.27",
-      "env": [{{"name": "VERSION", "value": "{version}"}}], "securityContext": {{"privileged": {privileged}}}}}]}}}}}}}}"#
-    )
 }
 
 fn pod_count(namespace: &str) -> usize {

@@ -32,8 +32,17 @@ use super::writer::{self, Writer};
 const COUNT_EVERY: Duration = Duration::from_secs(2);
 /// Failed writes in a row after which a namespace counts as stalled.
 const STALLED_AFTER: u32 = 3;
-/// How long a failed write waits before its namespace is evaluated and written again.
+/// How long reading back the reports waits after a failure.
 const RETRY_AFTER: Duration = Duration::from_secs(5);
+/// The wait after a first failed write; it doubles with each failure in a row, up to the maximum.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const LAST_RETRY: Duration = Duration::from_secs(60);
+
+/// How long to wait before writing again after `failures` failed writes in a row.
+fn retry_after(failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(1).min(6);
+    (FIRST_RETRY * 2u32.pow(doublings)).min(LAST_RETRY)
+}
 
 pub struct Settings {
     pub scope: Scope,
@@ -49,15 +58,17 @@ pub struct Controller {
     settings: Arc<Settings>,
     metrics: Arc<Metrics>,
     writer: Writer,
-    ready: Arc<AtomicBool>,
+    synced: Arc<AtomicBool>,
     streams: usize,
-    synced: BTreeSet<usize>,
+    streams_synced: BTreeSet<usize>,
     /// Per stream: what it has seen, and what it saw again during a relist in progress.
     known: HashMap<usize, HashSet<Gone>>,
     relisting: HashMap<usize, HashSet<Gone>>,
     /// Dirty namespaces and when each is due.
     due: BTreeMap<String, Instant>,
     cluster_due: Option<Instant>,
+    /// When the baselines' statuses are due to be written again on their own.
+    baselines_due: Option<Instant>,
     /// When a namespace's result changes by time alone.
     timers: BTreeMap<String, Timestamp>,
     leading: bool,
@@ -67,8 +78,15 @@ pub struct Controller {
     written: BTreeMap<String, Remembered>,
     cluster_written: Option<ClusterPostureReportStatus>,
     baselines_written: BTreeMap<String, HardeningBaselineStatus>,
-    /// Consecutive failed report writes per namespace.
+    /// Consecutive failed report writes per namespace, of the cluster report and of baselines.
     write_failures: BTreeMap<String, u32>,
+    cluster_failures: u32,
+    baseline_failures: u32,
+    /// Reports someone else edited or deleted (`false`: no longer on the server), to be written
+    /// again whatever the evaluation says; `None` is the cluster report.
+    restore: BTreeMap<Option<String>, bool>,
+    /// Baselines whose status someone else edited.
+    restore_baselines: BTreeSet<String>,
     /// The OpenReports written, when `--openreports`.
     openreports: Option<OpenReports>,
 }
@@ -78,7 +96,7 @@ impl Controller {
         settings: Settings,
         metrics: Arc<Metrics>,
         writer: Writer,
-        ready: Arc<AtomicBool>,
+        synced: Arc<AtomicBool>,
         streams: usize,
     ) -> Controller {
         Controller {
@@ -87,13 +105,14 @@ impl Controller {
             settings: Arc::new(settings),
             metrics,
             writer,
-            ready,
+            synced,
             streams,
-            synced: BTreeSet::new(),
+            streams_synced: BTreeSet::new(),
             known: HashMap::new(),
             relisting: HashMap::new(),
             due: BTreeMap::new(),
             cluster_due: None,
+            baselines_due: None,
             timers: BTreeMap::new(),
             leading: false,
             loaded: false,
@@ -101,6 +120,10 @@ impl Controller {
             cluster_written: None,
             baselines_written: BTreeMap::new(),
             write_failures: BTreeMap::new(),
+            cluster_failures: 0,
+            baseline_failures: 0,
+            restore: BTreeMap::new(),
+            restore_baselines: BTreeSet::new(),
         }
     }
 
@@ -185,12 +208,29 @@ impl Controller {
                 self.known.entry(stream).or_default().insert(gone);
                 match *update {
                     Update::Apply(object) => world.apply(object),
-                    Update::ApplyBaseline(baseline) => world.apply_baseline(baseline),
+                    Update::ApplyBaseline(baseline) => {
+                        let managed_fields = baseline.metadata.managed_fields.as_deref().unwrap_or_default();
+                        if writer::status_edited_by_others(managed_fields)
+                            && let Some(name) = &baseline.metadata.name
+                        {
+                            self.restore_baselines.insert(name.clone());
+                            self.baselines_due
+                                .get_or_insert(Instant::now() + self.settings.debounce);
+                        }
+                        world.apply_baseline(baseline)
+                    }
+                    Update::Report {
+                        namespace,
+                        edited_by_others,
+                    } => match edited_by_others {
+                        true => self.restore_report(world, namespace, true),
+                        false => Dirty::default(),
+                    },
                 }
             }
             StreamEvent::Deleted(gone) => {
                 self.known.entry(stream).or_default().remove(&gone);
-                remove(world, &gone)
+                self.forget(world, gone)
             }
             StreamEvent::Relist => {
                 self.relisting.insert(stream, HashSet::new());
@@ -199,14 +239,13 @@ impl Controller {
             StreamEvent::RelistDone => {
                 let mut dirty = Dirty::default();
                 let seen = self.relisting.remove(&stream).unwrap_or_default();
-                let known = self.known.entry(stream).or_default();
-                for vanished in known.iter().filter(|gone| !seen.contains(*gone)) {
-                    dirty.merge(remove(world, vanished));
+                let known = std::mem::replace(self.known.entry(stream).or_default(), seen.clone());
+                for vanished in known.into_iter().filter(|gone| !seen.contains(gone)) {
+                    dirty.merge(self.forget(world, vanished));
                 }
-                *known = seen;
-                if self.synced.insert(stream) && self.synced.len() == self.streams {
+                if self.streams_synced.insert(stream) && self.streams_synced.len() == self.streams {
                     tracing::info!("every cache synced; evaluation starts");
-                    self.ready.store(true, Ordering::Relaxed);
+                    self.synced.store(true, Ordering::Relaxed);
                     dirty.namespaces.extend(world.namespaces().map(str::to_string));
                     dirty.cluster = true;
                 }
@@ -215,9 +254,38 @@ impl Controller {
         }
     }
 
+    /// Drops what a deleted object contributed; a deleted report of Palisade's is written again.
+    fn forget(&mut self, world: &mut World, gone: Gone) -> Dirty {
+        match gone {
+            Gone::Object(reference) => world.delete(&reference),
+            Gone::Baseline(name) => world.delete_baseline(&name),
+            Gone::Report(namespace) => self.restore_report(world, namespace, false),
+        }
+    }
+
+    /// Marks a report Palisade wrote, but someone else edited or deleted, to be written again
+    /// (not when its namespace is going, which takes the report with it).
+    fn restore_report(&mut self, world: &World, namespace: Option<String>, exists: bool) -> Dirty {
+        let mut dirty = Dirty::default();
+        match &namespace {
+            Some(name) if self.written.contains_key(name) && world.namespace_active(name) => {
+                dirty.namespaces.insert(name.clone());
+            }
+            None if self.cluster_written.is_some() => dirty.cluster = true,
+            _ => return dirty,
+        }
+        tracing::info!(
+            namespace,
+            deleted = !exists,
+            "a report was changed by someone else; restoring it"
+        );
+        self.restore.insert(namespace, exists);
+        dirty
+    }
+
     /// The earliest instant something is due, once caches synced and while leading.
     fn next_due(&self) -> Option<Instant> {
-        if !self.leading || self.synced.len() < self.streams {
+        if !self.leading || self.streams_synced.len() < self.streams {
             return None;
         }
         if !self.loaded {
@@ -232,10 +300,15 @@ impl Controller {
             };
             Instant::now() + wait
         });
-        [self.due.values().min().copied(), self.cluster_due, timer]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.due.values().min().copied(),
+            self.cluster_due,
+            self.baselines_due,
+            timer,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     async fn work(&mut self) {
@@ -363,7 +436,7 @@ impl Controller {
             if let Err(error) = openreports.namespace(&self.writer, &namespace, checks.as_deref()).await {
                 tracing::warn!(namespace, error = %error, "writing the OpenReports Report failed");
                 if retriable(&error) {
-                    self.due.entry(namespace).or_insert(Instant::now() + RETRY_AFTER);
+                    self.due.entry(namespace).or_insert(Instant::now() + FIRST_RETRY);
                 }
             }
         }
@@ -437,12 +510,20 @@ impl Controller {
 
     /// Writes the changed reports (a bounded number at a time); whether any report changed.
     async fn write_namespaces(&mut self, outcomes: Vec<NamespaceOutcome>) -> bool {
-        let changed: Vec<NamespaceOutcome> = outcomes.into_iter().filter(|outcome| outcome.changed).collect();
+        let changed: Vec<NamespaceOutcome> = outcomes
+            .into_iter()
+            .filter(|outcome| outcome.changed || self.restore.contains_key(&Some(outcome.namespace.clone())))
+            .collect();
         if changed.is_empty() || !self.leading {
             return false;
         }
         let writer = self.writer.clone();
-        let existing: HashSet<String> = self.written.keys().cloned().collect();
+        let existing: HashSet<String> = self
+            .written
+            .keys()
+            .filter(|namespace| self.restore.get(&Some((*namespace).clone())) != Some(&false))
+            .cloned()
+            .collect();
         let results: Vec<(NamespaceOutcome, Result<(), kube::Error>)> = futures::stream::iter(changed)
             .map(|outcome| {
                 let writer = writer.clone();
@@ -470,11 +551,13 @@ impl Controller {
                 let failures = self.write_failures.entry(namespace.clone()).or_default();
                 *failures += 1;
                 any |= *failures == STALLED_AFTER;
-                self.due.entry(namespace).or_insert(Instant::now() + RETRY_AFTER);
+                let at = Instant::now() + retry_after(*failures);
+                self.due.entry(namespace).or_insert(at);
                 continue;
             }
             any = true;
             self.write_failures.remove(&namespace);
+            self.restore.remove(&Some(namespace.clone()));
             self.metrics
                 .namespace(&namespace, outcome.report.as_ref().map(|report| &report.status));
             let previous = match outcome.report {
@@ -516,22 +599,26 @@ impl Controller {
         if !self.leading {
             return;
         }
-        if changed
-            && let Err(error) = self
-                .writer
-                .cluster_report(&status, self.cluster_written.is_some())
-                .await
-        {
-            tracing::warn!(error = %error, "writing the cluster report failed; retrying");
-            self.cluster_due = Some(Instant::now() + RETRY_AFTER);
-            return;
+        let restore = self.restore.remove(&None);
+        if changed || restore.is_some() {
+            let exists = self.cluster_written.is_some() && restore != Some(false);
+            if let Err(error) = self.writer.cluster_report(&status, exists).await {
+                tracing::warn!(error = %error, "writing the cluster report failed; retrying");
+                if let Some(exists) = restore {
+                    self.restore.insert(None, exists);
+                }
+                self.cluster_failures += 1;
+                self.cluster_due = Some(Instant::now() + retry_after(self.cluster_failures));
+                return;
+            }
+            self.cluster_failures = 0;
         }
         if let Some(openreports) = &mut self.openreports
             && let Err(error) = openreports.cluster(&self.writer, &status.checks).await
         {
             tracing::warn!(error = %error, "writing the OpenReports ClusterReport failed");
             if retriable(&error) {
-                self.cluster_due = Some(Instant::now() + RETRY_AFTER);
+                self.cluster_due = Some(Instant::now() + FIRST_RETRY);
             }
         }
         if changed {
@@ -568,9 +655,14 @@ impl Controller {
         };
         let known: BTreeSet<&String> = statuses.iter().map(|(name, _)| name).collect();
         self.baselines_written.retain(|name, _| known.contains(name));
+        self.restore_baselines.retain(|name| known.contains(name));
+        if !self.leading {
+            return;
+        }
+        self.baselines_due = None;
         for (name, status) in statuses {
             let previous = self.baselines_written.get(&name);
-            if previous == Some(&status) || !self.leading {
+            if previous == Some(&status) && !self.restore_baselines.contains(&name) {
                 continue;
             }
             let became_invalid = readiness(Some(&status)) == Some(false) && readiness(previous) != Some(false);
@@ -587,9 +679,15 @@ impl Controller {
                             .event(writer::baseline_reference(&name), true, "InvalidSpec", message)
                             .await;
                     }
+                    self.restore_baselines.remove(&name);
                     self.baselines_written.insert(name, status);
+                    self.baseline_failures = 0;
                 }
-                Err(error) => tracing::warn!(baseline = name, error = %error, "writing the baseline status failed"),
+                Err(error) => {
+                    tracing::warn!(baseline = name, error = %error, "writing the baseline status failed; retrying");
+                    self.baseline_failures += 1;
+                    self.baselines_due = Some(Instant::now() + retry_after(self.baseline_failures));
+                }
             }
         }
     }
@@ -628,13 +726,6 @@ fn drifted_note(items: &[String]) -> String {
         note.push_str(&format!("; and {} more (see the PostureReport)", items.len() - LISTED));
     }
     note
-}
-
-fn remove(world: &mut World, gone: &Gone) -> Dirty {
-    match gone {
-        Gone::Object(object) => world.delete(object),
-        Gone::Baseline(name) => world.delete_baseline(name),
-    }
 }
 
 /// Whether a failed OpenReports write is worth retrying: not when the CRDs are not installed.

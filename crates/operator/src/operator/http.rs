@@ -1,5 +1,6 @@
 //! The small HTTP server: `/metrics`, `/healthz` (the process serves) and `/readyz` (every
-//! watch has listed its kind once, so reports reflect the whole cluster).
+//! watch has listed its kind once, so reports reflect the whole cluster, and the API server
+//! answers now).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,7 +16,8 @@ use super::metrics::Metrics;
 #[derive(Clone)]
 pub struct Health {
     pub metrics: Arc<Metrics>,
-    pub ready: Arc<AtomicBool>,
+    pub synced: Arc<AtomicBool>,
+    pub api_reachable: Arc<AtomicBool>,
 }
 
 pub async fn serve(
@@ -43,9 +45,11 @@ async fn metrics(State(health): State<Health>) -> ([(&'static str, &'static str)
 }
 
 async fn readyz(State(health): State<Health>) -> (StatusCode, &'static str) {
-    if health.ready.load(Ordering::Relaxed) {
-        (StatusCode::OK, "ready")
-    } else {
+    if !health.synced.load(Ordering::Relaxed) {
         (StatusCode::SERVICE_UNAVAILABLE, "caches not synced")
+    } else if !health.api_reachable.load(Ordering::Relaxed) {
+        (StatusCode::SERVICE_UNAVAILABLE, "the API server does not answer")
+    } else {
+        (StatusCode::OK, "ready")
     }
 }

@@ -28,6 +28,14 @@ pub struct WriteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResponseLabels {
+    /// The HTTP method.
+    pub method: String,
+    /// The HTTP status code, or `error` when no response came (refused, reset, timed out).
+    pub code: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct KindLabels {
     pub kind: &'static str,
 }
@@ -42,6 +50,9 @@ pub struct Metrics {
     pub evaluation_duration: Histogram,
     pub report_writes: Family<WriteLabels, Counter>,
     pub watch_events: Family<KindLabels, Counter>,
+    pub watch_errors: Family<KindLabels, Counter>,
+    pub api_responses: Family<ResponseLabels, Counter>,
+    pub api_reachable: Gauge,
     pub cache_objects: Family<KindLabels, Gauge>,
     pub pending_namespaces: Gauge,
     pub leader: Gauge,
@@ -59,6 +70,9 @@ impl Default for Metrics {
             evaluation_duration: Histogram::new(exponential_buckets(0.000_05, 4.0, 10)),
             report_writes: Family::default(),
             watch_events: Family::default(),
+            watch_errors: Family::default(),
+            api_responses: Family::default(),
+            api_reachable: Gauge::default(),
             cache_objects: Family::default(),
             pending_namespaces: Gauge::default(),
             leader: Gauge::default(),
@@ -99,6 +113,21 @@ impl Default for Metrics {
             "watch_events",
             "Watch events received by kind",
             metrics.watch_events.clone(),
+        );
+        registry.register(
+            "watch_errors",
+            "Failed watch or list attempts by kind (each is retried with backoff)",
+            metrics.watch_errors.clone(),
+        );
+        registry.register(
+            "api_responses",
+            "Responses of the API server to every request attempt, retries included, by method and code",
+            metrics.api_responses.clone(),
+        );
+        registry.register(
+            "api_reachable",
+            "1 while the API server answers its /readyz probe",
+            metrics.api_reachable.clone(),
         );
         registry.register(
             "cache_objects",

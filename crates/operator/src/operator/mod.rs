@@ -2,6 +2,8 @@
 //! PostureReports, the ClusterPostureReport and HardeningBaseline statuses. This module wires
 //! the parts; each lives in its own file.
 
+mod api_health;
+mod client;
 mod conditions;
 mod controller;
 mod evaluate;
@@ -126,12 +128,12 @@ fn init_logging(args: &Args) -> anyhow::Result<()> {
 }
 
 async fn operate(args: Args) -> anyhow::Result<()> {
-    let client = kube::Client::try_default()
-        .await
-        .context("connecting to the cluster (kubeconfig or in-cluster)")?;
     let identity = args.identity.clone().unwrap_or_else(host_name);
     let metrics = Arc::new(metrics::Metrics::default());
-    let ready = Arc::new(AtomicBool::new(false));
+    let clients = client::connect(&metrics).await?;
+    let client = clients.requests;
+    let synced = Arc::new(AtomicBool::new(false));
+    let api_reachable = Arc::new(AtomicBool::new(false));
     let (stop_sender, stop) = channel::channel(false);
     let stopped = |mut stop: channel::Receiver<bool>| async move {
         let _ = stop.wait_for(|stopped| *stopped).await;
@@ -139,9 +141,16 @@ async fn operate(args: Args) -> anyhow::Result<()> {
 
     let health = http::Health {
         metrics: Arc::clone(&metrics),
-        ready: Arc::clone(&ready),
+        synced: Arc::clone(&synced),
+        api_reachable: Arc::clone(&api_reachable),
     };
     let server = tokio::spawn(http::serve(args.listen, health, stopped(stop.clone())));
+    tokio::spawn(api_health::probe(
+        client.clone(),
+        api_reachable,
+        Arc::clone(&metrics),
+        stopped(stop.clone()),
+    ));
 
     let leases = LeaseManagerBuilder::new(client.clone(), &args.lease_name)
         .with_namespace(&args.lease_namespace)
@@ -155,7 +164,13 @@ async fn operate(args: Args) -> anyhow::Result<()> {
 
     // Small: a burst waits in the watches' pages rather than in a second queue.
     let (sender, messages) = mpsc::channel(256);
-    let streams = watch::spawn_all(&client, args.content_checks, args.initial_lists, &sender);
+    let streams = watch::spawn_all(
+        &clients.watches,
+        &metrics,
+        args.content_checks,
+        args.initial_lists,
+        &sender,
+    );
     drop(sender);
     let excluded = crate::namespace_set(&args.exclude_namespaces);
     let profile = match args.default_profile {
@@ -173,7 +188,7 @@ async fn operate(args: Args) -> anyhow::Result<()> {
         openreports: args.openreports,
     };
     let writer = writer::Writer::new(client, Arc::clone(&metrics), &identity);
-    let controller = Controller::new(settings, metrics, writer, ready, streams);
+    let controller = Controller::new(settings, metrics, writer, synced, streams);
     tracing::info!(identity, lease = args.lease_name, "operator starting");
     controller.run(messages, leader, shutdown_signal()).await;
     tracing::info!("shutting down");

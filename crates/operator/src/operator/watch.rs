@@ -5,6 +5,7 @@
 //! the keys whose values hold a credential, recorded by its kind only.
 
 use std::fmt::Debug;
+use std::sync::Arc;
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
@@ -18,15 +19,20 @@ use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Client, Resource};
 use palisade_checks::{Kind, Object, ObjectRef};
-use palisade_crds::HardeningBaseline;
+use palisade_crds::{ClusterPostureReport, HardeningBaseline, PostureReport};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
+
+use super::metrics::{KindLabels, Metrics};
+use super::writer::{CLUSTER_REPORT_NAME, REPORT_NAME, status_edited_by_others};
 
 /// What deleting an object takes: relists use it to drop what vanished while disconnected.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Gone {
     Object(ObjectRef),
     Baseline(String),
+    /// One of Palisade's reports: a namespace's, or the cluster's (`None`).
+    Report(Option<String>),
 }
 
 /// A change the watches saw.
@@ -35,6 +41,11 @@ pub enum Gone {
 pub enum Update {
     Apply(Object),
     ApplyBaseline(HardeningBaseline),
+    /// One of Palisade's reports as stored: written back when someone else changed its status.
+    Report {
+        namespace: Option<String>,
+        edited_by_others: bool,
+    },
 }
 
 /// What one watch stream reports.
@@ -59,9 +70,16 @@ pub struct Message {
 
 /// Starts every watch; returns how many streams there are (all must list once before the
 /// caches count as synced).
-pub fn spawn_all(client: &Client, content_checks: bool, lists: Lists, sender: &mpsc::Sender<Message>) -> usize {
+pub fn spawn_all(
+    client: &Client,
+    metrics: &Arc<Metrics>,
+    content_checks: bool,
+    lists: Lists,
+    sender: &mpsc::Sender<Message>,
+) -> usize {
     let mut streams = Streams {
         client,
+        metrics,
         sender,
         lists,
         count: 0,
@@ -104,6 +122,8 @@ pub fn spawn_all(client: &Client, content_checks: bool, lists: Lists, sender: &m
         }
     }
     streams.baselines();
+    streams.report::<PostureReport>("PostureReport", REPORT_NAME);
+    streams.report::<ClusterPostureReport>("ClusterPostureReport", CLUSTER_REPORT_NAME);
     streams.count
 }
 
@@ -150,6 +170,7 @@ impl Lists {
 
 struct Streams<'a> {
     client: &'a Client,
+    metrics: &'a Arc<Metrics>,
     sender: &'a mpsc::Sender<Message>,
     lists: Lists,
     count: usize,
@@ -203,6 +224,20 @@ impl Streams<'_> {
         );
     }
 
+    /// Palisade's own reports, by metadata: enough to see one deleted or its status edited.
+    fn report<K>(&mut self, kind: &'static str, name: &str)
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    {
+        let api = Api::<PartialObjectMeta<K>>::all(self.client.clone());
+        let config = self.lists.config().fields(&format!("metadata.name={name}"));
+        let gone = |report: &PartialObjectMeta<K>| Gone::Report(report.metadata.namespace.clone());
+        self.spawn(kind, api, config, gone, |report| Update::Report {
+            edited_by_others: status_edited_by_others(report.metadata.managed_fields.as_deref().unwrap_or_default()),
+            namespace: report.metadata.namespace,
+        });
+    }
+
     fn spawn<K>(
         &mut self,
         kind: &'static str,
@@ -217,6 +252,7 @@ impl Streams<'_> {
         let stream = self.count;
         self.count += 1;
         let sender = self.sender.clone();
+        let errors = self.metrics.watch_errors.get_or_create(&KindLabels { kind }).clone();
         tokio::spawn(async move {
             let mut events = watcher::watcher(api, config).default_backoff().boxed();
             while let Some(event) = events.next().await {
@@ -235,6 +271,7 @@ impl Streams<'_> {
                     Err(error) => {
                         // The backoff retries; the error names the kind and the API failure only.
                         tracing::warn!(kind, error = %error, "watch failed; retrying");
+                        errors.inc();
                         continue;
                     }
                 };
@@ -280,8 +317,10 @@ mod tests {
         let url = format!("http://{address}").parse().expect("a URL");
         let client = Client::try_from(kube::Config::new(url)).expect("a client");
         let (sender, mut receiver) = mpsc::channel(8);
+        let metrics = Arc::new(Metrics::default());
         let mut streams = Streams {
             client: &client,
+            metrics: &metrics,
             sender: &sender,
             lists: Lists::Paginated,
             count: 0,

@@ -101,6 +101,15 @@ impl World {
             .map(|inventory| inventory.name.as_str())
     }
 
+    /// Whether the namespace exists and is not being deleted.
+    pub fn namespace_active(&self, name: &str) -> bool {
+        self.inventory
+            .namespaces
+            .get(name)
+            .and_then(|inventory| inventory.namespace.as_ref())
+            .is_some_and(|namespace| namespace.metadata.deletion_timestamp.is_none())
+    }
+
     pub fn namespace_exists(&self, name: &str) -> bool {
         self.inventory
             .namespaces

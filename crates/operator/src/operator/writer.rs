@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::ObjectReference;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::{Client, Resource};
@@ -115,6 +116,29 @@ impl Writer {
     }
 }
 
+/// Whether someone other than Palisade changed an object's status after Palisade last applied it,
+/// or Palisade never did. Times have second precision, so an edit within the second of
+/// Palisade's own counts as later: restoring costs one more write, and an apply that changes
+/// nothing changes no time, so this cannot loop.
+pub fn status_edited_by_others(fields: &[ManagedFieldsEntry]) -> bool {
+    let of_status = || {
+        fields
+            .iter()
+            .filter(|entry| entry.subresource.as_deref() == Some("status"))
+    };
+    let ours = of_status()
+        .filter(|entry| entry.manager.as_deref() == Some(FIELD_MANAGER))
+        .filter_map(|entry| entry.time.as_ref())
+        .max();
+    of_status()
+        .filter(|entry| entry.manager.as_deref() != Some(FIELD_MANAGER))
+        .any(|entry| match (ours, &entry.time) {
+            (None, _) => true,
+            (Some(ours), Some(theirs)) => theirs >= ours,
+            (Some(_), None) => false,
+        })
+}
+
 /// A low-cardinality label for a failed write.
 pub fn failure(error: &kube::Error) -> &'static str {
     match error {
@@ -159,5 +183,47 @@ pub fn baseline_reference(name: &str) -> ObjectReference {
         kind: Some(HardeningBaseline::kind(&()).to_string()),
         name: Some(name.to_string()),
         ..ObjectReference::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, Time};
+
+    use super::{FIELD_MANAGER, status_edited_by_others};
+
+    fn entry(manager: &str, subresource: Option<&str>, second: i64) -> ManagedFieldsEntry {
+        ManagedFieldsEntry {
+            manager: Some(manager.to_string()),
+            subresource: subresource.map(str::to_string),
+            time: Some(Time(
+                k8s_openapi::jiff::Timestamp::from_second(1_800_000_000 + second).expect("a time"),
+            )),
+            ..ManagedFieldsEntry::default()
+        }
+    }
+
+    #[test]
+    fn a_status_edit_after_palisade_s_apply_is_someone_else_s() {
+        let ours = entry(FIELD_MANAGER, Some("status"), 10);
+        assert!(!status_edited_by_others(std::slice::from_ref(&ours)));
+        assert!(!status_edited_by_others(&[
+            entry("kubectl-edit", Some("status"), 9),
+            ours.clone()
+        ]));
+        assert!(status_edited_by_others(&[
+            ours.clone(),
+            entry("kubectl-edit", Some("status"), 11)
+        ]));
+        assert!(
+            status_edited_by_others(&[ours.clone(), entry("kubectl-edit", Some("status"), 10)]),
+            "within the same second, the edit may be later"
+        );
+        assert!(
+            !status_edited_by_others(&[ours, entry("kubectl-label", None, 11)]),
+            "metadata and spec edits leave the status as Palisade wrote it"
+        );
+        assert!(status_edited_by_others(&[entry("velero", Some("status"), 1)]));
+        assert!(!status_edited_by_others(&[]));
     }
 }
