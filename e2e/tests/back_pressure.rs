@@ -66,7 +66,7 @@ fn throttled_requests_back_off_and_what_the_operator_reconciled_wins() {
          namespaceSelector:\n    matchLabels:\n      palisade.dev/e2e-throttle: \"yes\"\n  profile: baseline\n",
     );
 
-    let mut operator = Operator::start(&kubeconfig, "e2e-throttle", port(55), &[]);
+    let mut operator = Operator::start(&kubeconfig, "e2e-throttle", port(85), &[]);
     operator.wait_leading(90);
     wait_for(120, "every throttled namespace's report", || {
         let written = (0..NAMESPACES)

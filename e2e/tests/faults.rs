@@ -52,7 +52,7 @@ fn an_api_server_restart_with_expired_watches_loses_and_repeats_nothing() {
     namespace("e2e-fault-churn", "");
     apply(&deployment("e2e-fault-keep", "web", 0, true, "1"));
     apply(&deployment("e2e-fault-churn", "old", 0, true, "1"));
-    let mut operator = Operator::start(&kubeconfig, "e2e-fault-restart", port(50), &[]);
+    let mut operator = Operator::start(&kubeconfig, "e2e-fault-restart", port(80), &[]);
     operator.wait_leading(60);
     let kept = wait_report("e2e-fault-keep", "web reported", |report| {
         failing(report, "pod.privileged") == ["Deployment/web"]
@@ -108,7 +108,7 @@ fn etcd_restarts_and_a_frozen_api_server_are_outages_the_operator_rides_out() {
     let kubeconfig = operator_kubeconfig();
     namespace("e2e-fault-stall", "");
     apply(&deployment("e2e-fault-stall", "web", 0, false, "1"));
-    let mut operator = Operator::start(&kubeconfig, "e2e-fault-stall", port(51), &[]);
+    let mut operator = Operator::start(&kubeconfig, "e2e-fault-stall", port(81), &[]);
     operator.wait_leading(60);
     wait_report("e2e-fault-stall", "a report", |report| {
         failing(report, "pod.privileged").is_empty() && report["status"]["lastEvaluated"].is_string()
@@ -251,7 +251,7 @@ fn an_operator_killed_mid_write_leaves_nothing_stale_after_its_restart() {
         namespace(&killed_namespace(index), r#""palisade.dev/e2e-kill": "yes""#);
     }
     apply(&killed_workloads(false));
-    let first = Operator::start(&kubeconfig, "e2e-kill", port(52), &[]);
+    let first = Operator::start(&kubeconfig, "e2e-kill", port(82), &[]);
     first.wait_leading(60);
     let before = killed_reports("every namespace drifted on pod.privileged", |report| {
         failing(report, "pod.privileged") == ["Deployment/web"] && report["status"]["drift"]["state"] == "Drifted"
@@ -281,7 +281,7 @@ fn an_operator_killed_mid_write_leaves_nothing_stale_after_its_restart() {
     );
 
     // The same identity, as when the container restarts in its pod: the lease it held is its own.
-    let second = Operator::start(&kubeconfig, "e2e-kill", port(53), &[]);
+    let second = Operator::start(&kubeconfig, "e2e-kill", port(83), &[]);
     second.wait_ready(true, 60);
     let restarted = Instant::now();
     let after = killed_reports("every namespace to report the host network", |report| {
