@@ -115,6 +115,13 @@ pub fn get_json(args: &[&str]) -> Option<serde_json::Value> {
 
 /// Applies YAML or JSON from a string with server-side apply.
 pub fn apply(manifest: &str) {
+    if let Err(error) = try_apply(manifest) {
+        panic!("kubectl apply failed: {error}\n{manifest}");
+    }
+}
+
+/// As [`apply`], returning kubectl's complaint when the API server refuses.
+pub fn try_apply(manifest: &str) -> Result<(), String> {
     use std::io::Write;
     let kubeconfig = std::env::var("KUBECONFIG").expect("KUBECONFIG is set by e2e/run.sh");
     let mut child = Command::new("kubectl")
@@ -139,11 +146,10 @@ pub fn apply(manifest: &str) {
         .write_all(manifest.as_bytes())
         .expect("manifest written");
     let output = child.wait_with_output().expect("kubectl ends");
-    assert!(
-        output.status.success(),
-        "kubectl apply failed: {}\n{manifest}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    match output.status.success() {
+        true => Ok(()),
+        false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
+    }
 }
 
 /// The namespace the operator's chart resources are installed in for the tests.

@@ -365,3 +365,75 @@ fn no_secret_or_literal_env_value_leaves_the_cluster_objects() {
         assert!(!text.contains("ZTJlLXBsYW50ZWQ"), "source {index} leaks a base64 value");
     }
 }
+
+/// Ready=False of a baseline, once the operator gave it, with its message.
+fn invalid_message(name: &str) -> String {
+    wait_for(60, &format!("{name} to be Ready=False"), || {
+        let baseline = get_json(&["hardeningbaseline", name]).ok_or("none")?;
+        match condition(&baseline, "Ready") {
+            Some(ready) if ready["status"] == "False" => Ok(ready["message"].as_str().unwrap_or("").to_string()),
+            _ => Err(baseline["status"].to_string()),
+        }
+    })
+}
+
+#[test]
+fn baselines_the_operator_cannot_use_say_why_by_field_while_the_others_keep_serving() {
+    let _serial = serial();
+    let kubeconfig = operator_kubeconfig();
+    namespace("e2e-unusable", "unusable");
+    apply(&deployment("e2e-unusable", "web", 0, true, "1"));
+    // A looser CRD (an older or hand-edited one) stores what the operator's types cannot read.
+    kubectl_ok(&[
+        "patch",
+        "crd",
+        "hardeningbaselines.palisade.dev",
+        "--type",
+        "json",
+        "-p",
+        r#"[{"op": "replace", "path": "/spec/versions/0/schema/openAPIV3Schema/properties/spec",
+             "value": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}]"#,
+    ]);
+    let unreadable = r#"{"apiVersion": "palisade.dev/v1alpha1", "kind": "HardeningBaseline",
+        "metadata": {"name": "e2e-unreadable"}, "spec": {"namespaces": ["e2e-unusable"], "priority": 100, "profile": 7}}"#;
+    wait_for(
+        30,
+        "the looser schema to admit a baseline the types cannot read",
+        || palisade_e2e::try_apply(unreadable),
+    );
+    // Valid to admission, wrong to the operator: an unknown check, an exception that matches no
+    // check and a Pod Security version that does not exist.
+    apply(
+        "apiVersion: palisade.dev/v1alpha1\nkind: HardeningBaseline\nmetadata:\n  name: e2e-unusable\nspec:\n  \
+         namespaces: [e2e-unusable]\n  priority: 50\n  profile: baseline\n  checks:\n  - id: pod.nope\n    mode: Disabled\n  \
+         exceptions:\n  - checks: [\"net.nothing-*\"]\n    reason: none\n    expires: \"2030-01-01T00:00:00Z\"\n  \
+         parameters:\n    podSecurityVersion: v9.99\n",
+    );
+    apply(
+        "apiVersion: palisade.dev/v1alpha1\nkind: HardeningBaseline\nmetadata:\n  name: e2e-usable\nspec:\n  \
+         namespaces: [e2e-unusable]\n  profile: baseline\n",
+    );
+    let operator = Operator::start(&kubeconfig, "e2e-unusable", port(7), &[]);
+    operator.wait_leading(60);
+    let unreadable_message = invalid_message("e2e-unreadable");
+    assert!(unreadable_message.starts_with("spec.profile: "), "{unreadable_message}");
+    let unusable_message = invalid_message("e2e-unusable");
+    for field in [
+        "spec.checks[0].id \"pod.nope\"",
+        "spec.exceptions[0].checks \"net.nothing-*\"",
+        "spec.parameters.podSecurityVersion",
+    ] {
+        assert!(
+            unusable_message.contains(field),
+            "{field} is not named: {unusable_message}"
+        );
+    }
+    wait_report("e2e-unusable", "the usable baseline to govern", |report| {
+        report["status"]["baseline"] == "e2e-usable" && failing(report, "pod.privileged") == ["Deployment/web"]
+    });
+    operator.wait_ready(true, 30);
+    for name in ["e2e-unreadable", "e2e-unusable", "e2e-usable"] {
+        kubectl_ok(&["delete", "hardeningbaseline", name]);
+    }
+    palisade_e2e::install_crds("charts/palisade/crds/");
+}

@@ -219,6 +219,10 @@ impl Controller {
                         }
                         world.apply_baseline(baseline)
                     }
+                    Update::UnreadableBaseline { metadata, problem } => {
+                        tracing::warn!(baseline = metadata.name, problem, "a baseline cannot be read");
+                        world.apply_unreadable_baseline(metadata, problem)
+                    }
                     Update::Report {
                         namespace,
                         edited_by_others,

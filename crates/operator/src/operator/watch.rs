@@ -14,7 +14,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, Service, Ser
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, PartialObjectMeta};
+use kube::api::{Api, ApiResource, DynamicObject, PartialObjectMeta};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Client, Resource};
@@ -41,6 +41,12 @@ pub enum Gone {
 pub enum Update {
     Apply(Object),
     ApplyBaseline(HardeningBaseline),
+    /// A stored baseline this operator's types cannot read (a CRD older or looser than the
+    /// operator's let it in): it governs nothing and its status says why.
+    UnreadableBaseline {
+        metadata: ObjectMeta,
+        problem: String,
+    },
     /// One of Palisade's reports as stored: written back when someone else changed its status.
     Report {
         namespace: Option<String>,
@@ -149,6 +155,30 @@ fn secret_of_type(metadata: ObjectMeta, secret_type: &str) -> Object {
     })
 }
 
+/// A baseline as this operator's types read it, or why they cannot: the field's path within the
+/// spec and the reason. A status that cannot be read is dropped (Palisade writes it again).
+fn read_baseline(object: DynamicObject) -> Update {
+    let value = serde_json::to_value(&object).unwrap_or_default();
+    let read = |value| serde_path_to_error::deserialize::<_, HardeningBaseline>(value);
+    let without_status = |mut value: serde_json::Value| {
+        if let Some(fields) = value.as_object_mut() {
+            fields.remove("status");
+        }
+        value
+    };
+    match read(value.clone()).or_else(|_| read(without_status(value))) {
+        Ok(baseline) => Update::ApplyBaseline(baseline),
+        Err(error) => {
+            let path = error.path().to_string();
+            let field = path.strip_prefix("spec.").unwrap_or(&path);
+            Update::UnreadableBaseline {
+                problem: format!("{field}: {}", error.inner()),
+                metadata: object.metadata,
+            }
+        }
+    }
+}
+
 /// How watches list what exists before they watch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lists {
@@ -212,16 +242,13 @@ impl Streams<'_> {
         });
     }
 
+    /// Baselines arrive untyped and are read one by one: a typed watch fails as a whole on one
+    /// object it cannot read, which would stop every baseline from being served.
     fn baselines(&mut self) {
-        let api = Api::<HardeningBaseline>::all(self.client.clone());
-        let gone = |baseline: &HardeningBaseline| Gone::Baseline(baseline.metadata.name.clone().unwrap_or_default());
-        self.spawn(
-            "HardeningBaseline",
-            api,
-            self.lists.config(),
-            gone,
-            Update::ApplyBaseline,
-        );
+        let resource = ApiResource::erase::<HardeningBaseline>(&());
+        let api = Api::<DynamicObject>::all_with(self.client.clone(), &resource);
+        let gone = |baseline: &DynamicObject| Gone::Baseline(baseline.metadata.name.clone().unwrap_or_default());
+        self.spawn("HardeningBaseline", api, self.lists.config(), gone, read_baseline);
     }
 
     /// Palisade's own reports, by metadata: enough to see one deleted or its status edited.
@@ -247,7 +274,6 @@ impl Streams<'_> {
         update: impl Fn(K) -> Update + Send + 'static,
     ) where
         K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
-        K::DynamicType: Default,
     {
         let stream = self.count;
         self.count += 1;
@@ -306,6 +332,39 @@ mod tests {
             "items": [{"metadata": {"name": "web", "namespace": "shop", "resourceVersion": "1"},
                 "data": {"token": format!("GITHUB_TOKEN={TOKEN}"), "level": "debug"}}]});
         axum::response::Response::new(Body::from(list.to_string()))
+    }
+
+    fn baseline(spec: serde_json::Value, status: serde_json::Value) -> DynamicObject {
+        serde_json::from_value(
+            json!({"apiVersion": "palisade.dev/v1alpha1", "kind": "HardeningBaseline",
+            "metadata": {"name": "prod", "generation": 3}, "spec": spec, "status": status}),
+        )
+        .expect("an object")
+    }
+
+    #[test]
+    fn a_baseline_the_types_cannot_read_is_reported_by_field_and_an_unreadable_status_is_dropped() {
+        let spec = json!({"namespaces": ["shop"], "profile": "restricted"});
+        let Update::ApplyBaseline(read) = read_baseline(baseline(spec.clone(), json!({"matchedNamespaces": 2}))) else {
+            panic!("a readable baseline");
+        };
+        assert_eq!(read.status.map(|status| status.matched_namespaces), Some(2));
+        let Update::ApplyBaseline(read) = read_baseline(baseline(spec, json!({"matchedNamespaces": "two"}))) else {
+            panic!("a readable spec");
+        };
+        assert!(read.status.is_none());
+        let unreadable = read_baseline(baseline(
+            json!({"namespaces": ["shop"], "profile": 7, "checks": [{"id": "pod.privileged", "mode": "Sometimes"}]}),
+            json!({}),
+        ));
+        let Update::UnreadableBaseline { metadata, problem } = unreadable else {
+            panic!("an unreadable baseline: {unreadable:?}");
+        };
+        assert_eq!((metadata.name.as_deref(), metadata.generation), (Some("prod"), Some(3)));
+        assert!(
+            problem.starts_with("checks[0].mode: unknown variant `Sometimes`"),
+            "{problem}"
+        );
     }
 
     #[tokio::test]

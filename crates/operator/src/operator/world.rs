@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use palisade_checks::baseline::{ResolvedBaseline, governing, resolve, selects};
 use palisade_checks::{Dirty, Inventory, Object, ObjectRef};
 use palisade_crds::{HardeningBaseline, HardeningBaselineSpec, HardeningBaselineStatus, Profile};
@@ -68,6 +69,22 @@ impl World {
                 }
                 dirty
             }
+        }
+    }
+
+    /// Records a baseline that cannot be read: it selects and governs nothing, and what its
+    /// previous version selected is dirty.
+    pub fn apply_unreadable_baseline(&mut self, metadata: ObjectMeta, problem: String) -> Dirty {
+        let name = metadata.name.unwrap_or_default();
+        let entry = BaselineEntry {
+            generation: metadata.generation,
+            spec: HardeningBaselineSpec::default(),
+            status: None,
+            resolved: Err(vec![problem]),
+        };
+        match self.baselines.insert(name, entry) {
+            Some(previous) => self.selected_by(&previous.spec),
+            None => Dirty::default(),
         }
     }
 
