@@ -11,10 +11,12 @@ mod network;
 mod pss;
 mod rbac;
 mod secret;
+mod secret_value;
 mod service;
 mod workload;
 
 pub(crate) use credential_shape::CredentialShape;
+pub(crate) use secret_value::{record_values as record_secret_values, records as secret_value_records};
 pub(crate) use workload::is_literal;
 
 use crate::catalog::CheckDef;

@@ -9,7 +9,7 @@ use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::jiff::Timestamp;
 use palisade_crds::{Profile, Severity};
 
-use super::credential_shape::{CredentialShape, ends_of, find};
+use super::secret_value::records;
 use crate::catalog::{Category, CheckDef, Eval, Expect, Fixture};
 use crate::engine::{ClusterCtx, Finding, NamespaceCtx, ResourceRef, containers};
 use crate::inventory::NamespaceInventory;
@@ -22,13 +22,6 @@ const BOOTSTRAP_TOKEN: &str = "bootstrap.kubernetes.io/token";
 /// Annotation naming the ServiceAccount a legacy token secret belongs to.
 const SERVICE_ACCOUNT_NAME_ANNOTATION: &str = "kubernetes.io/service-account.name";
 const SECONDS_PER_DAY: i64 = 86_400;
-/// Shorter values (flags, ports, "true") repeat across namespaces without being shared secrets.
-const MIN_REUSED_VALUE_LEN: usize = 8;
-/// The keys where a secret's type puts a private key by design (the pattern is expected there).
-const PRIVATE_KEY_SLOTS: &[(&str, &str)] = &[
-    ("kubernetes.io/tls", "tls.key"),
-    ("kubernetes.io/ssh-auth", "ssh-privatekey"),
-];
 
 pub static CHECKS: &[CheckDef] = &[
     CheckDef {
@@ -284,11 +277,8 @@ fn cloud_credentials(ctx: &NamespaceCtx) -> Vec<Finding> {
         .secrets
         .iter()
         .filter_map(|secret| {
-            let found: Vec<String> = key_values(secret)
-                .filter_map(|(key, value)| {
-                    let credential = credential_kind(value, private_key_expected(secret, key))?;
-                    Some(format!("key {key} holds {credential}"))
-                })
+            let found: Vec<String> = records(secret)
+                .filter_map(|(key, record)| Some(format!("key {key} holds {}", record.credential?)))
                 .collect();
             (!found.is_empty()).then(|| {
                 finding(
@@ -310,15 +300,17 @@ struct Occurrence<'a> {
 }
 
 fn reused_value(ctx: &ClusterCtx) -> Vec<Finding> {
-    // Values are compared as bytes in a map; neither they nor a digest of them leave this function.
-    let mut by_value: BTreeMap<&[u8], Vec<Occurrence>> = BTreeMap::new();
+    // Values are compared by their keyed digests; no digest leaves this function.
+    let mut by_value: BTreeMap<u64, Vec<Occurrence>> = BTreeMap::new();
     for (namespace, inventory) in &ctx.inventory.namespaces {
         for secret in &inventory.secrets {
-            for (key, value) in key_values(secret).filter(|(_, value)| is_shareable_secret(value)) {
-                by_value
-                    .entry(value)
-                    .or_default()
-                    .push(Occurrence { namespace, secret, key });
+            for (key, record) in records(secret) {
+                if let Some(digest) = record.digest {
+                    by_value
+                        .entry(digest)
+                        .or_default()
+                        .push(Occurrence { namespace, secret, key });
+                }
             }
         }
     }
@@ -367,21 +359,6 @@ fn secret_type(secret: &Secret) -> &str {
 
 fn annotation<'a>(secret: &'a Secret, key: &str) -> Option<&'a str> {
     secret.metadata.annotations.as_ref()?.get(key).map(String::as_str)
-}
-
-/// Every key and value of `data` (already base64-decoded) and `stringData`.
-fn key_values(secret: &Secret) -> impl Iterator<Item = (&str, &[u8])> {
-    let data = secret
-        .data
-        .iter()
-        .flatten()
-        .map(|(key, value)| (key.as_str(), value.0.as_slice()));
-    let string_data = secret
-        .string_data
-        .iter()
-        .flatten()
-        .map(|(key, value)| (key.as_str(), value.as_bytes()));
-    data.chain(string_data)
 }
 
 /// Whether a person, not tooling, manages the secret's lifecycle: token secrets belong to the
@@ -475,45 +452,6 @@ fn age_in_days(now: Timestamp, created: Timestamp) -> i64 {
     (now.as_second() - created.as_second()) / SECONDS_PER_DAY
 }
 
-fn private_key_expected(secret: &Secret, key: &str) -> bool {
-    PRIVATE_KEY_SLOTS.contains(&(secret_type(secret), key))
-}
-
-/// What kind of cloud credential the value holds, if any, as a phrase for the message.
-fn credential_kind(value: &[u8], private_key_expected: bool) -> Option<&'static str> {
-    if CredentialShape::AwsAccessKeyId.matches(value) {
-        Some("an AWS access key ID")
-    } else if is_gcp_service_account_key(value) {
-        Some("a GCP service account key")
-    } else if find(value, b"AccountKey=").is_some() {
-        Some("an Azure storage account key")
-    } else if !private_key_expected && CredentialShape::PrivateKey.matches(value) {
-        Some("a PEM private key")
-    } else {
-        None
-    }
-}
-
-/// A GCP service account key file: JSON with `"type": "service_account"` and a private key.
-fn is_gcp_service_account_key(value: &[u8]) -> bool {
-    let is_service_account = ends_of(value, b"\"type\"").any(|end| {
-        value
-            .get(end..)
-            .map(<[u8]>::trim_ascii_start)
-            .and_then(|rest| rest.strip_prefix(b":"))
-            .is_some_and(|rest| rest.trim_ascii_start().starts_with(b"\"service_account\""))
-    });
-    is_service_account && find(value, b"\"private_key\"").is_some()
-}
-
-/// Whether a value is worth comparing across namespaces: long enough not to repeat by chance,
-/// and not a public certificate (CA bundles are meant to be shared).
-fn is_shareable_secret(value: &[u8]) -> bool {
-    let public_certificate =
-        value.trim_ascii_start().starts_with(b"-----BEGIN CERTIFICATE-----") && find(value, b"PRIVATE KEY").is_none();
-    value.len() >= MIN_REUSED_VALUE_LEN && !public_certificate
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,11 +477,14 @@ mod tests {
         let objects = documents.into_iter().map(|document| document.object);
         for object in objects.filter(|object| object["kind"] != "HardeningBaseline") {
             let encoded = object["data"].as_object().into_iter().flatten();
-            values.extend(encoded.filter_map(|(_, value)| value.as_str().map(str::to_string)));
+            for (_, value) in encoded {
+                let decoded = serde_json::from_value::<k8s_openapi::ByteString>(value.clone());
+                values.extend(decoded.map(|bytes| String::from_utf8_lossy(&bytes.0).into_owned()));
+                values.extend(value.as_str().map(str::to_string));
+            }
+            let plain = object["stringData"].as_object().into_iter().flatten();
+            values.extend(plain.filter_map(|(_, value)| value.as_str().map(str::to_string)));
             assert!(inventory.add_object(object, &options).is_ok(), "{}", check.id);
-        }
-        for secret in inventory.namespaces.values().flat_map(|namespace| &namespace.secrets) {
-            values.extend(key_values(secret).map(|(_, value)| String::from_utf8_lossy(value).into_owned()));
         }
         (fixture.findings(check).expect("valid fixture"), values)
     }
@@ -612,15 +553,6 @@ mod tests {
         let (findings, _) = evaluate_fixture(cloud, &cloud.fixtures[1]);
         let messages: Vec<&str> = findings.iter().map(|finding| finding.message.as_str()).collect();
         assert_eq!(messages, vec!["key credentials holds an AWS access key ID"]);
-    }
-
-    #[test]
-    fn gcp_service_account_keys() {
-        assert!(is_gcp_service_account_key(
-            br#"{"private_key": "k", "type" :"service_account"}"#
-        ));
-        assert!(!is_gcp_service_account_key(br#"{"type": "service_account"}"#));
-        assert!(!is_gcp_service_account_key(br#"{"private_key": "k", "type""#));
     }
 
     #[test]

@@ -389,7 +389,7 @@ impl Inventory {
             Object::Secret(object) => {
                 // The values it held before and holds now: namespaces sharing either are dirty too.
                 let mut values = self.secret_values_of(&object.metadata);
-                values.extend(secret_values(&object).map(<[u8]>::to_vec));
+                values.extend(secret_digests(&object));
                 let mut dirty = self.put_namespaced(|inventory| &mut inventory.secrets, object);
                 if !dirty.is_empty() {
                     dirty.merge(self.namespaces_holding(&values));
@@ -450,7 +450,7 @@ impl Inventory {
                 .namespaces
                 .get(namespace)
                 .and_then(|inventory| inventory.secrets.get(name))
-                .map(|secret| secret_values(secret).map(<[u8]>::to_vec).collect::<Vec<_>>())
+                .map(|secret| secret_digests(secret).collect::<Vec<_>>())
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
@@ -629,23 +629,23 @@ impl Inventory {
         }
     }
 
-    fn secret_values_of(&self, metadata: &ObjectMeta) -> Vec<Vec<u8>> {
+    fn secret_values_of(&self, metadata: &ObjectMeta) -> Vec<u64> {
         let stored = self
             .namespaces
             .get(metadata.namespace.as_deref().unwrap_or_default())
             .and_then(|inventory| inventory.secrets.get(metadata.name.as_deref().unwrap_or_default()));
         stored
-            .map(|secret| secret_values(secret).map(<[u8]>::to_vec).collect())
+            .map(|secret| secret_digests(secret).collect())
             .unwrap_or_default()
     }
 
     /// Namespaces holding one of these secret values: their `secret.reused-value` findings may
     /// change (values are kept only when content checks are on).
-    fn namespaces_holding(&self, values: &[Vec<u8>]) -> Dirty {
+    fn namespaces_holding(&self, values: &[u64]) -> Dirty {
         if values.is_empty() {
             return Dirty::default();
         }
-        let wanted: BTreeSet<&[u8]> = values.iter().map(Vec::as_slice).collect();
+        let wanted: BTreeSet<u64> = values.iter().copied().collect();
         let namespaces = self
             .namespaces
             .values()
@@ -653,7 +653,7 @@ impl Inventory {
                 inventory
                     .secrets
                     .iter()
-                    .any(|secret| secret_values(secret).any(|value| wanted.contains(value)))
+                    .any(|secret| secret_digests(secret).any(|digest| wanted.contains(&digest)))
             })
             .map(|inventory| inventory.name.clone())
             .collect();
@@ -701,11 +701,9 @@ fn merge<T: PartialEq>(into: &mut Keyed<T>, later: Keyed<T>) {
     }
 }
 
-/// A secret's values (`data` and `stringData`); empty unless content checks keep them.
-fn secret_values(secret: &Secret) -> impl Iterator<Item = &[u8]> {
-    let data = secret.data.iter().flatten().map(|(_, value)| value.0.as_slice());
-    let string_data = secret.string_data.iter().flatten().map(|(_, value)| value.as_bytes());
-    data.chain(string_data)
+/// The keyed digests of a secret's values worth comparing; none unless content checks keep them.
+fn secret_digests(secret: &Secret) -> impl Iterator<Item = u64> {
+    crate::checks::secret_value_records(secret).filter_map(|(_, record)| record.digest)
 }
 
 /// What [`Inventory::add_object`] did with an object.

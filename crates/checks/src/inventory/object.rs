@@ -139,7 +139,10 @@ impl Object {
                 metadata(&mut ingress.metadata, false);
                 ingress.status = None;
             }
-            Object::Secret(secret) => metadata(&mut secret.metadata, true),
+            Object::Secret(secret) => {
+                metadata(&mut secret.metadata, true);
+                crate::checks::record_secret_values(secret);
+            }
             Object::ConfigMap(object) => super::strip::config_map(object),
             Object::ServiceAccount(object) => metadata(&mut object.metadata, false),
             Object::Role(object) => metadata(&mut object.metadata, false),
