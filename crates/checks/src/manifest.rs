@@ -282,8 +282,11 @@ fn chunks(text: &str) -> Vec<Chunk<'_>> {
     let mut first_line = 1;
     let mut content_line = None;
     let mut offset = 0;
+    // A marker on the first line leaves `start` at 0: what follows it up to the next marker is a
+    // document of its own all the same (a bad directive there must not cost the next document).
+    let mut after_marker = false;
     for (number, line) in text.split_inclusive('\n').enumerate().map(|(i, line)| (i + 1, line)) {
-        if is_marker(line) && (content_line.is_some() || start > 0) {
+        if is_marker(line) && (content_line.is_some() || after_marker) {
             chunks.push(Chunk {
                 text: &text[start..offset],
                 first_line,
@@ -293,6 +296,7 @@ fn chunks(text: &str) -> Vec<Chunk<'_>> {
             first_line = number;
             content_line = None;
         }
+        after_marker |= is_marker(line);
         if content_line.is_none() && is_content(line) {
             content_line = Some(number);
         }
@@ -408,6 +412,8 @@ mod tests {
         let (documents, errors) = split("# header\n---\na: 1\n", false);
         assert!(errors.is_empty());
         assert_eq!((indices(&documents), documents[0].line), (vec![1], 3));
+        let (documents, errors) = split("---\n%YAML\n---\na: 1\n", false);
+        assert_eq!(indices(&documents), vec![2], "{errors:?}");
     }
 
     #[test]

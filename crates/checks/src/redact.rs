@@ -4,8 +4,11 @@
 //! expected (both come from the schema, not from the input).
 
 const REDACTED: &str = "…";
+/// What a base64 error (Secret `data`, ConfigMap `binaryData`) puts before the byte of the value
+/// it could not decode, unquoted: `Invalid symbol 33, offset 7.`
+const BASE64_SYMBOL: [&str; 2] = ["Invalid symbol ", "Invalid last symbol "];
 
-/// The message with every quoted input value replaced.
+/// The message with every quoted input value, and the byte a base64 error names, replaced.
 pub fn redact(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
@@ -30,7 +33,20 @@ pub fn redact(message: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    without_base64_symbol(out)
+}
+
+fn without_base64_symbol(message: String) -> String {
+    let Some(start) = BASE64_SYMBOL
+        .iter()
+        .find_map(|prefix| message.find(prefix).map(|at| at + prefix.len()))
+    else {
+        return message;
+    };
+    let end = message[start..]
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .map_or(message.len(), |length| start + length);
+    format!("{}{REDACTED}{}", &message[..start], &message[end..])
 }
 
 /// Byte offset of the closing quote in `body`; double-quoted text is Debug-escaped.
@@ -67,5 +83,13 @@ mod tests {
         assert_eq!(redact("missing field `containers`"), "missing field `containers`");
         assert_eq!(redact("unterminated `abc"), "unterminated `…");
         assert_eq!(redact("no quotes at line 3 column 5"), "no quotes at line 3 column 5");
+        assert_eq!(
+            redact("data.key: Invalid symbol 33, offset 7."),
+            "data.key: Invalid symbol …, offset 7."
+        );
+        assert_eq!(
+            redact("Invalid last symbol 66, offset 3."),
+            "Invalid last symbol …, offset 3."
+        );
     }
 }
