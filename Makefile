@@ -6,7 +6,7 @@ demo:
 	bash e2e/demo.sh
 
 # Runs the whole test suite: generated files current, unit tests, e2e tests against a real API server.
-test: lint check-generated chart unit gitops e2e
+test: lint deny check-generated chart unit gitops static-binary e2e
 
 lint:
 	cargo fmt --check
@@ -74,3 +74,30 @@ chart:
 
 controlplane-stop:
 	bash e2e/controlplane.sh stop
+
+.PHONY: deny static-binary
+
+# The dependency policy in deny.toml: licenses on an allow-list, banned and duplicate crates,
+# crates.io as the only source. The advisories check is not run: it needs the RustSec database,
+# which cargo-deny clones from GitHub, and CI cannot reach GitHub (docs/image.md). cargo-deny is
+# installed at the pinned version when it is missing or another version.
+deny: CARGO_DENY_VERSION = 0.20.2
+deny:
+	@cargo deny --version 2>/dev/null | grep -qx 'cargo-deny $(CARGO_DENY_VERSION)' \
+	  || cargo install --locked cargo-deny --version $(CARGO_DENY_VERSION)
+	cargo deny --locked check licenses bans sources
+
+# The image's binary without Docker, which CI has no daemon for: image/build-binary.sh, the script
+# the Dockerfile's builder runs, builds palisade static (musl) and fails unless it has no dynamic
+# dependency, runs, and audits correctly. Then the Dockerfile's own promises: every base image
+# pinned by digest, the last stage distroless/static, numeric non-root user, the binary as entrypoint.
+static-binary:
+	bash image/build-binary.sh
+	@! grep -E '^FROM ' Dockerfile | grep -vE '@sha256:[0-9a-f]{64}( |$$)' \
+	  || { echo "Dockerfile: a FROM above is not pinned by digest" >&2; exit 1; }
+	@grep -E '^FROM ' Dockerfile | tail -n1 | grep -q '^FROM gcr.io/distroless/static-debian12:nonroot@' \
+	  || { echo "Dockerfile: the last stage is not distroless/static nonroot" >&2; exit 1; }
+	@grep -qx 'USER 65532:65532' Dockerfile || { echo "Dockerfile: no 'USER 65532:65532'" >&2; exit 1; }
+	@grep -qx 'ENTRYPOINT \["/palisade"\]' Dockerfile || { echo "Dockerfile: entrypoint is not /palisade" >&2; exit 1; }
+	@grep -q 'bash image/build-binary.sh --out /out/palisade$$' Dockerfile \
+	  || { echo "Dockerfile: the builder does not run image/build-binary.sh" >&2; exit 1; }
