@@ -94,6 +94,22 @@ start_etcd() {
   wait_for 30 curl -sf "http://127.0.0.1:$etcd_port/health" || die "etcd did not become healthy; see $dir/logs/etcd.log"
 }
 
+# The audit log records every write to Palisade's objects with its client's User-Agent (which
+# names the operator replica) and timestamps, so tests can tell which replica wrote when.
+audit_policy() {
+  cat > "$dir/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [create, update, patch, delete]
+    resources:
+      - group: palisade.dev
+  - level: None
+POLICY
+}
+
 start_apiserver() {
   # Since v1.37 an endpoint reconciler refuses the loopback advertise address; nothing here needs
   # the endpoints of the `kubernetes` Service (clients use the kubeconfig's address).
@@ -104,6 +120,7 @@ start_apiserver() {
     --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
     --service-cluster-ip-range 10.96.0.0/16 --advertise-address 127.0.0.1 --endpoint-reconciler-type none \
     --enable-admission-plugins NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,DefaultStorageClass,ResourceQuota,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy \
+    --audit-policy-file "$dir/audit-policy.yaml" --audit-log-path "$dir/logs/audit.log" \
     --allow-privileged=true >>"$dir/logs/kube-apiserver.log" 2>&1 &
   started kube-apiserver $!
   wait_for 60 test -s "$dir/apiserver/apiserver.crt" || die "kube-apiserver wrote no serving cert; see $dir/logs/kube-apiserver.log"
@@ -136,6 +153,7 @@ start() {
   mkdir -p "$dir/logs" "$dir/apiserver"
   trap 'status=$?; if [[ $status != 0 ]]; then echo "controlplane: start failed; stopping" >&2; stop; fi' EXIT
   certs
+  audit_policy
   local started; started=$(date +%s%N)
   start_etcd
   start_apiserver

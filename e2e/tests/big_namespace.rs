@@ -2,10 +2,7 @@
 //! API server's request limit (etcd's 1.5 MiB), says what it left out, and the operator's memory
 //! stays bounded.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-use palisade_e2e::{Operator, apply, kubectl_ok, operator_kubeconfig, port, wait_report};
+use palisade_e2e::{Operator, apply, create_in_parallel, kubectl_ok, operator_kubeconfig, port, wait_report};
 use serde_json::Value;
 
 const NAMESPACE: &str = "e2e-big";
@@ -33,42 +30,6 @@ fn insecure(index: usize) -> String {
     )
 }
 
-/// Applies the workloads in four parallel kubectl runs.
-fn create_workloads() {
-    let runs: Vec<_> = (0..4)
-        .map(|part| {
-            let items: Vec<String> = (0..WORKLOADS).filter(|index| index % 4 == part).map(insecure).collect();
-            let list = format!(
-                r#"{{"apiVersion": "v1", "kind": "List", "items": [{}]}}"#,
-                items.join(",")
-            );
-            let kubeconfig = std::env::var("KUBECONFIG").expect("KUBECONFIG is set by e2e/run.sh");
-            let mut child = Command::new("kubectl")
-                .args(["--kubeconfig", &kubeconfig, "create", "-f", "-", "-o", "name"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("kubectl runs");
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(list.as_bytes())
-                .expect("list written");
-            child
-        })
-        .collect();
-    for run in runs {
-        let output = run.wait_with_output().expect("kubectl ends");
-        assert!(
-            output.status.success(),
-            "creating the workloads failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-}
-
 fn peak_memory_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -84,7 +45,7 @@ fn a_namespace_of_five_thousand_failing_workloads_gets_a_bounded_report() {
     apply(&format!(
         r#"{{"apiVersion": "v1", "kind": "Namespace", "metadata": {{"name": "{NAMESPACE}"}}}}"#
     ));
-    create_workloads();
+    create_in_parallel(&(0..WORKLOADS).map(insecure).collect::<Vec<_>>());
     let operator = Operator::start(&kubeconfig, "e2e-big", port(95), &[]);
     operator.wait_leading(120);
     let report = wait_report(NAMESPACE, "every workload in the report's counts", |report| {

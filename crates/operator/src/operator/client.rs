@@ -33,10 +33,16 @@ pub struct Clients {
     pub requests: Client,
 }
 
-pub async fn connect(metrics: &Arc<Metrics>) -> anyhow::Result<Clients> {
-    let config = kube::Config::infer()
+/// Connects as `identity`, which the User-Agent carries so that the API server's audit log tells
+/// replicas apart (they share one ServiceAccount and one field manager).
+pub async fn connect(metrics: &Arc<Metrics>, identity: &str) -> anyhow::Result<Clients> {
+    let mut config = kube::Config::infer()
         .await
         .context("connecting to the cluster (kubeconfig or in-cluster)")?;
+    let agent = format!("palisade/{} ({identity})", env!("CARGO_PKG_VERSION"));
+    if let Ok(agent) = http::HeaderValue::from_str(&agent) {
+        config.headers.push((http::header::USER_AGENT, agent));
+    }
     let watches = counted(config.clone(), metrics)?;
     let mut bounded = config;
     bounded.read_timeout = Some(REQUEST_TIMEOUT);

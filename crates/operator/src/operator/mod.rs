@@ -130,7 +130,7 @@ fn init_logging(args: &Args) -> anyhow::Result<()> {
 async fn operate(args: Args) -> anyhow::Result<()> {
     let identity = args.identity.clone().unwrap_or_else(host_name);
     let metrics = Arc::new(metrics::Metrics::default());
-    let clients = client::connect(&metrics).await?;
+    let clients = client::connect(&metrics, &identity).await?;
     let client = clients.requests;
     let synced = Arc::new(AtomicBool::new(false));
     let api_reachable = Arc::new(AtomicBool::new(false));
