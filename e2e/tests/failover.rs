@@ -22,7 +22,7 @@ fn namespace(index: usize) -> String {
 }
 
 fn pod(namespace: &str, index: usize) -> String {
-    let privileged = index % 2 == 0;
+    let privileged = index.is_multiple_of(2);
     format!(
         r#"{{"apiVersion": "v1", "kind": "Pod", "metadata": {{"name": "pod-{index:03}", "namespace": "{namespace}"}},
   "spec": {{"containers": [{{"name": "app", "image": "nginx:1.27", "securityContext": {{"privileged": {privileged}}}}}]}}}}"#

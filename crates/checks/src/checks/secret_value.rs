@@ -99,7 +99,12 @@ pub fn records(secret: &Secret) -> impl Iterator<Item = (&str, ValueRecord)> {
         .data
         .iter()
         .flatten()
-        .filter(|(key, _)| !secret.string_data.as_ref().is_some_and(|strings| strings.contains_key(*key)))
+        .filter(|(key, _)| {
+            !secret
+                .string_data
+                .as_ref()
+                .is_some_and(|strings| strings.contains_key(*key))
+        })
         .map(|(key, value)| (key.as_str(), value.0.as_slice()));
     let string_data = secret
         .string_data
@@ -107,8 +112,8 @@ pub fn records(secret: &Secret) -> impl Iterator<Item = (&str, ValueRecord)> {
         .flatten()
         .map(|(key, value)| (key.as_str(), value.as_bytes()));
     data.chain(string_data).map(|(key, value)| {
-        let record = ValueRecord::decode(value)
-            .unwrap_or_else(|| ValueRecord::of(value, private_key_expected(secret, key)));
+        let record =
+            ValueRecord::decode(value).unwrap_or_else(|| ValueRecord::of(value, private_key_expected(secret, key)));
         (key, record)
     })
 }
@@ -167,22 +172,31 @@ mod tests {
             "stringData": {"aws": aws, "password": shared, "short": "on"},
             "data": {"password": "b3ZlcnJpZGRlbg=="}}))
         .expect("a secret");
-        let before: Vec<(String, ValueRecord)> = records(&secret).map(|(key, record)| (key.to_string(), record)).collect();
+        let before: Vec<(String, ValueRecord)> = records(&secret)
+            .map(|(key, record)| (key.to_string(), record))
+            .collect();
         record_values(&mut secret);
         let stored = serde_json::to_string(&secret).expect("serializes");
         for value in [aws, shared, "overridden", "b3ZlcnJpZGRlbg=="] {
             assert!(!stored.contains(value), "{value} kept: {stored}");
         }
-        let after: Vec<(String, ValueRecord)> = records(&secret).map(|(key, record)| (key.to_string(), record)).collect();
+        let after: Vec<(String, ValueRecord)> = records(&secret)
+            .map(|(key, record)| (key.to_string(), record))
+            .collect();
         assert_eq!(after, before, "recording changes nothing the checks read");
         assert_eq!(after.len(), 3);
         let record = |key: &str| after.iter().find(|(name, _)| name == key).expect("a key").1;
         assert_eq!(record("aws").credential, Some("an AWS access key ID"));
-        assert_eq!(record("password").digest, Some(digest_key().hash_one(shared.as_bytes())));
+        assert_eq!(
+            record("password").digest,
+            Some(digest_key().hash_one(shared.as_bytes()))
+        );
         assert_eq!(record("short").digest, None);
         record_values(&mut secret);
         assert_eq!(
-            records(&secret).map(|(key, record)| (key.to_string(), record)).collect::<Vec<_>>(),
+            records(&secret)
+                .map(|(key, record)| (key.to_string(), record))
+                .collect::<Vec<_>>(),
             after,
             "recording twice is recording once"
         );
