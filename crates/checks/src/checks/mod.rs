@@ -16,6 +16,7 @@ mod service;
 mod workload;
 
 pub(crate) use credential_shape::CredentialShape;
+pub(crate) use pss::{APPARMOR_ANNOTATION_PREFIX, SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION};
 pub(crate) use secret_value::{record_values as record_secret_values, records as secret_value_records};
 pub(crate) use workload::is_literal;
 

@@ -71,8 +71,8 @@ fn allowed_at(table: &[(&str, PssVersion)], name: &str, version: PssVersion) -> 
 }
 
 /// Annotations that set seccomp profiles before the `seccompProfile` field (judged up to v1.18).
-const SECCOMP_POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
-const SECCOMP_CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
+pub(crate) const SECCOMP_POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
+pub(crate) const SECCOMP_CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
 
 /// The version each control, Windows exemption and user-namespace relaxation starts at.
 const PRIVILEGE_ESCALATION_SINCE: PssVersion = PssVersion::v1(8);
@@ -96,7 +96,7 @@ pub const RESTRICTED_VOLUME_TYPES: &[&str] = &[
     "secret",
 ];
 
-const APPARMOR_ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
+pub(crate) const APPARMOR_ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
 pub static CHECKS: &[CheckDef] = &[
     CheckDef {

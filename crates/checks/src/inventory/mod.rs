@@ -145,8 +145,7 @@ impl Workload {
     fn from_template(kind: &str, metadata: &ObjectMeta, template: PodTemplateSpec, namespace: &str) -> Workload {
         let mut spec = template.spec.unwrap_or_default();
         strip::pod_spec(&mut spec);
-        // Stripped on apply: no last-applied copy is among them.
-        let owner_annotations = metadata.annotations.clone().unwrap_or_default();
+        let owner_annotations = strip::owner_annotations(metadata);
         Workload {
             source: Source::Template,
             kind: kind.to_string(),

@@ -94,7 +94,7 @@ impl Object {
     /// Drops every field no check reads (see [`super::strip`]). The inventory does it on apply;
     /// a watch does it as soon as an object arrives, so what waits to be applied is small too.
     pub fn strip(&mut self) {
-        use super::strip::{metadata, pod_spec};
+        use super::strip::{metadata, pod_annotations, pod_spec};
         match self {
             Object::Namespace(namespace) => {
                 metadata(&mut namespace.metadata, false);
@@ -103,6 +103,7 @@ impl Object {
             }
             Object::Pod(pod) => {
                 metadata(&mut pod.metadata, false);
+                pod_annotations(&mut pod.metadata);
                 pod.status = None;
                 if let Some(spec) = pod.spec.as_mut() {
                     pod_spec(spec);

@@ -56,15 +56,44 @@ pub fn metadata(metadata: &mut ObjectMeta, keep_created: bool) {
     }
 }
 
-/// The labels and annotations of a pod or pod template: what policies select and what carries
-/// AppArmor profiles and exemptions.
+/// The labels and annotations of a pod or pod template: what policies select, and the
+/// annotations a check reads (see [`pod_annotations`]).
 pub fn pod_metadata(mut metadata: ObjectMeta) -> ObjectMeta {
     self::metadata(&mut metadata, false);
+    pod_annotations(&mut metadata);
     ObjectMeta {
         labels: metadata.labels,
         annotations: metadata.annotations,
         ..ObjectMeta::default()
     }
+}
+
+/// Keeps of a pod's annotations only those a check reads (seccomp and AppArmor profiles,
+/// exemptions): others may run to 256 KiB a pod, and 10k pods must not hold them.
+pub fn pod_annotations(metadata: &mut ObjectMeta) {
+    let Some(annotations) = metadata.annotations.as_mut() else {
+        return;
+    };
+    annotations.retain(|key, _| {
+        key == crate::checks::SECCOMP_POD_ANNOTATION
+            || [
+                crate::checks::SECCOMP_CONTAINER_ANNOTATION_PREFIX,
+                crate::checks::APPARMOR_ANNOTATION_PREFIX,
+                PALISADE_ANNOTATION_PREFIX,
+            ]
+            .iter()
+            .any(|prefix| key.starts_with(prefix))
+    });
+    if annotations.is_empty() {
+        metadata.annotations = None;
+    }
+}
+
+/// Of a workload controller's annotations, Palisade's own (exemptions), which its pods inherit.
+pub fn owner_annotations(metadata: &ObjectMeta) -> BTreeMap<String, String> {
+    let mut annotations = metadata.annotations.clone().unwrap_or_default();
+    annotations.retain(|key, _| key.starts_with(PALISADE_ANNOTATION_PREFIX));
+    annotations
 }
 
 /// Drops the scheduling, lifecycle and runtime fields of a pod spec that no check reads.
@@ -225,6 +254,32 @@ fn credential_entries<V>(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn pods_keep_only_the_annotations_a_check_reads() {
+        let huge = "x".repeat(200 * 1024);
+        let metadata: ObjectMeta = serde_json::from_value(json!({"name": "p", "labels": {"app": "web"},
+            "annotations": {"note": huge, "seccomp.security.alpha.kubernetes.io/pod": "unconfined",
+                "container.seccomp.security.alpha.kubernetes.io/c": "unconfined",
+                "container.apparmor.security.beta.kubernetes.io/c": "unconfined",
+                "palisade.dev/exempt": "pod.privileged", "palisade.dev/exempt-reason": "agent"}}))
+        .expect("metadata");
+        let kept = pod_metadata(metadata.clone());
+        let keys: Vec<&str> = kept.annotations.iter().flatten().map(|(key, _)| key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "container.apparmor.security.beta.kubernetes.io/c",
+                "container.seccomp.security.alpha.kubernetes.io/c",
+                "palisade.dev/exempt",
+                "palisade.dev/exempt-reason",
+                "seccomp.security.alpha.kubernetes.io/pod"
+            ]
+        );
+        assert_eq!(kept.labels, metadata.labels);
+        let owned: Vec<String> = owner_annotations(&metadata).into_keys().collect();
+        assert_eq!(owned, ["palisade.dev/exempt", "palisade.dev/exempt-reason"]);
+    }
 
     #[test]
     fn literal_env_values_and_last_applied_copies_are_never_kept() {

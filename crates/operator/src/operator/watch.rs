@@ -321,6 +321,87 @@ mod tests {
 
     const TOKEN: &str = "ghp_EXAMPLE00000000000000000000000000000";
 
+    /// Serves `app` on a loopback port; a client of it.
+    async fn serve(app: Router) -> Client {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let address = listener.local_addr().expect("an address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let url = format!("http://{address}").parse().expect("a URL");
+        Client::try_from(kube::Config::new(url)).expect("a client")
+    }
+
+    async fn next(receiver: &mut mpsc::Receiver<Message>) -> StreamEvent {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), receiver.recv())
+            .await
+            .expect("a message in time")
+            .expect("the watch runs");
+        message.event
+    }
+
+    /// A pod as a watch event line (`ADDED`), with `spec` as given.
+    fn added(name: &str, annotations: serde_json::Value, spec: serde_json::Value) -> String {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "shop", "resourceVersion": "3", "annotations": annotations},
+            "spec": spec});
+        format!("{}\n", json!({"type": "ADDED", "object": pod}))
+    }
+
+    /// An API server that streams the initial pods (WatchList): one with a field newer than the
+    /// types and a 200 KiB annotation, one whose spec no Pod can have, and a plain one; then the
+    /// bookmark that ends the initial events, and nothing more.
+    async fn pods(RawQuery(query): RawQuery) -> axum::response::Response {
+        assert!(query.is_some_and(|query| query.contains("sendInitialEvents=true")));
+        let container = json!([{"name": "c", "image": "nginx"}]);
+        let lines = [
+            added(
+                "newer",
+                json!({"note": "x".repeat(200 * 1024)}),
+                json!({"containers": container, "fieldOfKubernetes9": {"on": true}}),
+            ),
+            added("unreadable", json!({}), json!({"containers": "not a list"})),
+            added("plain", json!({}), json!({"containers": container})),
+            format!(
+                "{}\n",
+                json!({"type": "BOOKMARK", "object": {"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"resourceVersion": "4", "annotations": {"k8s.io/initial-events-end": "true"}}}})
+            ),
+        ];
+        let events = futures::stream::iter(lines.map(|line| Ok::<_, std::convert::Infallible>(Bytes::from(line))));
+        let quiet = futures::stream::pending();
+        axum::response::Response::new(Body::from_stream(events.chain(quiet)))
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_object_is_skipped_and_counted_and_the_others_sync() {
+        let client = serve(Router::new().route("/api/v1/pods", get(pods))).await;
+        let (sender, mut receiver) = mpsc::channel(8);
+        let metrics = Arc::new(Metrics::default());
+        let mut streams = Streams {
+            client: &client,
+            metrics: &metrics,
+            sender: &sender,
+            lists: Lists::Streaming,
+            count: 0,
+        };
+        streams.full::<Pod>(Kind::Pod, Object::Pod);
+        let mut seen = Vec::new();
+        loop {
+            match next(&mut receiver).await {
+                StreamEvent::Seen(update, _) => match *update {
+                    Update::Apply(Object::Pod(pod)) => seen.push(pod),
+                    other => panic!("a pod: {other:?}"),
+                },
+                StreamEvent::RelistDone => break,
+                StreamEvent::Relist => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        let names: Vec<&str> = seen.iter().filter_map(|pod| pod.metadata.name.as_deref()).collect();
+        assert_eq!(names, ["newer", "plain"]);
+        assert!(seen[0].metadata.annotations.is_none(), "the large annotation is kept");
+        assert_eq!(metrics.watch_errors.get_or_create(&KindLabels { kind: "Pod" }).get(), 1);
+    }
+
     /// An API server that lists one ConfigMap holding a token and a setting, and then keeps
     /// every watch open without events.
     async fn config_maps(RawQuery(query): RawQuery) -> axum::response::Response {
@@ -369,12 +450,7 @@ mod tests {
 
     #[tokio::test]
     async fn config_maps_arrive_holding_only_the_kind_of_credential_each_key_holds() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
-        let address = listener.local_addr().expect("an address");
-        let app = Router::new().route("/api/v1/configmaps", get(config_maps));
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        let url = format!("http://{address}").parse().expect("a URL");
-        let client = Client::try_from(kube::Config::new(url)).expect("a client");
+        let client = serve(Router::new().route("/api/v1/configmaps", get(config_maps))).await;
         let (sender, mut receiver) = mpsc::channel(8);
         let metrics = Arc::new(Metrics::default());
         let mut streams = Streams {
@@ -386,11 +462,7 @@ mod tests {
         };
         streams.full::<ConfigMap>(Kind::ConfigMap, Object::ConfigMap);
         let seen = loop {
-            let message = tokio::time::timeout(std::time::Duration::from_secs(10), receiver.recv())
-                .await
-                .expect("the listed ConfigMap arrives")
-                .expect("the watch runs");
-            if let StreamEvent::Seen(update, gone) = message.event {
+            if let StreamEvent::Seen(update, gone) = next(&mut receiver).await {
                 break (*update, gone);
             }
         };
