@@ -5,21 +5,12 @@
 //! and a ClusterReport, and a fixed finding leaves the Report.
 
 use palisade_e2e::{
-    Operator, apply, get_json, go_module_dir, install_crds, kubectl, kubectl_ok, operator_kubeconfig,
+    Operator, apply, get_json, install_openreports_crds, kubectl, kubectl_ok, operator_kubeconfig,
     operator_kubeconfig_with, port, wait_for,
 };
 use serde_json::Value;
 
-const REPORTS_API: &str = "github.com/openreports/reports-api@v0.2.1";
 const NAMESPACE: &str = "e2e-openreports";
-
-fn install_openreports_crds() {
-    let dir = go_module_dir(REPORTS_API);
-    for crd in ["reports", "clusterreports"] {
-        let file = dir.join(format!("config/crd/openreports.io_{crd}.yaml"));
-        install_crds(file.to_str().expect("a UTF-8 module path"));
-    }
-}
 
 fn pod(name: &str, privileged: bool) -> String {
     format!(
