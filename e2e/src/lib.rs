@@ -122,18 +122,23 @@ pub fn apply(manifest: &str) {
 
 /// As [`apply`], returning kubectl's complaint when the API server refuses.
 pub fn try_apply(manifest: &str) -> Result<(), String> {
+    let output = kubectl_fed(&["apply", "--server-side", "--force-conflicts", "-f", "-"], manifest)
+        .wait_with_output()
+        .expect("kubectl ends");
+    match output.status.success() {
+        true => Ok(()),
+        false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
+    }
+}
+
+/// Starts kubectl with these arguments against `KUBECONFIG`, `input` written to its stdin; its
+/// stdout and stderr are captured.
+pub fn kubectl_fed(args: &[&str], input: &str) -> std::process::Child {
     use std::io::Write;
     let kubeconfig = std::env::var("KUBECONFIG").expect("KUBECONFIG is set by e2e/run.sh");
     let mut child = Command::new("kubectl")
-        .args([
-            "--kubeconfig",
-            &kubeconfig,
-            "apply",
-            "--server-side",
-            "--force-conflicts",
-            "-f",
-            "-",
-        ])
+        .args(["--kubeconfig", &kubeconfig])
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -143,13 +148,9 @@ pub fn try_apply(manifest: &str) -> Result<(), String> {
         .stdin
         .take()
         .expect("stdin")
-        .write_all(manifest.as_bytes())
-        .expect("manifest written");
-    let output = child.wait_with_output().expect("kubectl ends");
-    match output.status.success() {
-        true => Ok(()),
-        false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
-    }
+        .write_all(input.as_bytes())
+        .expect("input written");
+    child
 }
 
 /// The namespace the operator's chart resources are installed in for the tests.
@@ -545,8 +546,6 @@ pub fn install_openreports_crds() {
 /// Creates objects (JSON, one each) with `kubectl create`, in four runs side by side: thousands of
 /// objects in seconds rather than minutes.
 pub fn create_in_parallel(objects: &[String]) {
-    use std::io::Write;
-    let kubeconfig = std::env::var("KUBECONFIG").expect("KUBECONFIG is set by e2e/run.sh");
     let runs: Vec<_> = (0..4)
         .map(|part| {
             let items: Vec<&str> = objects.iter().skip(part).step_by(4).map(String::as_str).collect();
@@ -554,20 +553,7 @@ pub fn create_in_parallel(objects: &[String]) {
                 r#"{{"apiVersion": "v1", "kind": "List", "items": [{}]}}"#,
                 items.join(",")
             );
-            let mut child = Command::new("kubectl")
-                .args(["--kubeconfig", &kubeconfig, "create", "-f", "-", "-o", "name"])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("kubectl runs");
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(list.as_bytes())
-                .expect("list written");
-            child
+            kubectl_fed(&["create", "-f", "-", "-o", "name"], &list)
         })
         .collect();
     for run in runs {
@@ -578,4 +564,23 @@ pub fn create_in_parallel(objects: &[String]) {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// The PostureReports of the namespaces whose names start with `prefix`, in namespace order, read
+/// in one request.
+pub fn reports_of_namespaces(prefix: &str) -> Vec<Value> {
+    let all = get_json(&["posturereports", "-A"]).unwrap_or_default();
+    let mut reports: Vec<Value> = all["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|report| {
+            report["metadata"]["namespace"]
+                .as_str()
+                .is_some_and(|namespace| namespace.starts_with(prefix))
+        })
+        .cloned()
+        .collect();
+    reports.sort_by_key(|report| report["metadata"]["namespace"].as_str().map(str::to_string));
+    reports
 }

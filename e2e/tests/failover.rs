@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use palisade_e2e::{
-    Operator, apply, create_in_parallel, get_json, kubectl_ok, operator_kubeconfig, port, wait_for,
+    Operator, apply, create_in_parallel, kubectl_ok, operator_kubeconfig, port, reports_of_namespaces, wait_for,
     wait_for_default_service_account,
 };
 use serde_json::Value;
@@ -31,16 +31,8 @@ fn pod(namespace: &str, index: usize) -> String {
 
 /// How many test namespaces' reports satisfy `accept`, read in one request.
 fn reports_where(accept: impl Fn(&Value) -> bool) -> usize {
-    let all = get_json(&["posturereports", "-A"]).unwrap_or_default();
-    all["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|report| {
-            report["metadata"]["namespace"]
-                .as_str()
-                .is_some_and(|namespace| namespace.starts_with("e2e-failover-"))
-        })
+    reports_of_namespaces("e2e-failover-")
+        .iter()
         .filter(|report| accept(report))
         .count()
 }

@@ -4,13 +4,13 @@
 //! fault is undone when its test ends, passed or not (see `Outage`). Tests run one at a time:
 //! each takes a component down, and two operators of one cluster would fight over the reports.
 
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use palisade_e2e::{
-    Operator, Outage, apply, control_plane, deployment, failing, get_json, kubectl_ok, operator_kubeconfig, port,
-    report, wait_for, wait_report,
+    Operator, Outage, apply, control_plane, deployment, failing, kubectl_fed, kubectl_ok, operator_kubeconfig, port,
+    report, reports_of_namespaces, wait_for, wait_report,
 };
 use serde_json::Value;
 
@@ -187,28 +187,10 @@ fn memory_of(reports: &[Value]) -> Vec<(Value, Value)> {
         .collect()
 }
 
-/// The test namespaces' reports, in namespace order, read in one request.
-fn killed_namespace_reports() -> Vec<Value> {
-    let all = get_json(&["posturereports", "-A"]).unwrap_or_default();
-    let mut reports: Vec<Value> = all["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|report| {
-            report["metadata"]["namespace"]
-                .as_str()
-                .is_some_and(|namespace| namespace.starts_with("e2e-kill-"))
-        })
-        .cloned()
-        .collect();
-    reports.sort_by_key(|report| report["metadata"]["namespace"].as_str().map(str::to_string));
-    reports
-}
-
 /// Every test namespace's report once each satisfies `accept`.
 fn killed_reports(what: &str, accept: impl Fn(&Value) -> bool) -> Vec<Value> {
     wait_for(90, what, || {
-        let reports = killed_namespace_reports();
+        let reports = reports_of_namespaces("e2e-kill-");
         match reports.iter().filter(|report| accept(report)).count() {
             KILLED_NAMESPACES => Ok(reports),
             count => Err(format!("{count} of {KILLED_NAMESPACES}")),
@@ -218,24 +200,6 @@ fn killed_reports(what: &str, accept: impl Fn(&Value) -> bool) -> Vec<Value> {
 
 fn host_namespaces_fail(report: &Value) -> bool {
     failing(report, "pod.host-namespaces") == ["Deployment/web"]
-}
-
-fn spawn_apply(manifest: &str) -> Child {
-    use std::io::Write;
-    let kubeconfig = std::env::var("KUBECONFIG").expect("KUBECONFIG is set by e2e/run.sh");
-    let mut child = Command::new("kubectl")
-        .args(["--kubeconfig", &kubeconfig, "apply", "--server-side", "-f", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("kubectl runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(manifest.as_bytes())
-        .expect("manifest written");
-    child
 }
 
 #[test]
@@ -259,7 +223,7 @@ fn an_operator_killed_mid_write_leaves_nothing_stale_after_its_restart() {
 
     // Every namespace changes; the operator dies as soon as its first writes of the change land.
     let written = first.metric_sum("palisade_report_writes_total{kind=\"PostureReport\"");
-    let mut change = spawn_apply(&killed_workloads(true));
+    let mut change = kubectl_fed(&["apply", "--server-side", "-f", "-"], &killed_workloads(true));
     wait_for(60, "the operator to write the change", || {
         match first.metric_sum("palisade_report_writes_total{kind=\"PostureReport\"") > written {
             true => Ok(()),
@@ -271,7 +235,7 @@ fn an_operator_killed_mid_write_leaves_nothing_stale_after_its_restart() {
         change.wait().expect("kubectl ends").success(),
         "applying the change failed"
     );
-    let stale = killed_namespace_reports()
+    let stale = reports_of_namespaces("e2e-kill-")
         .iter()
         .filter(|report| !host_namespaces_fail(report))
         .count();

@@ -330,6 +330,24 @@ mod tests {
         Client::try_from(kube::Config::new(url)).expect("a client")
     }
 
+    /// Starts the watches `start` sets up against `client`; their messages and metrics.
+    fn watch_with(
+        client: &Client,
+        lists: Lists,
+        start: impl FnOnce(&mut Streams),
+    ) -> (mpsc::Receiver<Message>, Arc<Metrics>) {
+        let (sender, receiver) = mpsc::channel(8);
+        let metrics = Arc::new(Metrics::default());
+        start(&mut Streams {
+            client,
+            metrics: &metrics,
+            sender: &sender,
+            lists,
+            count: 0,
+        });
+        (receiver, metrics)
+    }
+
     async fn next(receiver: &mut mpsc::Receiver<Message>) -> StreamEvent {
         let message = tokio::time::timeout(std::time::Duration::from_secs(10), receiver.recv())
             .await
@@ -374,16 +392,9 @@ mod tests {
     #[tokio::test]
     async fn an_unreadable_object_is_skipped_and_counted_and_the_others_sync() {
         let client = serve(Router::new().route("/api/v1/pods", get(pods))).await;
-        let (sender, mut receiver) = mpsc::channel(8);
-        let metrics = Arc::new(Metrics::default());
-        let mut streams = Streams {
-            client: &client,
-            metrics: &metrics,
-            sender: &sender,
-            lists: Lists::Streaming,
-            count: 0,
-        };
-        streams.full::<Pod>(Kind::Pod, Object::Pod);
+        let (mut receiver, metrics) = watch_with(&client, Lists::Streaming, |streams| {
+            streams.full::<Pod>(Kind::Pod, Object::Pod);
+        });
         let mut seen = Vec::new();
         loop {
             match next(&mut receiver).await {
@@ -451,16 +462,9 @@ mod tests {
     #[tokio::test]
     async fn config_maps_arrive_holding_only_the_kind_of_credential_each_key_holds() {
         let client = serve(Router::new().route("/api/v1/configmaps", get(config_maps))).await;
-        let (sender, mut receiver) = mpsc::channel(8);
-        let metrics = Arc::new(Metrics::default());
-        let mut streams = Streams {
-            client: &client,
-            metrics: &metrics,
-            sender: &sender,
-            lists: Lists::Paginated,
-            count: 0,
-        };
-        streams.full::<ConfigMap>(Kind::ConfigMap, Object::ConfigMap);
+        let (mut receiver, _) = watch_with(&client, Lists::Paginated, |streams| {
+            streams.full::<ConfigMap>(Kind::ConfigMap, Object::ConfigMap);
+        });
         let seen = loop {
             if let StreamEvent::Seen(update, gone) = next(&mut receiver).await {
                 break (*update, gone);
