@@ -1,5 +1,5 @@
 # The two newcomer commands: `make demo` and `make test`.
-.PHONY: demo test lint unit e2e gitops crds docs check-generated chart controlplane-stop
+.PHONY: demo test lint unit e2e gitops crds docs check-generated chart controlplane-stop bench bench-quick
 
 # Runs Palisade's demo on the built-in local control plane (real kube-apiserver + etcd).
 demo:
@@ -101,3 +101,19 @@ static-binary:
 	@grep -qx 'ENTRYPOINT \["/palisade"\]' Dockerfile || { echo "Dockerfile: entrypoint is not /palisade" >&2; exit 1; }
 	@grep -q 'bash image/build-binary.sh --out /out/palisade$$' Dockerfile \
 	  || { echo "Dockerfile: the builder does not run image/build-binary.sh" >&2; exit 1; }
+
+# Benchmarks, never part of `make test`; each writes its figures to bench/results/.
+# bench-quick: the operator at 1,000 pods with a minute of steady state, in about 4 minutes once
+# the release binaries are built. bench: the per-pod evaluation, the offline audit beside
+# kube-score, and the operator at 1k, 5k, 10k and 20k pods beside Kyverno's reports-controller on
+# the same cluster, each size bounded to an hour; then the growth plot
+# (bench/results/operator-scale.svg).
+bench-quick:
+	STEADY_SECONDS=60 bash bench/operator-scale.sh 1000
+	python3 bench/plot.py
+
+bench:
+	bash bench/eval-pod.sh
+	bash bench/audit-vs-peers.sh
+	for size in 1000 5000 10000 20000; do PEER=kyverno timeout 3600 bash bench/operator-scale.sh $$size || exit 1; done
+	python3 bench/plot.py

@@ -12,6 +12,10 @@
 #                     pods on 2 cores: 1 process ~125 s, 2 ~95 s, 4 ~77 s)
 #   SEED=...          loadgen seed (default: loadgen's)
 #   SKIP_OPERATOR=1   stop after the floor (results say the operator was not run)
+#   PEER=kyverno      then stop the operator and measure Kyverno's reports-controller on the same
+#                     cluster (bench/kyverno.sh; built from its Go module the first time)
+#   STEADY_SECONDS=300
+#                     how long steady state is watched for writes after convergence
 #   PALISADE_BIN, LOADGEN_BIN
 #                     prebuilt binaries to use instead of building target/release (both set: no build)
 #   PALISADE_COMMIT   the commit prebuilt binaries come from, for the results (default: HEAD)
@@ -27,11 +31,15 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 size="${1:-10000}"
 [[ "$size" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [SIZE]   (SIZE = pods, a positive integer)" >&2; exit 2; }
 apply_jobs="${APPLY_JOBS:-4}"
+steady_seconds="${STEADY_SECONDS:-300}"
+[[ "$steady_seconds" =~ ^[1-9][0-9]*$ ]] || { echo "STEADY_SECONDS must be a positive integer" >&2; exit 2; }
 listen="${OPERATOR_LISTEN:-127.0.0.1:18080}"
 export PALISADE_CP_DIR="${PALISADE_CP_DIR:-${TMPDIR:-/tmp}/palisade-bench-scale}"
 export PALISADE_ETCD_PORT="${PALISADE_ETCD_PORT:-33790}"
 export PALISADE_API_PORT="${PALISADE_API_PORT:-36443}"
 export PALISADE_KCM_PORT="${PALISADE_KCM_PORT:-36257}"
+# Pods appear as fast as the API server takes them, not at the controllers' default 20 requests/s.
+export PALISADE_KCM_QPS="${PALISADE_KCM_QPS:-200}"
 export KUBECONFIG="$PALISADE_CP_DIR/admin.kubeconfig"
 api="https://127.0.0.1:$PALISADE_API_PORT"
 cd "$repo"
@@ -275,11 +283,17 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
     done
     peak_at_converge_kib="$(status_kib VmHWM)"
     writes_converged="$(metric palisade_report_writes_total)"
-    log "converged after ${converged:-never}s; 60 s of steady state"
-    sleep 30
+    log "converged after ${converged:-never}s; ${steady_seconds} s of steady state"
+    requests_converged="$(metric palisade_api_responses_total)"
+    sleep $((steady_seconds / 2))
     steady_rss_kib="$(status_kib VmRSS)"
-    sleep 30
+    sleep $((steady_seconds - steady_seconds / 2))
     writes_steady="$(metric palisade_report_writes_total)"
+    requests_steady="$(metric palisade_api_responses_total)"
+    # What Palisade stores, as the API server serves it (JSON, as etcd keeps custom resources).
+    stored="$(curl_api "$api/apis/palisade.dev/v1alpha1/posturereports" \
+      | jq '[.items[] | tojson | length] | {reports: length, bytes: add, largest: max}')"
+    stored_cluster="$(curl_api "$api/apis/palisade.dev/v1alpha1/clusterposturereports" | jq '[.items[] | tojson | length] | add // 0')"
     peak_kib="$(status_kib VmHWM)"
     cache_objects="$(metric palisade_cache_objects)"
     log_errors="$(grep -c '"level":"ERROR"' "$work/operator.log" || true)"
@@ -289,7 +303,9 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
       --argjson peak "${peak_kib:-0}" --argjson peak_converge "${peak_at_converge_kib:-0}" \
       --argjson steady "${steady_rss_kib:-0}" --arg writes_converged "${writes_converged:-}" \
       --arg writes_steady "${writes_steady:-}" --argjson reports "$reports" --arg cache_objects "${cache_objects:-}" \
-      --argjson log_errors "$log_errors" --argjson log_warnings "$log_warnings" '{
+      --argjson log_errors "$log_errors" --argjson log_warnings "$log_warnings" \
+      --argjson steady_seconds "$steady_seconds" --arg requests_converged "${requests_converged:-}" \
+      --arg requests_steady "${requests_steady:-}" --argjson stored "$stored" --argjson stored_cluster "$stored_cluster" '{
         ran: true,
         converged: ($converged != ""),
         converge_seconds: (if $converged == "" then null else ($converged | tonumber) end),
@@ -299,12 +315,30 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
         peak_rss_at_convergence_mib: ($peak_converge / 1024 | . * 10 | round / 10),
         steady_rss_mib: ($steady / 1024 | . * 10 | round / 10),
         report_writes_at_convergence: (if $writes_converged == "" then null else ($writes_converged | tonumber) end),
-        steady_state_writes_60s: (if $writes_steady == "" or $writes_converged == "" then null
+        steady_state_seconds: $steady_seconds,
+        steady_state_writes: (if $writes_steady == "" or $writes_converged == "" then null
           else ($writes_steady | tonumber) - ($writes_converged | tonumber) end),
+        api_requests_at_convergence: (if $requests_converged == "" then null else ($requests_converged | tonumber) end),
+        steady_state_api_requests: (if $requests_steady == "" or $requests_converged == "" then null
+          else ($requests_steady | tonumber) - ($requests_converged | tonumber) end),
+        stored: {posture_reports: $stored.reports, posture_report_bytes: $stored.bytes,
+          largest_report_bytes: $stored.largest, cluster_report_bytes: $stored_cluster},
         cache_objects: (if $cache_objects == "" then null else ($cache_objects | tonumber) end),
         log_errors: $log_errors, log_warnings: $log_warnings
       }')"
   fi
+fi
+
+# --- the peer, on the same cluster once the operator is stopped ------------------------------
+peer_json='{"ran": false}'
+if [[ "${PEER:-}" == kyverno ]]; then
+  if [[ -n "$operator_pid" ]]; then
+    kill "$operator_pid" 2>/dev/null || true
+    wait "$operator_pid" 2>/dev/null || true
+    operator_pid=""
+  fi
+  EXPECTED_PODS="$pods" bash bench/kyverno.sh measure "$work/peer.json" >&2
+  peer_json="$(jq '. + {ran: true}' "$work/peer.json")"
 fi
 
 # --- results --------------------------------------------------------------------------------
@@ -321,7 +355,7 @@ json="$(jq -n \
   --argjson namespaces "$namespaces_total" --argjson settle "$settle_seconds" \
   --argjson floor "$floor" --argjson floor_wall "$floor_wall" --argjson floor_parallel "$floor_parallel" \
   --argjson floor_kubectl "$floor_kubectl" --argjson floor_kinds "$floor_kinds" \
-  --argjson operator "$operator_json" '{
+  --argjson operator "$operator_json" --argjson peer "$peer_json" '{
     size: $size, date: $date, commit: $commit, uncommitted_changes: $dirty,
     machine: {cores: $cores, cpu: $cpu, memory_gib: ($memory_kib / 1048576 | . * 10 | round / 10)},
     control_plane: {kubernetes: $kubernetes, start_seconds: $controlplane_start},
@@ -334,7 +368,8 @@ json="$(jq -n \
       kubectl_seconds: $floor_kubectl,
       method: "LIST of every watched kind in pages of 500 (curl, HTTPS, JSON), median of 3 rounds; seconds sums the requests of one kind after another (curl time_total); the wall times add this script (one curl process per page); parallel lists all kinds at once",
       kinds: $floor_kinds},
-    operator: $operator
+    operator: $operator,
+    peer: $peer
   }')"
 echo "$json" > "bench/results/operator-scale-$size.json"
 
@@ -369,13 +404,27 @@ echo "$json" > "bench/results/operator-scale-$size.json"
     jq -r '.operator as $o | .floor.seconds as $f |
       "| converged (every namespace reported, nothing pending, writes quiet 3 s) | \($o.converge_seconds // "not within \($o.converge_timeout_seconds) s") s | ≤ 1.5 × floor = \($f * 1.5 * 100 | round / 100) s |",
       "| peak RSS (VmHWM) | \($o.peak_rss_mib) MiB | ≤ 64 MiB |",
-      "| steady RSS (VmRSS 30 s after convergence) | \($o.steady_rss_mib) MiB | ≤ 64 MiB |",
+      "| steady RSS (VmRSS halfway through steady state) | \($o.steady_rss_mib) MiB | ≤ 64 MiB |",
       "| report writes until convergence | \($o.report_writes_at_convergence) | |",
-      "| report writes in 60 s of steady state | \($o.steady_state_writes_60s) | 0 |",
+      "| API requests until convergence (every attempt) | \($o.api_requests_at_convergence) | |",
+      "| report writes in \($o.steady_state_seconds) s of steady state | \($o.steady_state_writes) | 0 |",
+      "| API requests in \($o.steady_state_seconds) s of steady state (probe and lease) | \($o.steady_state_api_requests) | |",
+      "| stored: \($o.stored.posture_reports) PostureReports + the ClusterPostureReport (JSON as served) | \(($o.stored.posture_report_bytes + $o.stored.cluster_report_bytes) / 1024 | round) KiB | |",
+      "| largest PostureReport | \($o.stored.largest_report_bytes / 1024 | round) KiB | < 1.5 MiB (etcd request limit) |",
       "| objects in the index (palisade_cache_objects) | \($o.cache_objects) | |",
       "| log lines at ERROR / WARN | \($o.log_errors) / \($o.log_warnings) | |"' <<<"$json"
   else
     echo "Operator not measured: $(jq -r .operator.reason <<<"$json")."
+  fi
+  if [[ "$(jq -r .peer.ran <<<"$json")" == true ]]; then
+    echo
+    echo "| Beside it, on the same cluster: $(jq -r .peer.peer <<<"$json") | Kyverno | Palisade |"
+    echo "|---|---|---|"
+    jq -r '.peer as $p | .operator as $o |
+      "| time to every report (Kyverno: results unchanged for 30 s, timed from when they stopped moving) | \($p.converge_seconds // "not converged") s | \($o.converge_seconds) s |",
+      "| peak RSS | \($p.peak_rss_mib) MiB | \($o.peak_rss_mib) MiB |",
+      "| report objects | \($p.report_objects) | \($o.stored.posture_reports + 1) |",
+      "| report bytes (JSON as served) | \($p.report_bytes / 1024 | round) KiB | \(($o.stored.posture_report_bytes + $o.stored.cluster_report_bytes) / 1024 | round) KiB |"' <<<"$json"
   fi
 } > "bench/results/operator-scale-$size.md"
 cat "bench/results/operator-scale-$size.md"
