@@ -294,6 +294,18 @@ impl Streams<'_> {
                     Ok(Event::Delete(object)) => StreamEvent::Deleted(gone(&object)),
                     Ok(Event::Init) => StreamEvent::Relist,
                     Ok(Event::InitDone) => StreamEvent::RelistDone,
+                    Err(watcher::Error::WatchFailed(kube::Error::SerdeError(error))) => {
+                        // A decoding error quotes what it could not read, which may be a value:
+                        // only where it stopped is logged.
+                        tracing::warn!(
+                            kind,
+                            line = error.line(),
+                            column = error.column(),
+                            "an object could not be read; skipped"
+                        );
+                        errors.inc();
+                        continue;
+                    }
                     Err(error) => {
                         // The backoff retries; the error names the kind and the API failure only.
                         tracing::warn!(kind, error = %error, "watch failed; retrying");
