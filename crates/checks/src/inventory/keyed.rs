@@ -5,8 +5,13 @@ use std::collections::BTreeMap;
 use std::collections::btree_map;
 
 /// Objects of one kind in one namespace (or the cluster), by name, iterated in name order.
+///
+/// Each object is boxed: API objects are large (a `Workload` is about 500 bytes, a `Service`
+/// 800) and a B-tree node reserves room for eleven values, which objects arriving in name order
+/// (as lists return them) leave half empty. Boxed, a node holds pointers and each object takes
+/// its own size.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Keyed<T>(BTreeMap<String, T>);
+pub struct Keyed<T>(BTreeMap<String, Box<T>>);
 
 impl<T> Default for Keyed<T> {
     fn default() -> Self {
@@ -18,13 +23,13 @@ impl<T: PartialEq> Keyed<T> {
     /// Stores the object under its key; whether this changed what is stored.
     pub fn put(&mut self, key: String, object: T) -> bool {
         match self.0.entry(key) {
-            btree_map::Entry::Occupied(stored) if stored.get() == &object => false,
+            btree_map::Entry::Occupied(stored) if **stored.get() == object => false,
             btree_map::Entry::Occupied(mut stored) => {
-                stored.insert(object);
+                **stored.get_mut() = object;
                 true
             }
             btree_map::Entry::Vacant(slot) => {
-                slot.insert(object);
+                slot.insert(Box::new(object));
                 true
             }
         }
@@ -34,15 +39,15 @@ impl<T: PartialEq> Keyed<T> {
 impl<T> Keyed<T> {
     /// Removes the object; whether there was one.
     pub fn remove(&mut self, key: &str) -> Option<T> {
-        self.0.remove(key)
+        self.0.remove(key).map(|object| *object)
     }
 
     pub fn get(&self, key: &str) -> Option<&T> {
-        self.0.get(key)
+        self.0.get(key).map(|object| &**object)
     }
 
-    pub fn iter(&self) -> btree_map::Values<'_, String, T> {
-        self.0.values()
+    pub fn iter(&self) -> Values<'_, T> {
+        self.0.values().map(|object| &**object)
     }
 
     pub fn len(&self) -> usize {
@@ -54,21 +59,24 @@ impl<T> Keyed<T> {
     }
 }
 
+/// The objects of a [`Keyed`], in name order.
+pub type Values<'a, T> = std::iter::Map<btree_map::Values<'a, String, Box<T>>, fn(&Box<T>) -> &T>;
+
 impl<'a, T> IntoIterator for &'a Keyed<T> {
     type Item = &'a T;
-    type IntoIter = btree_map::Values<'a, String, T>;
+    type IntoIter = Values<'a, T>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.values()
+        self.iter()
     }
 }
 
 impl<T> IntoIterator for Keyed<T> {
     type Item = (String, T);
-    type IntoIter = btree_map::IntoIter<String, T>;
+    type IntoIter = std::iter::Map<btree_map::IntoIter<String, Box<T>>, fn((String, Box<T>)) -> (String, T)>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.0.into_iter().map(|(key, object)| (key, *object))
     }
 }
 

@@ -240,17 +240,33 @@ impl NamespaceInventory {
         Some((top.kind.as_str(), top.name.as_str()))
     }
 
-    /// Lets a pod share the spec of a sibling (a pod of the same controller) when they are equal.
+    /// Lets a workload share the spec of another in its group when they are equal.
     fn share_spec(&mut self, workload: &mut Workload) {
-        let Some(controller) = &workload.controller else {
+        let Some(group) = self.spec_group(workload) else {
             return;
         };
-        let key = object_key(&controller.kind, &controller.name);
-        match self.shared_specs.get(&key).and_then(Weak::upgrade) {
+        match self.shared_specs.get(&group).and_then(Weak::upgrade) {
             Some(shared) if shared == workload.spec => workload.spec = shared,
             _ => {
-                self.shared_specs.insert(key, Arc::downgrade(&workload.spec));
+                self.shared_specs.insert(group, Arc::downgrade(&workload.spec));
             }
+        }
+    }
+
+    /// The workloads whose specs are usually equal once stripped: a controller's template and
+    /// the pods it runs (a Deployment's through the ReplicaSet named after it, a CronJob's
+    /// through a Job whose owner is known), keyed by the controller. Bare pods share nothing.
+    fn spec_group(&self, workload: &Workload) -> Option<String> {
+        match (workload.source, &workload.controller) {
+            (Source::Template, _) => Some(object_key(&workload.kind, &workload.name)),
+            (Source::Pod, Some(controller)) => Some(match deployment_by_hash(workload, controller) {
+                Some(deployment) => object_key("Deployment", deployment),
+                None => {
+                    let top = self.top_of(controller);
+                    object_key(&top.kind, &top.name)
+                }
+            }),
+            (Source::Pod, None) => None,
         }
     }
 
@@ -373,6 +389,10 @@ impl Inventory {
                 let template =
                     template.map(|template| Workload::from_template(kind.as_str(), &metadata, template, &namespace));
                 let inventory = self.namespace_mut(&namespace);
+                let template = template.map(|mut template| {
+                    inventory.share_spec(&mut template);
+                    template
+                });
                 let mut changed = false;
                 if let Some(owner) = owner {
                     changed |= inventory.owners.put(key.clone(), owner);
@@ -871,31 +891,48 @@ mod tests {
         assert_eq!(reported(namespace, bare), pair("Pod", "solo"));
     }
 
+    fn pod_with_volumes(name: &str, volumes: serde_json::Value) -> Object {
+        let mut pod = pod_owned_by("ReplicaSet", "web-1", Some("1"));
+        pod.metadata.name = Some(name.to_string());
+        pod.spec.as_mut().expect("spec").volumes = Some(serde_json::from_value(volumes).expect("volumes"));
+        Object::Pod(pod)
+    }
+
+    fn token_volume(name: &str) -> serde_json::Value {
+        json!({"name": name, "projected": {"sources": [
+            {"serviceAccountToken": {"path": "token"}},
+            {"configMap": {"name": "kube-root-ca.crt"}},
+            {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"fieldPath": "metadata.namespace"}}]}}]}})
+    }
+
     #[test]
-    fn replicas_share_one_spec() {
+    fn a_controllers_template_and_its_replicas_share_one_spec() {
         let mut inventory = Inventory::default();
-        for (index, token_volume) in ["kube-api-access-abcde", "kube-api-access-xyz12"]
-            .into_iter()
-            .enumerate()
-        {
-            let mut pod = pod_owned_by("ReplicaSet", "web-1", Some("1"));
-            pod.metadata.name = Some(format!("web-1-{index}"));
-            pod.spec.as_mut().expect("spec").volumes = Some(vec![
-                serde_json::from_value(json!({
-                "name": token_volume, "projected": {"sources": [{"serviceAccountToken": {"path": "token"}}]}}))
-                .expect("volume"),
-            ]);
-            inventory.apply(Object::Pod(pod));
+        inventory.apply(Object::Controller {
+            kind: Kind::Deployment,
+            metadata: serde_json::from_value(json!({"name": "web", "namespace": "ns"})).expect("metadata"),
+            template: Some(serde_json::from_value(json!({"spec": {"containers": [{"name": "c"}]}})).expect("template")),
+        });
+        inventory.apply(pod_with_volumes("web-1-a", json!([token_volume("kube-api-access-abcde")])));
+        inventory.apply(pod_with_volumes("web-1-b", json!([token_volume("kube-api-access-xyz12")])));
+        let workloads = &inventory.namespaces["ns"].workloads;
+        let template = &workloads.get("Deployment/web").expect("template").spec;
+        for pod in ["Pod/web-1-a", "Pod/web-1-b"] {
+            let spec = &workloads.get(pod).expect("pod").spec;
+            assert!(spec.volumes.is_none(), "the injected token volume is not kept");
+            assert!(Arc::ptr_eq(template, spec), "{pod} shares its Deployment's spec");
         }
-        let specs: Vec<&Arc<PodSpec>> = inventory.namespaces["ns"]
-            .workloads
-            .iter()
-            .map(|workload| &workload.spec)
-            .collect();
-        assert!(
-            Arc::ptr_eq(specs[0], specs[1]),
-            "the replicas' specs differ only by the token volume's name"
-        );
+    }
+
+    #[test]
+    fn a_volume_that_only_looks_like_the_token_volume_is_kept() {
+        let mut inventory = Inventory::default();
+        let secret_projected = json!({"name": "kube-api-access-own", "projected": {"sources": [{"secret": {"name": "db"}}]}});
+        let host_path = json!({"name": "kube-api-access-host", "hostPath": {"path": "/"}});
+        inventory.apply(pod_with_volumes("web-1-a", json!([secret_projected, host_path])));
+        let spec = &inventory.namespaces["ns"].workloads.get("Pod/web-1-a").expect("pod").spec;
+        let kept: Vec<&str> = spec.volumes.iter().flatten().map(|volume| volume.name.as_str()).collect();
+        assert_eq!(kept, ["kube-api-access-own", "kube-api-access-host"]);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::ByteString;
-use k8s_openapi::api::core::v1::{ConfigMap, Container, EnvVar, EphemeralContainer, PodSpec};
+use k8s_openapi::api::core::v1::{ConfigMap, Container, EnvVar, EphemeralContainer, PodSpec, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::checks::CredentialShape;
@@ -17,8 +17,8 @@ use crate::checks::CredentialShape;
 /// ask whether a value is a literal (not only a `$(VAR)` reference), never what it is.
 pub const LITERAL_ENV_VALUE: &str = "(literal value)";
 
-/// The API server names each pod's projected service-account token volume with a random
-/// suffix; without it, the replicas of a controller have equal specs (and share one).
+/// The projected service-account token volume the API server adds to each pod is named with this
+/// prefix and a random suffix.
 const TOKEN_VOLUME_PREFIX: &str = "kube-api-access-";
 
 /// Palisade's own annotations (exemptions): the only ones a ConfigMap keeps.
@@ -127,12 +127,13 @@ pub fn pod_spec(spec: &mut PodSpec) {
     shrink(&mut spec.init_containers);
     spec.containers.shrink_to_fit();
     shrink(&mut spec.ephemeral_containers);
-    shrink(&mut spec.volumes);
-    for volume in spec.volumes.iter_mut().flatten() {
-        if volume.projected.is_some() && volume.name.starts_with(TOKEN_VOLUME_PREFIX) {
-            volume.name.truncate(TOKEN_VOLUME_PREFIX.len() - 1);
-        }
+    if let Some(volumes) = spec.volumes.as_mut() {
+        volumes.retain(|volume| !is_injected_token_volume(volume));
     }
+    if spec.volumes.as_ref().is_some_and(Vec::is_empty) {
+        spec.volumes = None;
+    }
+    shrink(&mut spec.volumes);
     shrink(&mut spec.image_pull_secrets);
     for container in spec.init_containers.iter_mut().flatten() {
         self::container(container);
@@ -143,6 +144,17 @@ pub fn pod_spec(spec: &mut PodSpec) {
     for container in spec.ephemeral_containers.iter_mut().flatten() {
         ephemeral_container(container);
     }
+}
+
+/// The token volume the API server adds to a pod: no check reads it (a projected volume is
+/// allowed at every Pod Security level, and it projects no Secret; whether a token is mounted is
+/// judged from `automountServiceAccountToken`). Dropped, a pod's spec equals its siblings' and
+/// usually its controller's template, and shares one with them; a `Volume` alone is 3 KiB.
+fn is_injected_token_volume(volume: &Volume) -> bool {
+    let Some(sources) = volume.projected.as_ref().and_then(|projected| projected.sources.as_ref()) else {
+        return false;
+    };
+    volume.name.starts_with(TOKEN_VOLUME_PREFIX) && sources.iter().all(|source| source.secret.is_none())
 }
 
 /// Containers and ephemeral containers are distinct API types with the same field names.

@@ -175,6 +175,7 @@ impl Controller {
     /// Applies a message and every other one already waiting, under one lock.
     fn receive(&mut self, first: Message, messages: &mut mpsc::Receiver<Message>) {
         let mut dirty = Dirty::default();
+        let was_synced = self.streams_synced.len() == self.streams;
         {
             let lock = Arc::clone(&self.world);
             let mut world = lock.write().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -189,6 +190,15 @@ impl Controller {
             }
         }
         let at = Instant::now() + self.settings.debounce;
+        if !was_synced && self.streams_synced.len() == self.streams {
+            // The caches hold the whole cluster now: nothing is gained by waiting for more.
+            let now = Instant::now();
+            self.due.values_mut().for_each(|due| *due = now);
+            self.cluster_due = Some(now);
+            self.due.extend(dirty.namespaces.into_iter().map(|namespace| (namespace, now)));
+            self.metrics.pending_namespaces.set(self.due.len() as i64);
+            return;
+        }
         for namespace in dirty.namespaces {
             self.due.entry(namespace).or_insert(at);
         }
@@ -548,6 +558,7 @@ impl Controller {
             .collect()
             .await;
         let mut any = false;
+        let mut events = Vec::new();
         for (outcome, result) in results {
             let namespace = outcome.namespace;
             if let Err(error) = result {
@@ -566,17 +577,18 @@ impl Controller {
                 .namespace(&namespace, outcome.report.as_ref().map(|report| &report.status));
             let previous = match outcome.report {
                 Some(report) => {
-                    let event = drift_event(self.written.get(&namespace), &report.status);
-                    if let Some((warning, reason, note)) = event {
-                        self.writer
-                            .event(writer::report_reference(&namespace), warning, reason, note)
-                            .await;
+                    if let Some(event) = drift_event(self.written.get(&namespace), &report.status) {
+                        events.push((writer::report_reference(&namespace), event));
                     }
                     self.written.insert(namespace, report.remembered)
                 }
                 None => self.written.remove(&namespace),
             };
             drop(previous);
+        }
+        if !events.is_empty() {
+            // Events are told, not awaited: they must not hold back the next reports.
+            tokio::spawn(self.writer.clone().events(events, self.settings.concurrency * 4));
         }
         any
     }
@@ -706,7 +718,7 @@ fn readiness(status: Option<&HardeningBaselineStatus>) -> Option<bool> {
 
 /// The Event a drift transition deserves: Drifted when a namespace drifts (from sync, from no
 /// baseline, or on its first report), InSync when it comes back.
-fn drift_event(previous: Option<&Remembered>, current: &PostureReportStatus) -> Option<(bool, &'static str, String)> {
+fn drift_event(previous: Option<&Remembered>, current: &PostureReportStatus) -> Option<writer::EventText> {
     let before = previous
         .and_then(|written| written.drift.as_ref())
         .map(|drift| drift.state);

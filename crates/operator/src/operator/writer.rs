@@ -12,6 +12,7 @@ use palisade_crds::{
     ClusterPostureReport, ClusterPostureReportStatus, HardeningBaseline, HardeningBaselineStatus, PostureReport,
     PostureReportStatus,
 };
+use futures::StreamExt;
 use serde::Serialize;
 use serde_json::json;
 
@@ -108,6 +109,15 @@ impl Writer {
         }
     }
 
+    /// Publishes events, `in_flight` at a time.
+    pub async fn events(self, events: Vec<(ObjectReference, EventText)>, in_flight: usize) {
+        futures::stream::iter(events)
+            .for_each_concurrent(in_flight, |(regarding, (warning, reason, note))| {
+                self.event(regarding, warning, reason, note)
+            })
+            .await;
+    }
+
     pub fn count(&self, kind: &'static str, result: &Result<(), kube::Error>) {
         match result {
             Ok(()) => self.metrics.write(kind, "applied"),
@@ -115,6 +125,9 @@ impl Writer {
         }
     }
 }
+
+/// An event to publish: whether it warns, its reason and its note.
+pub type EventText = (bool, &'static str, String);
 
 /// Whether someone other than Palisade changed an object's status after Palisade last applied it,
 /// or Palisade never did. Times have second precision, so an edit within the second of
