@@ -419,7 +419,17 @@ impl Controller {
                 .collect(),
             None => Vec::new(),
         };
-        cluster_due |= self.write_namespaces(outcomes).await;
+        if self.write_namespaces(outcomes).await {
+            // The cluster report sums every namespace's and is large (40 KB at 500 namespaces):
+            // while other namespaces are due it waits a debounce, so their writes do not queue
+            // behind one cluster write per batch.
+            let at = match self.due.is_empty() {
+                true => now,
+                false => Instant::now() + self.settings.debounce,
+            };
+            cluster_due |= at <= now;
+            self.cluster_due = Some(self.cluster_due.map_or(at, |due| due.min(at)));
+        }
         self.write_openreports(open_checks).await;
         if cluster_due {
             self.cluster_due = None;
