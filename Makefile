@@ -109,7 +109,7 @@ static-binary:
 # the same cluster, each size bounded to an hour; then the growth plot
 # (bench/results/operator-scale.svg).
 bench-quick:
-	STEADY_SECONDS=60 bash bench/operator-scale.sh 1000
+	STEADY_SECONDS=60 LATENCY_ROUNDS=10 bash bench/operator-scale.sh 1000
 	python3 bench/plot.py
 
 bench:

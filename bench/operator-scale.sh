@@ -16,6 +16,9 @@
 #                     cluster (bench/kyverno.sh; built from its Go module the first time)
 #   STEADY_SECONDS=300
 #                     how long steady state is watched for writes after convergence
+#   LATENCY_LANES=8 LATENCY_ROUNDS=25
+#                     then bench/latency.py: per kind of change, LANES namespaces changed ROUNDS
+#                     times each, all at once (8 × 25 = 200 changes of each of six kinds)
 #   PALISADE_BIN, LOADGEN_BIN
 #                     prebuilt binaries to use instead of building target/release (both set: no build)
 #   PALISADE_COMMIT   the commit prebuilt binaries come from, for the results (default: HEAD)
@@ -32,6 +35,8 @@ size="${1:-10000}"
 [[ "$size" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [SIZE]   (SIZE = pods, a positive integer)" >&2; exit 2; }
 apply_jobs="${APPLY_JOBS:-4}"
 steady_seconds="${STEADY_SECONDS:-300}"
+latency_lanes="${LATENCY_LANES:-8}"
+latency_rounds="${LATENCY_ROUNDS:-25}"
 [[ "$steady_seconds" =~ ^[1-9][0-9]*$ ]] || { echo "STEADY_SECONDS must be a positive integer" >&2; exit 2; }
 listen="${OPERATOR_LISTEN:-127.0.0.1:18080}"
 export PALISADE_CP_DIR="${PALISADE_CP_DIR:-${TMPDIR:-/tmp}/palisade-bench-scale}"
@@ -290,11 +295,40 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
     sleep $((steady_seconds - steady_seconds / 2))
     writes_steady="$(metric palisade_report_writes_total)"
     requests_steady="$(metric palisade_api_responses_total)"
+    # How much of the convergence was reading: the caches synced (the operator's log) after start.
+    synced_at="$(jq -r 'select(.message == "every cache synced; evaluation starts") | .timestamp' "$work/operator.log" | head -1)"
+    synced_seconds="$(awk -v start="$started" -v at="$(date -d "$synced_at" +%s%N)" 'BEGIN { printf "%.3f\n", (at - start) / 1e9 }')"
+
+    log "change latency: $latency_lanes namespaces per kind, $latency_rounds changes each"
+    python3 bench/latency.py --lanes "$latency_lanes" --rounds "$latency_rounds" > "$work/latency.json"
+
+    # A restart with every report in place (the usual start: an upgrade, a rescheduled pod): time
+    # until every namespace was evaluated and nothing is pending, and the writes that took.
+    peak_kib="$(status_kib VmHWM)"
+    log "restarting the operator with its reports in place"
+    kill "$operator_pid"; wait "$operator_pid" 2>/dev/null || true
+    started="$(now_ns)"
+    "$palisade" operator --listen "$listen" --lease-namespace default --identity bench > "$work/operator-restart.log" 2>&1 &
+    operator_pid=$!
+    restart_seconds=""
+    while (( $(date +%s) - started / 1000000000 < converge_timeout )); do
+      evaluated="$(metric palisade_evaluation_duration_seconds_count)"
+      if [[ -n "$evaluated" ]] && (( ${evaluated%.*} >= namespaces_total )) && [[ "$(metric palisade_pending_namespaces)" == 0 ]]; then
+        restart_seconds="$(seconds_since "$started")"; break
+      fi
+      sleep 0.1
+    done
+    sleep 5
+    restart_writes="$(metric palisade_report_writes_total)"
+    log "restarted and evaluated everything in ${restart_seconds:-never}s with ${restart_writes:-?} writes"
+
+    # The one-shot scan of the same cluster, for comparison with the operator's first convergence.
+    scan_measure="$( { /usr/bin/time -f '%e %M' "$palisade" scan -o json > /dev/null 2>/dev/null; } 2>&1 | tail -1)"
+    read -r scan_seconds scan_peak_kib <<<"$scan_measure"
     # What Palisade stores, as the API server serves it (JSON, as etcd keeps custom resources).
     stored="$(curl_api "$api/apis/palisade.dev/v1alpha1/posturereports" \
       | jq '[.items[] | tojson | length] | {reports: length, bytes: add, largest: max}')"
     stored_cluster="$(curl_api "$api/apis/palisade.dev/v1alpha1/clusterposturereports" | jq '[.items[] | tojson | length] | add // 0')"
-    peak_kib="$(status_kib VmHWM)"
     cache_objects="$(metric palisade_cache_objects)"
     log_errors="$(grep -c '"level":"ERROR"' "$work/operator.log" || true)"
     log_warnings="$(grep -c '"level":"WARN"' "$work/operator.log" || true)"
@@ -305,11 +339,19 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
       --arg writes_steady "${writes_steady:-}" --argjson reports "$reports" --arg cache_objects "${cache_objects:-}" \
       --argjson log_errors "$log_errors" --argjson log_warnings "$log_warnings" \
       --argjson steady_seconds "$steady_seconds" --arg requests_converged "${requests_converged:-}" \
-      --arg requests_steady "${requests_steady:-}" --argjson stored "$stored" --argjson stored_cluster "$stored_cluster" '{
+      --arg requests_steady "${requests_steady:-}" --argjson stored "$stored" --argjson stored_cluster "$stored_cluster" \
+      --argjson synced "$synced_seconds" --slurpfile latency "$work/latency.json" \
+      --arg restart "${restart_seconds:-}" --arg restart_writes "${restart_writes:-}" \
+      --argjson scan_seconds "$scan_seconds" --argjson scan_peak "$scan_peak_kib" '{
         ran: true,
         converged: ($converged != ""),
         converge_seconds: (if $converged == "" then null else ($converged | tonumber) end),
         converge_timeout_seconds: $timeout,
+        caches_synced_seconds: $synced,
+        restart_evaluated_seconds: (if $restart == "" then null else ($restart | tonumber) end),
+        restart_writes: (if $restart_writes == "" then null else ($restart_writes | tonumber) end),
+        change_latency: $latency[0],
+        scan: {seconds: $scan_seconds, peak_rss_mib: ($scan_peak / 1024 | . * 10 | round / 10)},
         reports: $reports,
         peak_rss_mib: ($peak / 1024 | . * 10 | round / 10),
         peak_rss_at_convergence_mib: ($peak_converge / 1024 | . * 10 | round / 10),
@@ -403,6 +445,9 @@ echo "$json" > "bench/results/operator-scale-$size.json"
     echo "|---|---|---|"
     jq -r '.operator as $o | .floor.seconds as $f |
       "| converged (every namespace reported, nothing pending, writes quiet 3 s) | \($o.converge_seconds // "not within \($o.converge_timeout_seconds) s") s | ≤ 1.5 × floor = \($f * 1.5 * 100 | round / 100) s |",
+      "| of which reading: caches synced | \($o.caches_synced_seconds) s | |",
+      "| restart with every report in place: every namespace evaluated, nothing pending | \($o.restart_evaluated_seconds // "never") s (\($o.restart_writes) writes) | ≤ \($f * 1.5 * 100 | round / 100) s |",
+      "| `palisade scan` of the same cluster (one shot; peak RSS) | \($o.scan.seconds) s, \($o.scan.peak_rss_mib) MiB | |",
       "| peak RSS (VmHWM) | \($o.peak_rss_mib) MiB | ≤ 64 MiB |",
       "| steady RSS (VmRSS halfway through steady state) | \($o.steady_rss_mib) MiB | ≤ 64 MiB |",
       "| report writes until convergence | \($o.report_writes_at_convergence) | |",
@@ -413,6 +458,12 @@ echo "$json" > "bench/results/operator-scale-$size.json"
       "| largest PostureReport | \($o.stored.largest_report_bytes / 1024 | round) KiB | < 1.5 MiB (etcd request limit) |",
       "| objects in the index (palisade_cache_objects) | \($o.cache_objects) | |",
       "| log lines at ERROR / WARN | \($o.log_errors) / \($o.log_warnings) | |"' <<<"$json"
+    echo
+    jq -r '.operator.change_latency | "Change → report latency (`bench/latency.py`): \(.lanes) namespaces per kind changed \(.rounds) times each, all \(.lanes * 6) at once, \(.pause_s) s after each change was seen; debounce 1 s, target p99 ≤ 1.25 s.",
+      "",
+      "| change | samples | missed | p50 ms | p99 ms | max ms |",
+      "|---|---|---|---|---|---|",
+      (.kinds | to_entries[] | "| \(.key) | \(.value.samples) | \(.value.missed) | \(.value.p50_ms) | \(.value.p99_ms) | \(.value.max_ms) |")' <<<"$json"
   else
     echo "Operator not measured: $(jq -r .operator.reason <<<"$json")."
   fi
