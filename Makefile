@@ -107,13 +107,16 @@ static-binary:
 # the release binaries are built. bench: the per-pod evaluation, the offline audit beside
 # kube-score, and the operator at 1k, 5k, 10k and 20k pods beside Kyverno's reports-controller on
 # the same cluster, each size bounded to an hour; then the growth plot
-# (bench/results/operator-scale.svg).
+# (bench/results/operator-scale.svg) and the page of every size against its target
+# (bench/results/operator-scale.md).
 bench-quick:
 	STEADY_SECONDS=60 LATENCY_ROUNDS=10 bash bench/operator-scale.sh 1000
 	python3 bench/plot.py
+	python3 bench/summarize.py
 
 bench:
 	bash bench/eval-pod.sh
 	bash bench/audit-vs-peers.sh
 	for size in 1000 5000 10000 20000; do PEER=kyverno timeout 3600 bash bench/operator-scale.sh $$size || exit 1; done
 	python3 bench/plot.py
+	python3 bench/summarize.py

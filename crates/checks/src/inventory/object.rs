@@ -97,7 +97,10 @@ impl Object {
         use super::strip::{metadata, pod_annotations, pod_spec};
         match self {
             Object::Namespace(namespace) => {
+                // Whether it is being deleted decides whether its report may still be written.
+                let deleting = namespace.metadata.deletion_timestamp.take();
                 metadata(&mut namespace.metadata, false);
+                namespace.metadata.deletion_timestamp = deleting;
                 namespace.spec = None;
                 namespace.status = None;
             }

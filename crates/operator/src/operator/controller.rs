@@ -534,10 +534,15 @@ impl Controller {
 
     /// Writes the changed reports (a bounded number at a time); whether any report changed.
     async fn write_namespaces(&mut self, outcomes: Vec<NamespaceOutcome>) -> bool {
-        let changed: Vec<NamespaceOutcome> = outcomes
-            .into_iter()
-            .filter(|outcome| outcome.changed || self.restore.contains_key(&Some(outcome.namespace.clone())))
-            .collect();
+        let changed: Vec<NamespaceOutcome> = {
+            let world = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            outcomes
+                .into_iter()
+                .filter(|outcome| outcome.changed || self.restore.contains_key(&Some(outcome.namespace.clone())))
+                // A namespace being deleted refuses new content and takes its report with it.
+                .filter(|outcome| !world.namespace_terminating(&outcome.namespace))
+                .collect()
+        };
         if changed.is_empty() || !self.leading {
             return false;
         }

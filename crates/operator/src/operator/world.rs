@@ -127,6 +127,11 @@ impl World {
             .is_some_and(|namespace| namespace.metadata.deletion_timestamp.is_none())
     }
 
+    /// Whether the namespace is being deleted.
+    pub fn namespace_terminating(&self, name: &str) -> bool {
+        self.namespace_exists(name) && !self.namespace_active(name)
+    }
+
     pub fn namespace_exists(&self, name: &str) -> bool {
         self.inventory
             .namespaces
@@ -171,7 +176,8 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use palisade_checks::AddOptions;
+    use k8s_openapi::api::core::v1::Namespace;
+    use palisade_checks::{AddOptions, Object};
     use serde_json::json;
 
     fn world() -> World {
@@ -214,6 +220,18 @@ mod tests {
             ["blog", "ops", "shop"]
         );
         assert_eq!(names(&world.delete_baseline("b")), ["blog"]);
+    }
+
+    #[test]
+    fn a_namespace_being_deleted_is_terminating_until_it_is_gone() {
+        let mut world = world();
+        assert!(world.namespace_active("shop") && !world.namespace_terminating("shop"));
+        let deleting: Namespace = serde_json::from_value(json!({"metadata": {"name": "shop",
+            "deletionTimestamp": "2026-11-30T20:00:00Z", "finalizers": ["kubernetes"]}}))
+        .expect("namespace");
+        assert_eq!(names(&world.apply(Object::Namespace(deleting))), ["shop"]);
+        assert!(world.namespace_terminating("shop") && !world.namespace_active("shop"));
+        assert!(!world.namespace_terminating("nowhere"), "an unknown namespace is not being deleted");
     }
 
     #[test]
