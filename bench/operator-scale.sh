@@ -299,6 +299,11 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
     synced_at="$(jq -r 'select(.message == "every cache synced; evaluation starts") | .timestamp' "$work/operator.log" | head -1)"
     synced_seconds="$(awk -v start="$started" -v at="$(date -d "$synced_at" +%s%N)" 'BEGIN { printf "%.3f\n", (at - start) / 1e9 }')"
 
+    # What Palisade stores, as the API server serves it (JSON, as etcd keeps custom resources).
+    stored="$(curl_api "$api/apis/palisade.dev/v1alpha1/posturereports" \
+      | jq '[.items[] | tojson | length] | {reports: length, bytes: add, largest: max}')"
+    stored_cluster="$(curl_api "$api/apis/palisade.dev/v1alpha1/clusterposturereports" | jq '[.items[] | tojson | length] | add // 0')"
+
     log "change latency: $latency_lanes namespaces per kind, $latency_rounds changes each"
     python3 bench/latency.py --lanes "$latency_lanes" --rounds "$latency_rounds" > "$work/latency.json"
 
@@ -326,10 +331,6 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
     # (It exits 1: the cluster has failing checks.)
     /usr/bin/time -f '%e %M' -o "$work/scan-time.txt" "$palisade" scan -o json > /dev/null 2>&1 || true
     read -r scan_seconds scan_peak_kib < <(tail -1 "$work/scan-time.txt")
-    # What Palisade stores, as the API server serves it (JSON, as etcd keeps custom resources).
-    stored="$(curl_api "$api/apis/palisade.dev/v1alpha1/posturereports" \
-      | jq '[.items[] | tojson | length] | {reports: length, bytes: add, largest: max}')"
-    stored_cluster="$(curl_api "$api/apis/palisade.dev/v1alpha1/clusterposturereports" | jq '[.items[] | tojson | length] | add // 0')"
     cache_objects="$(metric palisade_cache_objects)"
     log_errors="$(grep -c '"level":"ERROR"' "$work/operator.log" || true)"
     log_warnings="$(grep -c '"level":"WARN"' "$work/operator.log" || true)"
