@@ -913,8 +913,14 @@ mod tests {
             metadata: serde_json::from_value(json!({"name": "web", "namespace": "ns"})).expect("metadata"),
             template: Some(serde_json::from_value(json!({"spec": {"containers": [{"name": "c"}]}})).expect("template")),
         });
-        inventory.apply(pod_with_volumes("web-1-a", json!([token_volume("kube-api-access-abcde")])));
-        inventory.apply(pod_with_volumes("web-1-b", json!([token_volume("kube-api-access-xyz12")])));
+        inventory.apply(pod_with_volumes(
+            "web-1-a",
+            json!([token_volume("kube-api-access-abcde")]),
+        ));
+        inventory.apply(pod_with_volumes(
+            "web-1-b",
+            json!([token_volume("kube-api-access-xyz12")]),
+        ));
         let workloads = &inventory.namespaces["ns"].workloads;
         let template = &workloads.get("Deployment/web").expect("template").spec;
         for pod in ["Pod/web-1-a", "Pod/web-1-b"] {
@@ -927,11 +933,21 @@ mod tests {
     #[test]
     fn a_volume_that_only_looks_like_the_token_volume_is_kept() {
         let mut inventory = Inventory::default();
-        let secret_projected = json!({"name": "kube-api-access-own", "projected": {"sources": [{"secret": {"name": "db"}}]}});
+        let secret_projected =
+            json!({"name": "kube-api-access-own", "projected": {"sources": [{"secret": {"name": "db"}}]}});
         let host_path = json!({"name": "kube-api-access-host", "hostPath": {"path": "/"}});
         inventory.apply(pod_with_volumes("web-1-a", json!([secret_projected, host_path])));
-        let spec = &inventory.namespaces["ns"].workloads.get("Pod/web-1-a").expect("pod").spec;
-        let kept: Vec<&str> = spec.volumes.iter().flatten().map(|volume| volume.name.as_str()).collect();
+        let spec = &inventory.namespaces["ns"]
+            .workloads
+            .get("Pod/web-1-a")
+            .expect("pod")
+            .spec;
+        let kept: Vec<&str> = spec
+            .volumes
+            .iter()
+            .flatten()
+            .map(|volume| volume.name.as_str())
+            .collect();
         assert_eq!(kept, ["kube-api-access-own", "kube-api-access-host"]);
     }
 

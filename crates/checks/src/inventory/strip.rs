@@ -151,7 +151,11 @@ pub fn pod_spec(spec: &mut PodSpec) {
 /// judged from `automountServiceAccountToken`). Dropped, a pod's spec equals its siblings' and
 /// usually its controller's template, and shares one with them; a `Volume` alone is 3 KiB.
 fn is_injected_token_volume(volume: &Volume) -> bool {
-    let Some(sources) = volume.projected.as_ref().and_then(|projected| projected.sources.as_ref()) else {
+    let Some(sources) = volume
+        .projected
+        .as_ref()
+        .and_then(|projected| projected.sources.as_ref())
+    else {
         return false;
     };
     volume.name.starts_with(TOKEN_VOLUME_PREFIX) && sources.iter().all(|source| source.secret.is_none())

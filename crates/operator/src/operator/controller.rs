@@ -195,7 +195,8 @@ impl Controller {
             let now = Instant::now();
             self.due.values_mut().for_each(|due| *due = now);
             self.cluster_due = Some(now);
-            self.due.extend(dirty.namespaces.into_iter().map(|namespace| (namespace, now)));
+            self.due
+                .extend(dirty.namespaces.into_iter().map(|namespace| (namespace, now)));
             self.metrics.pending_namespaces.set(self.due.len() as i64);
             return;
         }

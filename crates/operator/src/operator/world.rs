@@ -231,7 +231,10 @@ mod tests {
         .expect("namespace");
         assert_eq!(names(&world.apply(Object::Namespace(deleting))), ["shop"]);
         assert!(world.namespace_terminating("shop") && !world.namespace_active("shop"));
-        assert!(!world.namespace_terminating("nowhere"), "an unknown namespace is not being deleted");
+        assert!(
+            !world.namespace_terminating("nowhere"),
+            "an unknown namespace is not being deleted"
+        );
     }
 
     #[test]

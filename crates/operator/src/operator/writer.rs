@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use futures::StreamExt;
 use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
@@ -12,7 +13,6 @@ use palisade_crds::{
     ClusterPostureReport, ClusterPostureReportStatus, HardeningBaseline, HardeningBaselineStatus, PostureReport,
     PostureReportStatus,
 };
-use futures::StreamExt;
 use serde::Serialize;
 use serde_json::json;
 
