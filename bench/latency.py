@@ -79,14 +79,16 @@ class Api:
                             "application/apply-patch+yaml")
 
 
+def api_prefix(group_version):
+    return "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
+
+
 def namespaced(group_version, namespace, plural, name):
-    prefix = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
-    return f"{prefix}/namespaces/{namespace}/{plural}/{name}"
+    return f"{api_prefix(group_version)}/namespaces/{namespace}/{plural}/{name}"
 
 
 def cluster_path(group_version, plural, name):
-    prefix = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
-    return f"{prefix}/{plural}/{name}"
+    return f"{api_prefix(group_version)}/{plural}/{name}"
 
 
 def deployment(namespace, privileged):

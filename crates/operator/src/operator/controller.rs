@@ -189,16 +189,15 @@ impl Controller {
                 next = messages.try_recv().ok();
             }
         }
-        let at = Instant::now() + self.settings.debounce;
-        if !was_synced && self.streams_synced.len() == self.streams {
+        let just_synced = !was_synced && self.streams_synced.len() == self.streams;
+        let at = match just_synced {
             // The caches hold the whole cluster now: nothing is gained by waiting for more.
-            let now = Instant::now();
-            self.due.values_mut().for_each(|due| *due = now);
-            self.cluster_due = Some(now);
-            self.due
-                .extend(dirty.namespaces.into_iter().map(|namespace| (namespace, now)));
-            self.metrics.pending_namespaces.set(self.due.len() as i64);
-            return;
+            true => Instant::now(),
+            false => Instant::now() + self.settings.debounce,
+        };
+        if just_synced {
+            self.due.values_mut().for_each(|due| *due = at);
+            self.cluster_due = Some(at);
         }
         for namespace in dirty.namespaces {
             self.due.entry(namespace).or_insert(at);
@@ -424,12 +423,12 @@ impl Controller {
             // The cluster report sums every namespace's and is large (40 KB at 500 namespaces):
             // while other namespaces are due it waits a debounce, so their writes do not queue
             // behind one cluster write per batch.
-            let at = match self.due.is_empty() {
-                true => now,
-                false => Instant::now() + self.settings.debounce,
-            };
-            cluster_due |= at <= now;
-            self.cluster_due = Some(self.cluster_due.map_or(at, |due| due.min(at)));
+            if self.due.is_empty() {
+                cluster_due = true;
+            } else {
+                let at = Instant::now() + self.settings.debounce;
+                self.cluster_due = Some(self.cluster_due.map_or(at, |due| due.min(at)));
+            }
         }
         self.write_openreports(open_checks).await;
         if cluster_due {
@@ -506,6 +505,11 @@ impl Controller {
         let metrics = Arc::clone(&self.metrics);
         let evaluated = tokio::task::spawn_blocking(move || {
             let world = world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            // A namespace being deleted refuses new content and takes its reports with it.
+            let jobs: Vec<_> = jobs
+                .into_iter()
+                .filter(|(namespace, _)| !world.namespace_terminating(namespace))
+                .collect();
             let shares = crate::parallel::in_shares(&jobs, settings.concurrency, |share| {
                 share
                     .iter()
@@ -535,15 +539,10 @@ impl Controller {
 
     /// Writes the changed reports (a bounded number at a time); whether any report changed.
     async fn write_namespaces(&mut self, outcomes: Vec<NamespaceOutcome>) -> bool {
-        let changed: Vec<NamespaceOutcome> = {
-            let world = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-            outcomes
-                .into_iter()
-                .filter(|outcome| outcome.changed || self.restore.contains_key(&Some(outcome.namespace.clone())))
-                // A namespace being deleted refuses new content and takes its report with it.
-                .filter(|outcome| !world.namespace_terminating(&outcome.namespace))
-                .collect()
-        };
+        let changed: Vec<NamespaceOutcome> = outcomes
+            .into_iter()
+            .filter(|outcome| outcome.changed || self.restore.contains_key(&Some(outcome.namespace.clone())))
+            .collect();
         if changed.is_empty() || !self.leading {
             return false;
         }
