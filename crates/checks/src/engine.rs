@@ -371,7 +371,9 @@ pub fn evaluate_namespace(
     findings.extend(workload_findings(found, &namespace.name));
     findings.sort();
     findings.dedup();
-    let reported: BTreeSet<(&str, &str)> = workloads.iter().map(|&(_, reported_as)| reported_as).collect();
+    let mut reported: Vec<(&str, &str)> = workloads.iter().map(|&(_, reported_as)| reported_as).collect();
+    reported.sort_unstable();
+    reported.dedup();
     Evaluation {
         findings,
         resources_evaluated: reported.len()
@@ -422,14 +424,17 @@ impl Found<'_> {
 /// settings injected at admission.
 fn workload_findings<'a>(mut found: Vec<Found<'a>>, namespace: &'a str) -> impl Iterator<Item = Finding> + 'a {
     let keep: Vec<bool> = {
-        let template_slots: BTreeSet<(&str, &str, &str, Option<&str>)> = found
+        let mut template_slots: Vec<(&str, &str, &str, Option<&str>)> = found
             .iter()
             .filter(|found| found.workload.source == Source::Template)
             .map(Found::slot)
             .collect();
+        template_slots.sort_unstable();
         found
             .iter()
-            .map(|found| found.workload.source == Source::Template || !template_slots.contains(&found.slot()))
+            .map(|found| {
+                found.workload.source == Source::Template || template_slots.binary_search(&found.slot()).is_err()
+            })
             .collect()
     };
     let mut keep = keep.into_iter();

@@ -4,6 +4,11 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map;
 
+thread_local! {
+    /// The buffer [`Keyed::get_object`] builds its keys in, reused from lookup to lookup.
+    static LOOKUP_KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 /// Objects of one kind in one namespace (or the cluster), by name, iterated in name order.
 ///
 /// Each object is boxed: API objects are large (a `Workload` is about 500 bytes, a `Service`
@@ -44,6 +49,18 @@ impl<T> Keyed<T> {
 
     pub fn get(&self, key: &str) -> Option<&T> {
         self.0.get(key).map(|object| &**object)
+    }
+
+    /// The object stored under `Kind/name` (see [`super::object_key`]), looked up without
+    /// allocating a key: evaluation resolves owners for every workload on every pass.
+    pub fn get_object(&self, kind: &str, name: &str) -> Option<&T> {
+        LOOKUP_KEY.with_borrow_mut(|key| {
+            key.clear();
+            key.push_str(kind);
+            key.push('/');
+            key.push_str(name);
+            self.get(key)
+        })
     }
 
     pub fn iter(&self) -> Values<'_, T> {

@@ -203,10 +203,10 @@ impl NamespaceInventory {
         let Some(controller) = &workload.controller else {
             return itself;
         };
-        let key = object_key(&controller.kind, &controller.name);
-        if self.owners.get(&key).is_none() && self.workloads.get(&key).is_none() {
+        let (kind, name) = (controller.kind.as_str(), controller.name.as_str());
+        if self.owners.get_object(kind, name).is_none() && self.workloads.get_object(kind, name).is_none() {
             return match deployment_by_hash(workload, controller) {
-                Some(deployment) if self.workloads.get(&object_key("Deployment", deployment)).is_some() => {
+                Some(deployment) if self.workloads.get_object("Deployment", deployment).is_some() => {
                     ("Deployment", deployment)
                 }
                 _ => itself,
@@ -220,7 +220,7 @@ impl NamespaceInventory {
     /// record their owners (only theirs are recorded).
     fn top_of<'a>(&'a self, mut top: &'a Owner) -> &'a Owner {
         for _ in 0..MAX_OWNER_DEPTH {
-            match self.owners.get(&object_key(&top.kind, &top.name)) {
+            match self.owners.get_object(&top.kind, &top.name) {
                 Some(Some(owner)) => top = owner,
                 _ => break,
             }
@@ -232,11 +232,10 @@ impl NamespaceInventory {
     /// A ReplicaSet or Job held without a template is reported as what owns it (`None` when
     /// nothing does).
     pub fn reported_workload(&self, kind: &str, name: &str) -> Option<(&str, &str)> {
-        let key = object_key(kind, name);
-        if let Some(workload) = self.workloads.get(&key) {
+        if let Some(workload) = self.workloads.get_object(kind, name) {
             return Some(self.reported_as(workload));
         }
-        let top = self.top_of(self.owners.get(&key)?.as_ref()?);
+        let top = self.top_of(self.owners.get_object(kind, name)?.as_ref()?);
         Some((top.kind.as_str(), top.name.as_str()))
     }
 
