@@ -14,7 +14,7 @@ mkdir -p bench/results
   echo "# Evaluating a typical pod against the whole catalog"
   echo
   echo "Measured by \`bash bench/eval-pod.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), one core"
-  echo "(\`taskset -c 1\`), release build. The pod (\`bench/src/lib.rs\`) is a Deployment replica with"
+  echo "(\`taskset -c 1\`), release build, each figure the median of 5 rounds. The pod (\`bench/src/lib.rs\`) is a Deployment replica with"
   echo "two containers, probes, env from a secret and a ConfigMap, three volumes and a partial security"
   echo "context; the restricted profile enables every check but the content checks."
   echo

@@ -6,6 +6,7 @@
 #
 #   bash bench/kyverno.sh build              build the controller once (cached in $PALISADE_CACHE)
 #   bash bench/kyverno.sh measure OUT.json   run it against $KUBECONFIG and write the figures
+#   bash bench/kyverno.sh reset              delete every report it wrote (before measuring again)
 #
 # Kyverno's replace directives keep `go install` from building it, so it is built as the main
 # module from a copy of the module cache's source.
@@ -32,17 +33,26 @@ build() {
   rm -rf "$work"
 }
 
+report_kinds=(policyreports.wgpolicyk8s.io clusterpolicyreports.wgpolicyk8s.io
+  ephemeralreports.reports.kyverno.io clusterephemeralreports.reports.kyverno.io)
+
 # Reports of Kyverno's kinds: how many, their JSON bytes, and how many results they hold.
 report_totals() {
   local total_items=0 total_bytes=0 total_results=0 kind line
-  for kind in policyreports.wgpolicyk8s.io clusterpolicyreports.wgpolicyk8s.io \
-      ephemeralreports.reports.kyverno.io clusterephemeralreports.reports.kyverno.io; do
+  for kind in "${report_kinds[@]}"; do
     line="$(kubectl get "$kind" -A -o json 2>/dev/null \
       | jq -r '[.items | length, (map(tojson | length) | add // 0), (map(.results // [] | length) | add // 0)] | @tsv')" || line="0	0	0"
     read -r items bytes results <<<"$line"
     total_items=$((total_items + items)) total_bytes=$((total_bytes + bytes)) total_results=$((total_results + results))
   done
   echo "$total_items $total_bytes $total_results"
+}
+
+reset() {
+  local kind
+  for kind in "${report_kinds[@]}"; do
+    kubectl delete "$kind" --all --all-namespaces --wait=true >/dev/null
+  done
 }
 
 measure() {
@@ -115,5 +125,6 @@ POLICY
 case "${1:-}" in
   build) build ;;
   measure) measure "${2:?usage: $0 measure OUT.json}" ;;
-  *) echo "usage: $0 build|measure OUT.json" >&2; exit 2 ;;
+  reset) reset ;;
+  *) echo "usage: $0 build|measure OUT.json|reset" >&2; exit 2 ;;
 esac

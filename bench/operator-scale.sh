@@ -16,6 +16,8 @@
 #                     cluster (bench/kyverno.sh; built from its Go module the first time)
 #   STEADY_SECONDS=300
 #                     how long steady state is watched for writes after convergence
+#   RUNS=1            first starts measured, alternating with the peer's when PEER is set (the
+#                     operator, Kyverno, the operator, …); convergence and peak RSS are medians
 #   LATENCY_LANES=8 LATENCY_ROUNDS=25
 #                     then bench/latency.py: per kind of change, LANES namespaces changed ROUNDS
 #                     times each, all at once (8 × 25 = 200 changes of each of six kinds)
@@ -37,6 +39,8 @@ apply_jobs="${APPLY_JOBS:-4}"
 steady_seconds="${STEADY_SECONDS:-300}"
 latency_lanes="${LATENCY_LANES:-8}"
 latency_rounds="${LATENCY_ROUNDS:-25}"
+runs="${RUNS:-1}"
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive integer" >&2; exit 2; }
 [[ "$steady_seconds" =~ ^[1-9][0-9]*$ ]] || { echo "STEADY_SECONDS must be a positive integer" >&2; exit 2; }
 listen="${OPERATOR_LISTEN:-127.0.0.1:18080}"
 export PALISADE_CP_DIR="${PALISADE_CP_DIR:-${TMPDIR:-/tmp}/palisade-bench-scale}"
@@ -250,6 +254,46 @@ reported_namespaces() { # namespaces holding a PostureReport named posture (meta
 }
 status_kib() { awk -v key="$1:" '$1 == key { print $2 }' "/proc/$operator_pid/status" 2>/dev/null || true; }
 
+start_operator() { # log file; sets operator_pid and started
+  started="$(now_ns)"
+  "$palisade" operator --listen "$listen" --lease-namespace default --identity bench > "$1" 2>&1 &
+  operator_pid=$!
+}
+stop_operator() {
+  [[ -n "$operator_pid" ]] || return 0
+  kill "$operator_pid" 2>/dev/null || true
+  wait "$operator_pid" 2>/dev/null || true
+  operator_pid=""
+}
+# Converged: every namespace has its report, nothing is pending, and the write counter has not
+# moved for 3 s; sets converged to when that quiet stretch began (empty: not within the timeout).
+converge_timeout=$((300 + size / 20))
+await_convergence() {
+  converged="" quiet_since="" last_writes="" reports=0 pending="" writes=""
+  while :; do
+    kill -0 "$operator_pid" 2>/dev/null || { log "the operator exited"; exit 1; }
+    pending="$(metric palisade_pending_namespaces)"
+    writes="$(metric palisade_report_writes_total)"
+    if [[ -n "$writes" && "$writes" != "$last_writes" ]]; then last_writes="$writes" quiet_since=""; fi
+    if [[ "$pending" == 0 && -n "$writes" ]]; then
+      reports="$(reported_namespaces || echo 0)"
+      if (( reports >= namespaces_total )); then
+        [[ -n "$quiet_since" ]] || quiet_since="$(seconds_since "$started")"
+        if awk -v since="$quiet_since" -v now="$(seconds_since "$started")" 'BEGIN { exit !(now - since >= 3) }'; then
+          converged="$quiet_since"; break
+        fi
+      else
+        quiet_since=""
+      fi
+    fi
+    if (( $(date +%s) - started / 1000000000 > converge_timeout )); then
+      log "not converged after ${converge_timeout}s (pending=$pending, writes=$writes, reports=$reports/$namespaces_total)"
+      break
+    fi
+    sleep 0.5
+  done
+}
+
 operator_json='{"ran": false, "reason": "SKIP_OPERATOR=1"}'
 if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
   if ! "$palisade" operator --help > /dev/null 2>&1; then
@@ -257,35 +301,8 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
     log "palisade has no operator subcommand yet; stopping after the floor"
   else
     log "starting the operator"
-    started="$(now_ns)"
-    "$palisade" operator --listen "$listen" --lease-namespace default --identity bench > "$work/operator.log" 2>&1 &
-    operator_pid=$!
-    # Converged: every namespace has its report, nothing is pending, and the write counter has
-    # not moved for 3 s; the time reported is when that quiet stretch began.
-    converge_timeout=$((300 + size / 20))
-    converged="" quiet_since="" last_writes="" reports=0 pending="" writes=""
-    while :; do
-      kill -0 "$operator_pid" 2>/dev/null || { tail -n 20 "$work/operator.log" >&2; log "the operator exited"; exit 1; }
-      pending="$(metric palisade_pending_namespaces)"
-      writes="$(metric palisade_report_writes_total)"
-      if [[ -n "$writes" && "$writes" != "$last_writes" ]]; then last_writes="$writes" quiet_since=""; fi
-      if [[ "$pending" == 0 && -n "$writes" ]]; then
-        reports="$(reported_namespaces || echo 0)"
-        if (( reports >= namespaces_total )); then
-          [[ -n "$quiet_since" ]] || quiet_since="$(seconds_since "$started")"
-          if awk -v since="$quiet_since" -v now="$(seconds_since "$started")" 'BEGIN { exit !(now - since >= 3) }'; then
-            converged="$quiet_since"; break
-          fi
-        else
-          quiet_since=""
-        fi
-      fi
-      if (( $(date +%s) - started / 1000000000 > converge_timeout )); then
-        log "not converged after ${converge_timeout}s (pending=$pending, writes=$writes, reports=$reports/$namespaces_total)"
-        break
-      fi
-      sleep 0.5
-    done
+    start_operator "$work/operator.log"
+    await_convergence
     peak_at_converge_kib="$(status_kib VmHWM)"
     writes_converged="$(metric palisade_report_writes_total)"
     log "converged after ${converged:-never}s; ${steady_seconds} s of steady state"
@@ -311,10 +328,8 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
     # until every namespace was evaluated and nothing is pending, and the writes that took.
     peak_kib="$(status_kib VmHWM)"
     log "restarting the operator with its reports in place"
-    kill "$operator_pid"; wait "$operator_pid" 2>/dev/null || true
-    started="$(now_ns)"
-    "$palisade" operator --listen "$listen" --lease-namespace default --identity bench > "$work/operator-restart.log" 2>&1 &
-    operator_pid=$!
+    stop_operator
+    start_operator "$work/operator-restart.log"
     restart_seconds=""
     while (( $(date +%s) - started / 1000000000 < converge_timeout )); do
       evaluated="$(metric palisade_evaluation_duration_seconds_count)"
@@ -375,14 +390,56 @@ fi
 
 # --- the peer, on the same cluster once the operator is stopped ------------------------------
 peer_json='{"ran": false}'
+measure_peer() { # run number
+  EXPECTED_PODS="$pods" bash bench/kyverno.sh measure "$work/peer-$1.json" >&2
+}
 if [[ "${PEER:-}" == kyverno ]]; then
-  if [[ -n "$operator_pid" ]]; then
-    kill "$operator_pid" 2>/dev/null || true
-    wait "$operator_pid" 2>/dev/null || true
-    operator_pid=""
+  stop_operator
+  measure_peer 1
+  peer_json="$(jq '. + {ran: true}' "$work/peer-1.json")"
+fi
+
+# --- further first starts, alternating with the peer's -----------------------------------------
+# Run 1 is the one above. Each further run removes every report first, so it starts as the first
+# did: the operator from no PostureReport at all (baselines keep their status), Kyverno from no
+# report of its own. Convergence time and peak RSS are then the medians over all runs.
+if (( runs > 1 )) && [[ "$(jq -r .ran <<<"$operator_json")" == true ]]; then
+  stop_operator
+  jq -n --argjson seconds "$(jq '.converge_seconds' <<<"$operator_json")" \
+    --argjson peak "$(jq '.peak_rss_at_convergence_mib' <<<"$operator_json")" \
+    '{converge_seconds: $seconds, peak_rss_at_convergence_mib: $peak}' > "$work/operator-runs.jsonl"
+  for ((run = 2; run <= runs; run++)); do
+    log "run $run of $runs: the operator from no reports"
+    kubectl delete posturereports.palisade.dev --all -A --wait=true > /dev/null
+    kubectl delete clusterposturereports.palisade.dev --all --wait=true > /dev/null
+    start_operator "$work/operator-run-$run.log"
+    await_convergence
+    log "run $run: converged after ${converged:-never}s"
+    jq -n --arg converged "$converged" --argjson peak "$(status_kib VmHWM)" \
+      '{converge_seconds: (if $converged == "" then null else ($converged | tonumber) end),
+        peak_rss_at_convergence_mib: ($peak / 1024 | . * 10 | round / 10)}' >> "$work/operator-runs.jsonl"
+    stop_operator
+    if [[ "${PEER:-}" == kyverno ]]; then
+      log "run $run of $runs: the peer from no reports"
+      bash bench/kyverno.sh reset >&2
+      measure_peer "$run"
+    fi
+  done
+  # The upper median of each figure over the runs (a run that never converged counts as slowest).
+  median='def median: sort_by(if . == null then infinite else . end) | .[length / 2 | floor];'
+  operator_runs="$(jq -s "$median"'{runs: length, converge_seconds: (map(.converge_seconds) | median),
+    peak_rss_at_convergence_mib: (map(.peak_rss_at_convergence_mib) | median), each: .}' "$work/operator-runs.jsonl")"
+  operator_json="$(jq --argjson runs "$operator_runs" \
+    '. + {first_start_runs: $runs, converge_seconds: $runs.converge_seconds, converged: ($runs.converge_seconds != null)}' \
+    <<<"$operator_json")"
+  if [[ "${PEER:-}" == kyverno ]]; then
+    peer_runs="$(jq -s "$median"'map({converge_seconds, peak_rss_mib}) | {runs: length,
+      converge_seconds: (map(.converge_seconds) | median), peak_rss_mib: (map(.peak_rss_mib) | median), each: .}' \
+      "$work"/peer-*.json)"
+    peer_json="$(jq --argjson runs "$peer_runs" \
+      '. + {runs: $runs, converge_seconds: $runs.converge_seconds, peak_rss_mib: $runs.peak_rss_mib, converged: ($runs.converge_seconds != null)}' \
+      <<<"$peer_json")"
   fi
-  EXPECTED_PODS="$pods" bash bench/kyverno.sh measure "$work/peer.json" >&2
-  peer_json="$(jq '. + {ran: true}' "$work/peer.json")"
 fi
 
 # --- results --------------------------------------------------------------------------------
@@ -447,6 +504,7 @@ echo "$json" > "bench/results/operator-scale-$size.json"
     echo "|---|---|---|"
     jq -r '.operator as $o | .floor.seconds as $f |
       "| converged (every namespace reported, nothing pending, writes quiet 3 s) | \($o.converge_seconds // "not within \($o.converge_timeout_seconds) s") s | ≤ 1.5 × floor = \($f * 1.5 * 100 | round / 100) s |",
+      (if $o.first_start_runs then "| first starts, alternating with the peer'"'"'s (median above) | \($o.first_start_runs.each | map(.converge_seconds | tostring + " s") | join(", ")); peak RSS at convergence \($o.first_start_runs.each | map(.peak_rss_at_convergence_mib | tostring) | join(", ")) MiB | |" else empty end),
       "| of which reading: caches synced | \($o.caches_synced_seconds) s | |",
       "| restart with every report in place: every namespace evaluated, nothing pending | \($o.restart_evaluated_seconds // "never") s (\($o.restart_writes) writes) | ≤ \($f * 1.5 * 100 | round / 100) s |",
       "| `palisade scan` of the same cluster (one shot; peak RSS) | \($o.scan.seconds) s, \($o.scan.peak_rss_mib) MiB | |",

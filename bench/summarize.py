@@ -24,6 +24,14 @@ def worst_p99(operator):
     return max(measured) if measured else (None, None)
 
 
+def runs_note(runs):
+    """How a figure was taken when it is the median of several alternating runs."""
+    if not runs or runs["runs"] < 2:
+        return ""
+    each = ", ".join("–" if value is None else str(value) for value in (run["converge_seconds"] for run in runs["each"]))
+    return f"; median of {runs['runs']} runs: {each}"
+
+
 def row(label, target, cells):
     return f"| {label} | " + " | ".join(cells) + f" | {target} |"
 
@@ -40,7 +48,7 @@ def table(sized):
     add("LIST floor (every watched kind)", "", lambda run: f"{run['floor']['seconds']:.2f} s")
     add("caches synced after start", "", lambda run: "–" if op(run).get("caches_synced_seconds") is None else f"{op(run)['caches_synced_seconds']} s")
     add("**converged, first start** (every report written)", "≤ 1.5 × floor",
-        lambda run: f"**{op(run)['converge_seconds']} s** ({op(run)['converge_seconds'] / run['floor']['seconds']:.1f} × floor)")
+        lambda run: f"**{op(run)['converge_seconds']} s** ({op(run)['converge_seconds'] / run['floor']['seconds']:.1f} × floor{runs_note(op(run).get('first_start_runs'))})")
     add("restart with reports in place: all evaluated", "≤ 1.5 × floor",
         lambda run: "–" if op(run).get("restart_evaluated_seconds") is None else
         f"{op(run)['restart_evaluated_seconds']} s ({op(run)['restart_evaluated_seconds'] / run['floor']['seconds']:.1f} × floor, {op(run).get('restart_writes')} writes)")
@@ -67,11 +75,12 @@ def peer_table(sized):
     if not with_peer:
         return []
     name = with_peer[0]["peer"].get("peer", "peer")
-    lines = ["", f"Beside it, on the same cluster after the operator stopped: {name}.", "",
+    lines = ["", f"Beside it, on the same cluster after the operator stopped: {name}. Kyverno's peak RSS is that of "
+             "its run (the median where several ran); Palisade's is the peak of its whole first run.", "",
              "| | " + " | ".join(f"{run['size']:,} pods" for run in with_peer) + " |",
              "|---|" + "---|" * len(with_peer)]
     for label, cell in [
-        ("time to every report: Kyverno / Palisade", lambda p, o: f"{p.get('converge_seconds') or 'not converged'} s / {o['converge_seconds']} s"),
+        ("time to every report: Kyverno / Palisade", lambda p, o: f"{p.get('converge_seconds') or 'not converged'} s{runs_note(p.get('runs'))} / {o['converge_seconds']} s{runs_note(o.get('first_start_runs'))}"),
         ("peak RSS: Kyverno / Palisade", lambda p, o: f"{p['peak_rss_mib']} / {o['peak_rss_mib']} MiB"),
         ("report objects: Kyverno / Palisade", lambda p, o: f"{p['report_objects']:,} / {o['stored']['posture_reports'] + 1:,}"),
         ("report bytes: Kyverno / Palisade", lambda p, o: f"{p['report_bytes'] / 1024:,.0f} / {o['stored']['posture_report_bytes'] / 1024 + o['stored']['cluster_report_bytes'] / 1024:,.0f} KiB"),
@@ -106,7 +115,9 @@ def main():
              "`bash bench/operator-scale.sh SIZE` (details per size in `operator-scale-SIZE.md`; growth plotted in "
              "`operator-scale.svg`). Runs: " + ", ".join(f"{run['size']:,} pods on {run['date']} at {run['commit']}" for run in sized) + ".",
              f"Machine: {first['machine']['cores']} cores ({first['machine']['cpu']}), {first['machine']['memory_gib']} GiB; "
-             f"local control plane (Kubernetes {first['control_plane']['kubernetes']}) on the same cores. One run per size.", ""]
+             f"local control plane (Kubernetes {first['control_plane']['kubernetes']}) on the same cores. "
+             "Where several first starts were measured (`RUNS=N`), the operator's and Kyverno's alternated and the "
+             "figures are medians; every other figure is from the first run.", ""]
     if len(commits) > 1:
         lines += [f"The sizes were measured at different commits ({', '.join(commits)}); compare across sizes with that in mind.", ""]
     lines += table(sized) + peer_table(sized) + latency_table(sized)

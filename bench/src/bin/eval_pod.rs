@@ -16,15 +16,18 @@ const NAMESPACES: usize = 500;
 const ROUNDS: usize = 5;
 const SINGLE_POD_ITERATIONS: usize = 100_000;
 
-/// The fastest of `ROUNDS` runs of `work`, in seconds.
-fn best_of_rounds(mut work: impl FnMut()) -> f64 {
-    (0..ROUNDS)
+/// The median of `ROUNDS` runs of `work`, in seconds: what a run typically takes on this
+/// machine, not its luckiest.
+fn median_of_rounds(mut work: impl FnMut()) -> f64 {
+    let mut seconds: Vec<f64> = (0..ROUNDS)
         .map(|_| {
             let started = Instant::now();
             work();
             started.elapsed().as_secs_f64()
         })
-        .fold(f64::MAX, f64::min)
+        .collect();
+    seconds.sort_by(f64::total_cmp);
+    seconds[ROUNDS / 2]
 }
 
 fn inventory_of(namespaces: usize, pods_per_namespace: usize) -> Inventory {
@@ -47,7 +50,7 @@ fn inventory_of(namespaces: usize, pods_per_namespace: usize) -> Inventory {
 /// Seconds per evaluation of the single-pod inventory with these checks.
 fn single_pod_seconds(inventory: &Inventory, params: &Params, checks: &[&'static CheckDef]) -> f64 {
     let namespace = inventory.namespaces.values().next().expect("one namespace");
-    let seconds = best_of_rounds(|| {
+    let seconds = median_of_rounds(|| {
         for _ in 0..SINGLE_POD_ITERATIONS {
             black_box(evaluate_namespace(
                 black_box(namespace),
@@ -73,7 +76,7 @@ fn main() {
     let many = inventory_of(NAMESPACES, PODS_PER_NAMESPACE);
     let pods = NAMESPACES * PODS_PER_NAMESPACE;
     let mut findings = 0;
-    let seconds = best_of_rounds(|| {
+    let seconds = median_of_rounds(|| {
         findings = many
             .namespaces
             .values()
