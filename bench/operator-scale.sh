@@ -323,6 +323,13 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
 
     log "change latency: $latency_lanes namespaces per kind, $latency_rounds changes each"
     python3 bench/latency.py --lanes "$latency_lanes" --rounds "$latency_rounds" > "$work/latency.json"
+    # latency.py deletes its namespaces as it ends; the restart is measured once they are gone, on
+    # the cluster the first start saw (a namespace still terminating is due until it goes).
+    lanes_started="$(now_ns)"
+    while curl_api "$api/api/v1/namespaces" | jq -e '[.items[].metadata.name | select(startswith("lat-"))] | length > 0' > /dev/null; do
+      (( $(date +%s) - lanes_started / 1000000000 > 300 )) && { log "latency namespaces still terminating after 300 s"; break; }
+      sleep 1
+    done
 
     # A restart with every report in place (the usual start: an upgrade, a rescheduled pod): time
     # until every namespace was evaluated and nothing is pending, and the writes that took.

@@ -395,6 +395,25 @@ pub fn port(offset: u16) -> u16 {
     base.unwrap_or(18100) + offset
 }
 
+/// Every completed write (create, update, patch, delete) to Palisade's objects, refused ones
+/// included, as the API server's audit log records them (see `e2e/controlplane.sh`), oldest first.
+pub fn palisade_writes() -> Vec<Value> {
+    let directory = std::env::var("PALISADE_CP_DIR").expect("PALISADE_CP_DIR is set by e2e/run.sh");
+    let log = std::fs::read_to_string(format!("{directory}/logs/audit.log")).expect("the audit log");
+    log.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|event| event["stage"] == "ResponseComplete")
+        .collect()
+}
+
+/// Whether an audited request came from the operator replica with this identity (its
+/// User-Agent ends with it in parentheses).
+pub fn written_by(event: &Value, identity: &str) -> bool {
+    event["userAgent"]
+        .as_str()
+        .is_some_and(|user_agent| user_agent.ends_with(&format!("({identity})")))
+}
+
 /// A namespace's PostureReport, if there is one.
 pub fn report(namespace: &str) -> Option<Value> {
     get_json(&["posturereport", "posture", "-n", namespace])

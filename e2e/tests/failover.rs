@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use palisade_e2e::{
-    Operator, apply, create_in_parallel, kubectl_ok, operator_kubeconfig, port, reports_of_namespaces, wait_for,
-    wait_for_default_service_account,
+    Operator, apply, create_in_parallel, kubectl_ok, operator_kubeconfig, palisade_writes, port, reports_of_namespaces,
+    wait_for, wait_for_default_service_account, written_by,
 };
 use serde_json::Value;
 
@@ -47,17 +47,9 @@ fn wait_reports(what: &str, accept: impl Fn(&Value) -> bool) {
 /// The (received, completed) timestamps of every write to Palisade's objects by a replica, from
 /// the API server's audit log (RFC 3339 in UTC with microseconds: they compare as text).
 fn writes_by(replica: &str) -> Vec<(String, String)> {
-    let directory = std::env::var("PALISADE_CP_DIR").expect("PALISADE_CP_DIR is set by e2e/run.sh");
-    let log = std::fs::read_to_string(format!("{directory}/logs/audit.log")).expect("the audit log");
-    let agent = format!("({replica})");
-    log.lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|event| event["stage"] == "ResponseComplete")
-        .filter(|event| {
-            event["userAgent"]
-                .as_str()
-                .is_some_and(|user_agent| user_agent.ends_with(&agent))
-        })
+    palisade_writes()
+        .into_iter()
+        .filter(|event| written_by(event, replica))
         .map(|event| {
             let text = |field: &str| event[field].as_str().unwrap_or_default().to_string();
             (text("requestReceivedTimestamp"), text("stageTimestamp"))

@@ -5,8 +5,8 @@
 use std::sync::{Mutex, MutexGuard};
 
 use palisade_e2e::{
-    Operator, apply, deployment, failing, get_json, kubectl, kubectl_ok, operator_kubeconfig, port, report, wait_for,
-    wait_report,
+    Operator, apply, deployment, failing, get_json, kubectl, kubectl_ok, operator_kubeconfig, palisade_writes, port,
+    report, wait_for, wait_report, written_by,
 };
 use serde_json::Value;
 
@@ -286,6 +286,116 @@ fn invalid_baselines_say_why_and_expiring_exceptions_stop_on_time() {
             .contains("node agent"),
         "{}",
         baseline["status"]
+    );
+}
+
+/// The operator's create, update and patch requests into a namespace so far, refused ones
+/// included (deletes do not count: removing a report of a namespace being deleted is allowed).
+fn writes_into(namespace: &str, identity: &str) -> Vec<String> {
+    palisade_writes()
+        .into_iter()
+        .filter(|event| written_by(event, identity) && event["objectRef"]["namespace"] == namespace)
+        .filter(|event| event["verb"] != "delete")
+        .map(|event| {
+            format!(
+                "{} {} → {}",
+                event["verb"], event["requestURI"], event["responseStatus"]["code"]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_namespace_being_deleted_gets_no_report_writes() {
+    let _serial = serial();
+    let kubeconfig = operator_kubeconfig();
+    namespace("e2e-doomed", "dev");
+    // A finalizer nobody removes keeps the namespace terminating once its deletion starts, with
+    // an object left in it whose changes the operator watches.
+    apply(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hold\n  namespace: e2e-doomed\n  \
+         finalizers: [palisade.dev/e2e-hold]\ndata:\n  round: \"0\"\n",
+    );
+    apply(&deployment("e2e-doomed", "web", 1, true, "1"));
+    let identity = "e2e-doomed";
+    let operator = Operator::start(&kubeconfig, identity, port(8), &[]);
+    operator.wait_leading(60);
+    wait_report("e2e-doomed", "web to be reported", |report| {
+        failing(report, "pod.privileged") == ["Deployment/web"]
+    });
+    let before = writes_into("e2e-doomed", identity);
+    assert!(!before.is_empty(), "the report's writes are in the audit log");
+
+    kubectl_ok(&["delete", "namespace", "e2e-doomed", "--wait=false"]);
+    // The namespace controller removes the workloads and the report; the ConfigMap stays,
+    // marked for deletion, and so does the namespace.
+    wait_for(60, "the namespace to be emptied but for the held ConfigMap", || {
+        let report_gone = report("e2e-doomed").is_none();
+        let pods = kubectl_ok(&["get", "pods", "-n", "e2e-doomed", "--no-headers", "-o", "name"]);
+        match (report_gone, pods.trim().is_empty()) {
+            (true, true) => Ok(()),
+            state => Err(format!("report gone, pods gone: {state:?}")),
+        }
+    });
+    let emptied = writes_into("e2e-doomed", identity);
+    // Changes keep arriving while it terminates: each would be due for evaluation, and a report
+    // written now would be refused (the API server creates nothing in a terminating namespace).
+    for round in 1..=3 {
+        kubectl_ok(&[
+            "patch",
+            "configmap",
+            "hold",
+            "-n",
+            "e2e-doomed",
+            "--type",
+            "merge",
+            "-p",
+            &format!(r#"{{"data": {{"round": "{round}"}}}}"#),
+        ]);
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    let during = writes_into("e2e-doomed", identity);
+    // Writes racing the start of the deletion may pass (the operator learns of it from its own
+    // watch); none may be refused, and none may come once the namespace is emptied.
+    let refused: Vec<&String> = during[before.len()..]
+        .iter()
+        .filter(|write| !write.ends_with("→ 200") && !write.ends_with("→ 201"))
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "writes into the namespace being deleted were refused: {refused:?}"
+    );
+    assert_eq!(
+        during[emptied.len()..],
+        [] as [String; 0],
+        "the operator wrote into the namespace being deleted"
+    );
+    assert!(
+        get_json(&["namespace", "e2e-doomed"])
+            .is_some_and(|namespace| namespace["metadata"]["deletionTimestamp"].is_string()),
+        "the namespace was still terminating while it changed"
+    );
+
+    kubectl_ok(&[
+        "patch",
+        "configmap",
+        "hold",
+        "-n",
+        "e2e-doomed",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"metadata": {"finalizers": null}}"#,
+    ]);
+    wait_for(60, "the namespace to be gone", || {
+        match get_json(&["namespace", "e2e-doomed"]) {
+            None => Ok(()),
+            Some(_) => Err("still there".to_string()),
+        }
+    });
+    assert!(
+        operator.ready(),
+        "the operator is still ready once the namespace is gone"
     );
 }
 

@@ -564,6 +564,7 @@ impl Controller {
                                 .namespace_report(&outcome.namespace, &report.status, exists)
                                 .await
                         }
+                        None if outcome.namespace_gone => Ok(()),
                         None => writer.delete_namespace_report(&outcome.namespace).await,
                     };
                     (outcome, result)

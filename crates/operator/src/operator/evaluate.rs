@@ -24,6 +24,9 @@ pub struct NamespaceOutcome {
     pub namespace: String,
     /// The report that should exist; `None` when the namespace is gone or excluded.
     pub report: Option<Report>,
+    /// Whether the namespace itself is gone: its reports went with it (the API server removes a
+    /// Namespace only once everything in it is deleted), so there is nothing left to delete.
+    pub namespace_gone: bool,
     /// Whether `report` differs from the previous one (a write is due).
     pub changed: bool,
     /// When to evaluate again although nothing changes in the cluster.
@@ -39,11 +42,13 @@ pub fn namespace(
     limits: Limits,
     now: Timestamp,
 ) -> NamespaceOutcome {
-    if scope.excluded.contains(name) || !world.namespace_exists(name) {
+    let namespace_gone = !world.namespace_exists(name);
+    if scope.excluded.contains(name) || namespace_gone {
         return NamespaceOutcome {
             namespace: name.to_string(),
             changed: previous.is_some(),
             report: None,
+            namespace_gone,
             changes_at: None,
         };
     }
@@ -78,6 +83,7 @@ pub fn namespace(
     NamespaceOutcome {
         namespace: name.to_string(),
         report: Some(Report { status, remembered }),
+        namespace_gone: false,
         changed,
         changes_at: assessed.changes_at,
     }
@@ -114,7 +120,7 @@ pub fn cluster(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use palisade_checks::AddOptions;
+    use palisade_checks::{AddOptions, Kind, ObjectRef};
     use palisade_crds::{CheckOutcome, DriftState, HardeningBaseline, Profile};
     use serde_json::json;
 
@@ -254,10 +260,10 @@ mod tests {
             time("2026-06-01T00:00:00Z"),
         );
         assert!(
-            outcome.report.is_none() && outcome.changed,
-            "the existing report is removed"
+            outcome.report.is_none() && outcome.changed && !outcome.namespace_gone,
+            "the existing report of a namespace that stays is removed"
         );
-        let gone = namespace(
+        let never_seen = namespace(
             &world,
             &scope(),
             "nowhere",
@@ -265,7 +271,25 @@ mod tests {
             Limits::default(),
             time("2026-06-01T00:00:00Z"),
         );
-        assert!(gone.report.is_none() && !gone.changed);
+        assert!(never_seen.report.is_none() && !never_seen.changed);
+        let mut deleted = world;
+        deleted.delete(&ObjectRef {
+            kind: Kind::Namespace,
+            namespace: None,
+            name: "shop".to_string(),
+        });
+        let gone = namespace(
+            &deleted,
+            &scope(),
+            "shop",
+            previous.as_ref(),
+            Limits::default(),
+            time("2026-06-01T00:00:00Z"),
+        );
+        assert!(
+            gone.report.is_none() && gone.changed && gone.namespace_gone,
+            "a deleted namespace's report is forgotten, not deleted: it went with the namespace"
+        );
     }
 
     #[test]
