@@ -305,6 +305,21 @@ fn writes_into(namespace: &str, identity: &str) -> Vec<String> {
         .collect()
 }
 
+/// Merge-patches the ConfigMap that holds e2e-doomed in deletion.
+fn patch_held(patch: &str) {
+    kubectl_ok(&[
+        "patch",
+        "configmap",
+        "hold",
+        "-n",
+        "e2e-doomed",
+        "--type",
+        "merge",
+        "-p",
+        patch,
+    ]);
+}
+
 #[test]
 fn a_namespace_being_deleted_gets_no_report_writes() {
     let _serial = serial();
@@ -341,17 +356,7 @@ fn a_namespace_being_deleted_gets_no_report_writes() {
     // Changes keep arriving while it terminates: each would be due for evaluation, and a report
     // written now would be refused (the API server creates nothing in a terminating namespace).
     for round in 1..=3 {
-        kubectl_ok(&[
-            "patch",
-            "configmap",
-            "hold",
-            "-n",
-            "e2e-doomed",
-            "--type",
-            "merge",
-            "-p",
-            &format!(r#"{{"data": {{"round": "{round}"}}}}"#),
-        ]);
+        patch_held(&format!(r#"{{"data": {{"round": "{round}"}}}}"#));
         std::thread::sleep(std::time::Duration::from_secs(1));
     }
     let during = writes_into("e2e-doomed", identity);
@@ -376,17 +381,7 @@ fn a_namespace_being_deleted_gets_no_report_writes() {
         "the namespace was still terminating while it changed"
     );
 
-    kubectl_ok(&[
-        "patch",
-        "configmap",
-        "hold",
-        "-n",
-        "e2e-doomed",
-        "--type",
-        "merge",
-        "-p",
-        r#"{"metadata": {"finalizers": null}}"#,
-    ]);
+    patch_held(r#"{"metadata": {"finalizers": null}}"#);
     wait_for(60, "the namespace to be gone", || {
         match get_json(&["namespace", "e2e-doomed"]) {
             None => Ok(()),
