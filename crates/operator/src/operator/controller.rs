@@ -409,12 +409,16 @@ impl Controller {
                 None => self.timers.remove(&outcome.namespace),
             };
         }
-        let open_checks: Vec<(String, Option<Vec<CheckResult>>)> = match self.openreports {
-            Some(_) => outcomes
+        let open_checks: Vec<(String, Option<Vec<CheckResult>>)> = match &mut self.openreports {
+            Some(openreports) => outcomes
                 .iter()
-                .map(|outcome| {
+                .filter_map(|outcome| {
+                    if outcome.namespace_gone {
+                        openreports.forget(&outcome.namespace);
+                        return None;
+                    }
                     let checks = outcome.report.as_ref().map(|report| report.status.checks.clone());
-                    (outcome.namespace.clone(), checks)
+                    Some((outcome.namespace.clone(), checks))
                 })
                 .collect(),
             None => Vec::new(),

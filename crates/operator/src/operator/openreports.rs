@@ -163,6 +163,12 @@ impl OpenReports {
         Ok(())
     }
 
+    /// Forgets the Report of a namespace that is gone: it went with the namespace, as the
+    /// PostureReport did, so there is nothing left to delete.
+    pub fn forget(&mut self, namespace: &str) {
+        self.written.remove(namespace);
+    }
+
     /// Applies the ClusterReport when its content changed.
     pub async fn cluster(&mut self, writer: &Writer, checks: &[CheckResult]) -> Result<(), kube::Error> {
         let content = content(checks, None);
@@ -234,6 +240,15 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_gone_namespace_is_forgotten_so_nothing_is_deleted_for_it() {
+        let mut open = OpenReports::default();
+        open.written.insert("shop".to_string(), "digest".to_string());
+        open.written.insert("blog".to_string(), "digest".to_string());
+        open.forget("shop");
+        assert_eq!(open.written.keys().collect::<Vec<_>>(), ["blog"]);
     }
 
     #[test]
