@@ -254,9 +254,10 @@ reported_namespaces() { # namespaces holding a PostureReport named posture (meta
 }
 status_kib() { awk -v key="$1:" '$1 == key { print $2 }' "/proc/$operator_pid/status" 2>/dev/null || true; }
 
-start_operator() { # log file; sets operator_pid and started
+start_operator() { # log file; sets operator_pid, operator_log and started
   started="$(now_ns)"
-  "$palisade" operator --listen "$listen" --lease-namespace default --identity bench > "$1" 2>&1 &
+  operator_log="$1"
+  "$palisade" operator --listen "$listen" --lease-namespace default --identity bench > "$operator_log" 2>&1 &
   operator_pid=$!
 }
 stop_operator() {
@@ -271,7 +272,7 @@ converge_timeout=$((300 + size / 20))
 await_convergence() {
   converged="" quiet_since="" last_writes="" reports=0 pending="" writes=""
   while :; do
-    kill -0 "$operator_pid" 2>/dev/null || { log "the operator exited"; exit 1; }
+    kill -0 "$operator_pid" 2>/dev/null || { tail -n 20 "$operator_log" >&2; log "the operator exited"; exit 1; }
     pending="$(metric palisade_pending_namespaces)"
     writes="$(metric palisade_report_writes_total)"
     if [[ -n "$writes" && "$writes" != "$last_writes" ]]; then last_writes="$writes" quiet_since=""; fi
