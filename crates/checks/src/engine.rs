@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::annotated;
 use crate::catalog::{CheckDef, Eval, PssLevel};
 use crate::exemption::Annotations;
-use crate::inventory::{ClusterInventory, Inventory, NamespaceInventory, Source, Workload};
+use crate::inventory::{ClusterInventory, Inventory, NamespaceInventory, Source, StoredVolume, Workload};
 use crate::pss::PssVersion;
 
 pub use crate::exemption::{EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION};
@@ -163,50 +163,6 @@ pub struct ContainerView<'a> {
     pub lifecycle: Option<&'a Lifecycle>,
 }
 
-/// Containers and ephemeral containers are distinct API types with the same field names.
-macro_rules! container_view {
-    ($kind:expr, $container:expr) => {{
-        let c = $container;
-        ContainerView {
-            kind: $kind,
-            name: &c.name,
-            image: c.image.as_deref(),
-            security_context: c.security_context.as_ref(),
-            ports: c.ports.as_deref().unwrap_or_default(),
-            env: c.env.as_deref().unwrap_or_default(),
-            env_from: c.env_from.as_deref().unwrap_or_default(),
-            command: c.command.as_deref().unwrap_or_default(),
-            args: c.args.as_deref().unwrap_or_default(),
-            resources: c.resources.as_ref(),
-            probes: [
-                c.liveness_probe.as_ref(),
-                c.readiness_probe.as_ref(),
-                c.startup_probe.as_ref(),
-            ],
-            lifecycle: c.lifecycle.as_ref(),
-        }
-    }};
-}
-
-/// Init, regular and ephemeral containers of a pod spec, in that order.
-pub fn containers(spec: &PodSpec) -> impl Iterator<Item = ContainerView<'_>> {
-    let init = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .map(|c| container_view!(ContainerKind::Init, c));
-    let regular = spec
-        .containers
-        .iter()
-        .map(|c| container_view!(ContainerKind::Regular, c));
-    let ephemeral = spec
-        .ephemeral_containers
-        .iter()
-        .flatten()
-        .map(|c| container_view!(ContainerKind::Ephemeral, c));
-    init.chain(regular).chain(ephemeral)
-}
-
 /// What a workload check sees.
 pub struct WorkloadCtx<'a> {
     pub workload: &'a Workload,
@@ -215,18 +171,30 @@ pub struct WorkloadCtx<'a> {
 }
 
 impl WorkloadCtx<'_> {
+    /// The pod-level fields; its container and volume lists are empty (see
+    /// [`WorkloadCtx::containers`], [`WorkloadCtx::volumes`]).
     pub fn spec(&self) -> &PodSpec {
-        &self.workload.spec
+        &self.workload.spec.pod
     }
 
+    /// Init, regular and ephemeral containers, in that order.
     pub fn containers(&self) -> impl Iterator<Item = ContainerView<'_>> {
-        containers(&self.workload.spec)
+        self.workload.spec.containers()
+    }
+
+    pub fn volumes(&self) -> &[StoredVolume] {
+        &self.workload.spec.volumes
     }
 
     /// Whether the pod declares itself a Windows pod (`spec.os.name`), which the Pod Security
     /// Standards exempt from Linux-only controls.
     pub fn is_windows(&self) -> bool {
-        self.workload.spec.os.as_ref().is_some_and(|os| os.name == "windows")
+        self.workload
+            .spec
+            .pod
+            .os
+            .as_ref()
+            .is_some_and(|os| os.name == "windows")
     }
 }
 

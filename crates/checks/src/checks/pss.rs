@@ -697,15 +697,13 @@ fn capabilities_baseline(ctx: &WorkloadCtx) -> Vec<Violation> {
 }
 
 fn host_path(ctx: &WorkloadCtx) -> Vec<Violation> {
-    ctx.spec()
-        .volumes
+    ctx.volumes()
         .iter()
-        .flatten()
         .filter_map(|volume| {
             let host_path = volume.host_path.as_ref()?;
             Some(Violation::pod(format!(
-                "volume {} mounts hostPath {}",
-                volume.name, host_path.path
+                "volume {} mounts hostPath {host_path}",
+                volume.name
             )))
         })
         .collect()
@@ -940,60 +938,19 @@ fn sysctls(ctx: &WorkloadCtx) -> Vec<Violation> {
 }
 
 fn volume_types(ctx: &WorkloadCtx) -> Vec<Violation> {
-    ctx.spec()
-        .volumes
+    ctx.volumes()
         .iter()
-        .flatten()
         .filter_map(|volume| {
-            let sources = volume_sources(volume);
-            let forbidden: Vec<&str> = sources
-                .into_iter()
+            let forbidden: Vec<&str> = volume
+                .sources
+                .iter()
+                .copied()
                 .filter(|source| !RESTRICTED_VOLUME_TYPES.contains(source))
                 .collect();
             (!forbidden.is_empty())
                 .then(|| Violation::pod(format!("volume {} uses {}", volume.name, forbidden.join(", "))))
         })
         .collect()
-}
-
-/// The API names of the sources a volume sets (normally exactly one).
-fn volume_sources(volume: &k8s_openapi::api::core::v1::Volume) -> Vec<&'static str> {
-    let v = volume;
-    [
-        ("awsElasticBlockStore", v.aws_elastic_block_store.is_some()),
-        ("azureDisk", v.azure_disk.is_some()),
-        ("azureFile", v.azure_file.is_some()),
-        ("cephfs", v.cephfs.is_some()),
-        ("cinder", v.cinder.is_some()),
-        ("configMap", v.config_map.is_some()),
-        ("csi", v.csi.is_some()),
-        ("downwardAPI", v.downward_api.is_some()),
-        ("emptyDir", v.empty_dir.is_some()),
-        ("ephemeral", v.ephemeral.is_some()),
-        ("fc", v.fc.is_some()),
-        ("flexVolume", v.flex_volume.is_some()),
-        ("flocker", v.flocker.is_some()),
-        ("gcePersistentDisk", v.gce_persistent_disk.is_some()),
-        ("gitRepo", v.git_repo.is_some()),
-        ("glusterfs", v.glusterfs.is_some()),
-        ("hostPath", v.host_path.is_some()),
-        ("image", v.image.is_some()),
-        ("iscsi", v.iscsi.is_some()),
-        ("nfs", v.nfs.is_some()),
-        ("persistentVolumeClaim", v.persistent_volume_claim.is_some()),
-        ("photonPersistentDisk", v.photon_persistent_disk.is_some()),
-        ("portworxVolume", v.portworx_volume.is_some()),
-        ("projected", v.projected.is_some()),
-        ("quobyte", v.quobyte.is_some()),
-        ("rbd", v.rbd.is_some()),
-        ("scaleIO", v.scale_io.is_some()),
-        ("secret", v.secret.is_some()),
-        ("storageos", v.storageos.is_some()),
-        ("vsphereVolume", v.vsphere_volume.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(name, set)| set.then_some(name))
-    .collect()
 }
 
 fn privilege_escalation(ctx: &WorkloadCtx) -> Vec<Violation> {

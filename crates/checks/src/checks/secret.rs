@@ -4,15 +4,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::{PodSpec, Secret, ServiceAccount};
+use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::jiff::Timestamp;
 use palisade_crds::{Profile, Severity};
 
 use super::secret_value::records;
 use crate::catalog::{Category, CheckDef, Eval, Expect, Fixture};
-use crate::engine::{ClusterCtx, Finding, NamespaceCtx, ResourceRef, containers};
-use crate::inventory::NamespaceInventory;
+use crate::engine::{ClusterCtx, Finding, NamespaceCtx, ResourceRef};
+use crate::inventory::{NamespaceInventory, StoredSpec};
 
 const NSA_SECRETS: &[&str] = &["Secrets"];
 
@@ -392,22 +392,12 @@ fn referenced_secrets(namespace: &NamespaceInventory) -> BTreeSet<&str> {
 }
 
 /// Secrets a pod mounts, projects, reads into its environment or pulls images with.
-fn pod_secret_names(spec: &PodSpec) -> Vec<&str> {
+fn pod_secret_names(spec: &StoredSpec) -> Vec<&str> {
     let mut names = Vec::new();
-    for volume in spec.volumes.iter().flatten() {
-        names.extend(volume.secret.as_ref().and_then(|secret| secret.secret_name.as_deref()));
-        let projected = volume
-            .projected
-            .as_ref()
-            .and_then(|projected| projected.sources.as_ref());
-        names.extend(
-            projected
-                .into_iter()
-                .flatten()
-                .filter_map(|source| Some(source.secret.as_ref()?.name.as_str())),
-        );
+    for volume in &spec.volumes {
+        names.extend(volume.secrets.iter().map(String::as_str));
     }
-    for container in containers(spec) {
+    for container in spec.containers() {
         names.extend(container.env.iter().filter_map(|env| {
             let selector = env.value_from.as_ref()?.secret_key_ref.as_ref()?;
             Some(selector.name.as_str())
@@ -420,7 +410,8 @@ fn pod_secret_names(spec: &PodSpec) -> Vec<&str> {
         );
     }
     names.extend(
-        spec.image_pull_secrets
+        spec.pod
+            .image_pull_secrets
             .iter()
             .flatten()
             .map(|secret| secret.name.as_str()),

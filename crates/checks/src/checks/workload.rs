@@ -245,12 +245,10 @@ fn covers_runtime_socket(host_path: &str) -> Option<&'static str> {
 }
 
 fn runtime_socket(ctx: &WorkloadCtx) -> Vec<Violation> {
-    ctx.spec()
-        .volumes
+    ctx.volumes()
         .iter()
-        .flatten()
         .filter_map(|volume| {
-            let path = &volume.host_path.as_ref()?.path;
+            let path = volume.host_path.as_ref()?;
             let socket = covers_runtime_socket(path)?;
             Some(Violation::pod(format!(
                 "volume {} mounts {path}, exposing {socket}",

@@ -8,15 +8,14 @@ mod aggregation;
 mod generated;
 mod keyed;
 mod object;
+mod spec;
 pub mod strip;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Weak};
 
 use k8s_openapi::Metadata;
-use k8s_openapi::api::core::v1::{
-    ConfigMap, Namespace, Pod, PodSpec, PodTemplateSpec, Secret, Service, ServiceAccount,
-};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, PodTemplateSpec, Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -24,6 +23,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 pub use generated::{generated_name, shown_name};
 pub use keyed::Keyed;
 pub use object::{AddError, Kind, Object, ObjectRef};
+pub use spec::{StoredContainer, StoredSpec, StoredVolume};
 
 /// Everything known about a cluster or a set of manifests.
 #[derive(Clone, Debug, Default)]
@@ -57,7 +57,7 @@ pub struct NamespaceInventory {
     pub config_maps: Keyed<ConfigMap>,
     pub ingresses: Keyed<Ingress>,
     /// The last spec seen of each controller's pods (`Kind/name` of the controller).
-    shared_specs: HashMap<String, Weak<PodSpec>>,
+    shared_specs: HashMap<String, Weak<StoredSpec>>,
 }
 
 /// Cluster-scoped objects.
@@ -114,7 +114,7 @@ pub struct Workload {
     pub pod_metadata: ObjectMeta,
     /// Shared by the replicas of a controller whose stripped specs are equal (see
     /// [`NamespaceInventory::share_spec`]): 10k pods hold about as many specs as controllers.
-    pub spec: Arc<PodSpec>,
+    pub spec: Arc<StoredSpec>,
     /// Annotations of the owning object itself (templates only).
     pub owner_annotations: BTreeMap<String, String>,
 }
@@ -137,7 +137,7 @@ impl Workload {
             controller: controller_of(&metadata),
             namespace,
             pod_metadata: strip::pod_metadata(metadata),
-            spec: Arc::new(spec),
+            spec: Arc::new(StoredSpec::from(spec)),
             owner_annotations: BTreeMap::new(),
         }
     }
@@ -153,7 +153,7 @@ impl Workload {
             controller: None,
             namespace: namespace.to_string(),
             pod_metadata: strip::pod_metadata(template.metadata.unwrap_or_default()),
-            spec: Arc::new(spec),
+            spec: Arc::new(StoredSpec::from(spec)),
             owner_annotations,
         }
     }
@@ -924,7 +924,7 @@ mod tests {
         let template = &workloads.get("Deployment/web").expect("template").spec;
         for pod in ["Pod/web-1-a", "Pod/web-1-b"] {
             let spec = &workloads.get(pod).expect("pod").spec;
-            assert!(spec.volumes.is_none(), "the injected token volume is not kept");
+            assert!(spec.volumes.is_empty(), "the injected token volume is not kept");
             assert!(Arc::ptr_eq(template, spec), "{pod} shares its Deployment's spec");
         }
     }
@@ -941,12 +941,7 @@ mod tests {
             .get("Pod/web-1-a")
             .expect("pod")
             .spec;
-        let kept: Vec<&str> = spec
-            .volumes
-            .iter()
-            .flatten()
-            .map(|volume| volume.name.as_str())
-            .collect();
+        let kept: Vec<&str> = spec.volumes.iter().map(|volume| volume.name.as_str()).collect();
         assert_eq!(kept, ["kube-api-access-own", "kube-api-access-host"]);
     }
 

@@ -1,0 +1,280 @@
+//! The stored form of a pod spec. The API's `Container` is 2.3 KiB even when empty (probes,
+//! lifecycle and security context are held inline), and a 10k-manifest audit held 60 MB of
+//! them; a stored container keeps only what checks read, its large optional parts boxed. A
+//! `Volume` (3.2 KiB, every source type inline) is kept as the names of its sources and what
+//! checks read of them.
+
+use k8s_openapi::api::core::v1::{
+    ContainerPort, EnvFromSource, EnvVar, Lifecycle, PodSpec, Probe, ResourceRequirements, SecurityContext, Volume,
+};
+
+use crate::engine::{ContainerKind, ContainerView};
+
+/// A pod spec as stored once stripped (see [`super::strip::pod_spec`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StoredSpec {
+    /// The pod-level fields. Its container and volume lists are always empty: they are read
+    /// through [`StoredSpec::containers`] and [`StoredSpec::volumes`].
+    pub pod: PodSpec,
+    /// Init, regular and ephemeral containers, in that order.
+    pub containers: Box<[StoredContainer]>,
+    pub volumes: Box<[StoredVolume]>,
+}
+
+/// What checks read of a volume.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredVolume {
+    pub name: String,
+    /// The API names of the sources it sets (normally exactly one).
+    pub sources: Box<[&'static str]>,
+    pub host_path: Option<String>,
+    /// The Secrets it mounts or projects.
+    pub secrets: Box<[String]>,
+}
+
+/// The fields of a container, init container or ephemeral container that checks read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredContainer {
+    pub kind: ContainerKind,
+    pub name: String,
+    pub image: Option<String>,
+    pub security_context: Option<Box<SecurityContext>>,
+    pub ports: Box<[ContainerPort]>,
+    pub env: Box<[EnvVar]>,
+    pub env_from: Box<[EnvFromSource]>,
+    /// Only the credentials they carry (see [`super::strip`]).
+    pub command: Box<[String]>,
+    pub args: Box<[String]>,
+    pub resources: Option<ResourceRequirements>,
+    /// Liveness, readiness and startup probes.
+    pub probes: [Option<Box<Probe>>; 3],
+    pub lifecycle: Option<Box<Lifecycle>>,
+}
+
+impl StoredSpec {
+    pub fn containers(&self) -> impl Iterator<Item = ContainerView<'_>> {
+        self.containers.iter().map(|container| ContainerView {
+            kind: container.kind,
+            name: &container.name,
+            image: container.image.as_deref(),
+            security_context: container.security_context.as_deref(),
+            ports: &container.ports,
+            env: &container.env,
+            env_from: &container.env_from,
+            command: &container.command,
+            args: &container.args,
+            resources: container.resources.as_ref(),
+            probes: container.probes.each_ref().map(Option::as_deref),
+            lifecycle: container.lifecycle.as_deref(),
+        })
+    }
+}
+
+/// Containers and ephemeral containers are distinct API types with the same field names.
+macro_rules! stored_container {
+    ($kind:expr, $container:expr) => {{
+        let c = $container;
+        StoredContainer {
+            kind: $kind,
+            name: c.name,
+            image: c.image,
+            security_context: c.security_context.map(Box::new),
+            ports: c.ports.unwrap_or_default().into(),
+            env: c.env.unwrap_or_default().into(),
+            env_from: c.env_from.unwrap_or_default().into(),
+            command: c.command.unwrap_or_default().into(),
+            args: c.args.unwrap_or_default().into(),
+            resources: c.resources,
+            probes: [c.liveness_probe, c.readiness_probe, c.startup_probe].map(|probe| probe.map(Box::new)),
+            lifecycle: c.lifecycle.map(Box::new),
+        }
+    }};
+}
+
+impl From<PodSpec> for StoredSpec {
+    /// Moves the containers out of a spec; what they hold is kept as it is, so the spec is
+    /// stripped first.
+    fn from(mut pod: PodSpec) -> StoredSpec {
+        let init = pod.init_containers.take().unwrap_or_default();
+        let regular = std::mem::take(&mut pod.containers);
+        let ephemeral = pod.ephemeral_containers.take().unwrap_or_default();
+        let containers = init
+            .into_iter()
+            .map(|container| stored_container!(ContainerKind::Init, container))
+            .chain(
+                regular
+                    .into_iter()
+                    .map(|container| stored_container!(ContainerKind::Regular, container)),
+            )
+            .chain(
+                ephemeral
+                    .into_iter()
+                    .map(|container| stored_container!(ContainerKind::Ephemeral, container)),
+            )
+            .collect();
+        let volumes = pod
+            .volumes
+            .take()
+            .unwrap_or_default()
+            .into_iter()
+            .map(StoredVolume::from)
+            .collect();
+        StoredSpec {
+            pod,
+            containers,
+            volumes,
+        }
+    }
+}
+
+impl From<Volume> for StoredVolume {
+    fn from(volume: Volume) -> StoredVolume {
+        let projected = volume
+            .projected
+            .iter()
+            .flat_map(|projected| projected.sources.iter().flatten())
+            .filter_map(|source| Some(source.secret.as_ref()?.name.clone()));
+        let secrets = volume
+            .secret
+            .as_ref()
+            .and_then(|secret| secret.secret_name.clone())
+            .into_iter()
+            .chain(projected)
+            .collect();
+        StoredVolume {
+            sources: volume_sources(&volume),
+            host_path: volume.host_path.map(|host_path| host_path.path),
+            secrets,
+            name: volume.name,
+        }
+    }
+}
+
+/// The API names of the sources a volume sets (normally exactly one).
+fn volume_sources(volume: &Volume) -> Box<[&'static str]> {
+    let v = volume;
+    [
+        ("awsElasticBlockStore", v.aws_elastic_block_store.is_some()),
+        ("azureDisk", v.azure_disk.is_some()),
+        ("azureFile", v.azure_file.is_some()),
+        ("cephfs", v.cephfs.is_some()),
+        ("cinder", v.cinder.is_some()),
+        ("configMap", v.config_map.is_some()),
+        ("csi", v.csi.is_some()),
+        ("downwardAPI", v.downward_api.is_some()),
+        ("emptyDir", v.empty_dir.is_some()),
+        ("ephemeral", v.ephemeral.is_some()),
+        ("fc", v.fc.is_some()),
+        ("flexVolume", v.flex_volume.is_some()),
+        ("flocker", v.flocker.is_some()),
+        ("gcePersistentDisk", v.gce_persistent_disk.is_some()),
+        ("gitRepo", v.git_repo.is_some()),
+        ("glusterfs", v.glusterfs.is_some()),
+        ("hostPath", v.host_path.is_some()),
+        ("image", v.image.is_some()),
+        ("iscsi", v.iscsi.is_some()),
+        ("nfs", v.nfs.is_some()),
+        ("persistentVolumeClaim", v.persistent_volume_claim.is_some()),
+        ("photonPersistentDisk", v.photon_persistent_disk.is_some()),
+        ("portworxVolume", v.portworx_volume.is_some()),
+        ("projected", v.projected.is_some()),
+        ("quobyte", v.quobyte.is_some()),
+        ("rbd", v.rbd.is_some()),
+        ("scaleIO", v.scale_io.is_some()),
+        ("secret", v.secret.is_some()),
+        ("storageos", v.storageos.is_some()),
+        ("vsphereVolume", v.vsphere_volume.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn containers_keep_their_order_kind_and_every_field_checks_read() {
+        let spec: PodSpec = serde_json::from_value(json!({
+            "hostNetwork": true,
+            "initContainers": [{"name": "setup", "image": "busybox", "args": ["a"]}],
+            "containers": [{"name": "app", "image": "app:1", "command": ["/app"],
+                "securityContext": {"privileged": true}, "ports": [{"containerPort": 80, "hostPort": 80}],
+                "env": [{"name": "LEVEL", "value": "debug"}], "envFrom": [{"secretRef": {"name": "db"}}],
+                "resources": {"limits": {"memory": "1Gi"}}, "readinessProbe": {"httpGet": {"port": 80}},
+                "lifecycle": {"preStop": {"sleep": {"seconds": 5}}}}],
+            "ephemeralContainers": [{"name": "debug", "image": "busybox"}]}))
+        .expect("spec");
+        let stored = StoredSpec::from(spec.clone());
+        assert!(stored.pod.host_network == Some(true) && stored.pod.containers.is_empty());
+        assert!(stored.pod.init_containers.is_none() && stored.pod.ephemeral_containers.is_none());
+        let seen: Vec<(ContainerKind, &str, Option<&str>)> = stored
+            .containers()
+            .map(|container| (container.kind, container.name, container.image))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (ContainerKind::Init, "setup", Some("busybox")),
+                (ContainerKind::Regular, "app", Some("app:1")),
+                (ContainerKind::Ephemeral, "debug", Some("busybox"))
+            ]
+        );
+        let app = stored.containers().nth(1).expect("app");
+        let original = &spec.containers[0];
+        assert_eq!(app.security_context, original.security_context.as_ref());
+        assert_eq!(app.ports, original.ports.as_deref().expect("ports"));
+        assert_eq!(app.env, original.env.as_deref().expect("env"));
+        assert_eq!(app.env_from, original.env_from.as_deref().expect("envFrom"));
+        assert_eq!(app.command, ["/app"]);
+        assert_eq!(app.resources, original.resources.as_ref());
+        assert_eq!(app.probes, [None, original.readiness_probe.as_ref(), None]);
+        assert_eq!(app.lifecycle, original.lifecycle.as_ref());
+        assert_eq!(stored.containers().next().expect("setup").args, ["a"]);
+    }
+
+    #[test]
+    fn volumes_keep_their_sources_host_path_and_secrets() {
+        let spec: PodSpec = serde_json::from_value(json!({"containers": [], "volumes": [
+            {"name": "logs", "hostPath": {"path": "/var/log"}},
+            {"name": "tls", "secret": {"secretName": "tls"}},
+            {"name": "mixed", "projected": {"sources": [{"secret": {"name": "a"}}, {"configMap": {"name": "c"}},
+                {"secret": {"name": "b"}}]}, "nfs": {"server": "s", "path": "/"}},
+            {"name": "bare"}]}))
+        .expect("spec");
+        let stored = StoredSpec::from(spec);
+        assert!(stored.pod.volumes.is_none());
+        let seen: Vec<String> = stored
+            .volumes
+            .iter()
+            .map(|volume| {
+                let StoredVolume {
+                    name,
+                    sources,
+                    host_path,
+                    secrets,
+                } = volume;
+                format!("{name} {sources:?} {host_path:?} {secrets:?}")
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                r#"logs ["hostPath"] Some("/var/log") []"#,
+                r#"tls ["secret"] None ["tls"]"#,
+                r#"mixed ["nfs", "projected"] None ["a", "b"]"#,
+                "bare [] None []"
+            ]
+        );
+    }
+
+    #[test]
+    fn stored_containers_and_volumes_are_a_fraction_of_the_api_types() {
+        assert!(size_of::<StoredVolume>() * 20 < size_of::<Volume>());
+        let api = size_of::<k8s_openapi::api::core::v1::Container>();
+        let stored = size_of::<StoredContainer>();
+        assert!(stored * 6 < api, "stored {stored} B, API {api} B");
+    }
+}
