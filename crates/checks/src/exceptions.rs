@@ -78,36 +78,42 @@ pub fn apply(findings: Vec<Finding>, baseline: &ResolvedBaseline, now: Timestamp
             .collect(),
         ..Applied::default()
     };
-    for finding in findings {
-        if let Some((index, exception)) = active.iter().find(|(_, exception)| covers(exception, &finding)) {
-            applied.excepted.push(Excepted {
-                reason: exception.reason.clone(),
-                expires: Some(exception.expires.0),
-                cover: Cover::Exception {
-                    index: *index,
-                    owner: exception.owner.clone(),
-                },
+    // Failing findings stay where they are: an audit may hold 100k of them, and a second list
+    // (grown by doubling) would hold twice their size at once.
+    let mut failing = findings;
+    let cover = |finding: &Finding| -> Option<(String, Option<Timestamp>, Cover)> {
+        if let Some((index, exception)) = active.iter().find(|(_, exception)| covers(exception, finding)) {
+            let cover = Cover::Exception {
+                index: *index,
+                owner: exception.owner.clone(),
+            };
+            return Some((exception.reason.clone(), Some(exception.expires.0), cover));
+        }
+        let reason = finding.annotation_exemption.as_ref()?;
+        let refused = refusal(baseline.annotation_exemptions, baseline.treatment(finding.check).mode).is_some();
+        (!refused).then(|| (reason.clone(), None, Cover::Annotation))
+    };
+    let excepted: Vec<Finding> = failing.extract_if(.., |finding| cover(finding).is_some()).collect();
+    applied.excepted = excepted
+        .into_iter()
+        .filter_map(|finding| {
+            let (reason, expires, cover) = cover(&finding)?;
+            Some(Excepted {
+                reason,
+                expires,
+                cover,
                 finding,
-            });
-        } else if let Some(reason) = finding.annotation_exemption.clone() {
-            let mode = baseline.treatment(finding.check).mode;
-            match refusal(baseline.annotation_exemptions, mode) {
-                None => applied.excepted.push(Excepted {
-                    reason,
-                    expires: None,
-                    cover: Cover::Annotation,
-                    finding,
-                }),
-                Some(refusal) => {
-                    let mut finding = finding;
-                    finding.message = format!("{} ({refusal})", finding.message);
-                    applied.failing.push(finding);
-                }
-            }
-        } else {
-            applied.failing.push(finding);
+            })
+        })
+        .collect();
+    for finding in &mut failing {
+        if finding.annotation_exemption.is_some()
+            && let Some(refusal) = refusal(baseline.annotation_exemptions, baseline.treatment(finding.check).mode)
+        {
+            finding.message = format!("{} ({refusal})", finding.message);
         }
     }
+    applied.failing = failing;
     applied
 }
 

@@ -4,6 +4,7 @@
 //! counts and score, and the checks evaluated.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use k8s_openapi::jiff::Timestamp;
 use palisade_checks::baseline::ResolvedBaseline;
@@ -24,8 +25,8 @@ pub struct Row {
     /// The baseline's effective severity for the check.
     pub severity: Severity,
     pub mode: CheckMode,
-    /// The source file of the resource, when known.
-    pub file: Option<String>,
+    /// The source file of the resource, when known (shared by its findings).
+    pub file: Option<Arc<str>>,
     /// The 1-based line of that file where the resource's document starts.
     pub line: Option<usize>,
     /// What excepts the finding (`None` for failing findings).
@@ -161,7 +162,7 @@ pub fn build(
             title: find(finding.check).map_or("", |check| check.title),
             severity: treatment.severity,
             mode: treatment.mode,
-            file: origin.map(|origin| origin.file.to_string()),
+            file: origin.map(|origin| Arc::clone(&origin.file)),
             line: origin.and_then(|origin| origin.line),
             finding,
             exception,

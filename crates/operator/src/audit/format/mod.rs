@@ -140,7 +140,7 @@ pub mod fixtures {
     }
 
     fn in_file(mut row: Row, line: usize) -> Row {
-        row.file = Some("deploy.yaml".to_string());
+        row.file = Some("deploy.yaml".into());
         row.line = Some(line);
         row
     }
