@@ -189,12 +189,7 @@ impl WorkloadCtx<'_> {
     /// Whether the pod declares itself a Windows pod (`spec.os.name`), which the Pod Security
     /// Standards exempt from Linux-only controls.
     pub fn is_windows(&self) -> bool {
-        self.workload
-            .spec
-            .pod
-            .os
-            .as_ref()
-            .is_some_and(|os| os.name == "windows")
+        self.spec().os.as_ref().is_some_and(|os| os.name == "windows")
     }
 }
 

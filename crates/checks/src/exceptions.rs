@@ -79,40 +79,45 @@ pub fn apply(findings: Vec<Finding>, baseline: &ResolvedBaseline, now: Timestamp
         ..Applied::default()
     };
     // Failing findings stay where they are: an audit may hold 100k of them, and a second list
-    // (grown by doubling) would hold twice their size at once.
+    // (grown by doubling) would hold twice their size at once. What covers each excepted finding
+    // is recorded in the same pass, in the order the findings are taken out.
     let mut failing = findings;
-    let cover = |finding: &Finding| -> Option<(String, Option<Timestamp>, Cover)> {
-        if let Some((index, exception)) = active.iter().find(|(_, exception)| covers(exception, finding)) {
-            let cover = Cover::Exception {
-                index: *index,
-                owner: exception.owner.clone(),
+    let mut covers_taken: Vec<(String, Option<Timestamp>, Cover)> = Vec::new();
+    let excepted: Vec<Finding> = failing
+        .extract_if(.., |finding| {
+            if let Some((index, exception)) = active.iter().find(|(_, exception)| covers(exception, finding)) {
+                let cover = Cover::Exception {
+                    index: *index,
+                    owner: exception.owner.clone(),
+                };
+                covers_taken.push((exception.reason.clone(), Some(exception.expires.0), cover));
+                return true;
+            }
+            let Some(reason) = &finding.annotation_exemption else {
+                return false;
             };
-            return Some((exception.reason.clone(), Some(exception.expires.0), cover));
-        }
-        let reason = finding.annotation_exemption.as_ref()?;
-        let refused = refusal(baseline.annotation_exemptions, baseline.treatment(finding.check).mode).is_some();
-        (!refused).then(|| (reason.clone(), None, Cover::Annotation))
-    };
-    let excepted: Vec<Finding> = failing.extract_if(.., |finding| cover(finding).is_some()).collect();
-    applied.excepted = excepted
-        .into_iter()
-        .filter_map(|finding| {
-            let (reason, expires, cover) = cover(&finding)?;
-            Some(Excepted {
-                reason,
-                expires,
-                cover,
-                finding,
-            })
+            match refusal(baseline.annotation_exemptions, baseline.treatment(finding.check).mode) {
+                None => {
+                    covers_taken.push((reason.clone(), None, Cover::Annotation));
+                    true
+                }
+                Some(refusal) => {
+                    finding.message = format!("{} ({refusal})", finding.message);
+                    false
+                }
+            }
         })
         .collect();
-    for finding in &mut failing {
-        if finding.annotation_exemption.is_some()
-            && let Some(refusal) = refusal(baseline.annotation_exemptions, baseline.treatment(finding.check).mode)
-        {
-            finding.message = format!("{} ({refusal})", finding.message);
-        }
-    }
+    applied.excepted = excepted
+        .into_iter()
+        .zip(covers_taken)
+        .map(|(finding, (reason, expires, cover))| Excepted {
+            reason,
+            expires,
+            cover,
+            finding,
+        })
+        .collect();
     applied.failing = failing;
     applied
 }
