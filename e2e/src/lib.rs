@@ -414,6 +414,18 @@ pub fn written_by(event: &Value, identity: &str) -> bool {
         .is_some_and(|user_agent| user_agent.ends_with(&format!("({identity})")))
 }
 
+/// Waits until a namespace is deleted and finalized.
+pub fn wait_namespace_gone(namespace: &str, seconds: u64) {
+    wait_for(
+        seconds,
+        &format!("namespace {namespace} to be gone"),
+        || match get_json(&["namespace", namespace]) {
+            None => Ok(()),
+            Some(object) => Err(object["status"].to_string()),
+        },
+    );
+}
+
 /// A namespace's PostureReport, if there is one.
 pub fn report(namespace: &str) -> Option<Value> {
     get_json(&["posturereport", "posture", "-n", namespace])

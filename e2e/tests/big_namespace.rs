@@ -3,7 +3,7 @@
 //! stays bounded.
 
 use palisade_e2e::{
-    Operator, apply, create_in_parallel, get_json, kubectl_ok, operator_kubeconfig, port, wait_for, wait_report,
+    Operator, apply, create_in_parallel, kubectl_ok, operator_kubeconfig, port, wait_namespace_gone, wait_report,
 };
 use serde_json::Value;
 
@@ -76,12 +76,7 @@ fn a_namespace_of_five_thousand_failing_workloads_gets_a_bounded_report() {
     // Gone before the next test starts: a namespace being deleted keeps the report of its last
     // evaluation, which the operator no longer updates, and later tests read every report.
     kubectl_ok(&["delete", "namespace", NAMESPACE, "--wait=false"]);
-    wait_for(300, "the namespace to be gone", || {
-        match get_json(&["namespace", NAMESPACE]) {
-            None => Ok(()),
-            Some(namespace) => Err(namespace["status"].to_string()),
-        }
-    });
+    wait_namespace_gone(NAMESPACE, 300);
 }
 
 fn counted(report: &Value, check: &str) -> Option<u64> {

@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use palisade_e2e::{
     Operator, apply, deployment, failing, get_json, kubectl, kubectl_ok, operator_kubeconfig, palisade_writes, port,
-    report, wait_for, wait_report, written_by,
+    report, wait_for, wait_namespace_gone, wait_report, written_by,
 };
 use serde_json::Value;
 
@@ -382,12 +382,7 @@ fn a_namespace_being_deleted_gets_no_report_writes() {
     );
 
     patch_held(r#"{"metadata": {"finalizers": null}}"#);
-    wait_for(60, "the namespace to be gone", || {
-        match get_json(&["namespace", "e2e-doomed"]) {
-            None => Ok(()),
-            Some(_) => Err("still there".to_string()),
-        }
-    });
+    wait_namespace_gone("e2e-doomed", 60);
     assert!(
         operator.ready(),
         "the operator is still ready once the namespace is gone"
