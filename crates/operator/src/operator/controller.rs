@@ -18,12 +18,14 @@ use palisade_crds::{
     PostureReportStatus,
 };
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::evaluate::{self, NamespaceOutcome};
 use super::metrics::{KindLabels, Metrics};
 use super::openreports::OpenReports;
-use super::report::{Limits, NamespaceSummary, Remembered, baseline_status};
+use super::report::{Limits, Remembered, baseline_status};
+use super::summaries::{self, BaselineWrite, ClusterInputs, Written};
 use super::watch::{Gone, Message, StreamEvent, Update};
 use super::world::{Scope, World};
 use super::writer::{self, Writer};
@@ -89,6 +91,8 @@ pub struct Controller {
     restore_baselines: BTreeSet<String>,
     /// The OpenReports written, when `--openreports`.
     openreports: Option<OpenReports>,
+    /// The cluster report and baseline statuses being written, if they are.
+    summaries: Option<JoinHandle<Written>>,
 }
 
 impl Controller {
@@ -124,6 +128,7 @@ impl Controller {
             baseline_failures: 0,
             restore: BTreeMap::new(),
             restore_baselines: BTreeSet::new(),
+            summaries: None,
         }
     }
 
@@ -158,6 +163,10 @@ impl Controller {
                 () = tokio::time::sleep_until(next.unwrap_or_else(far_future)), if next.is_some() => {
                     self.work().await;
                 }
+                written = in_flight(&mut self.summaries), if self.summaries.is_some() => {
+                    self.summaries = None;
+                    self.summaries_written(written);
+                }
                 _ = counting.tick() => self.count_cached(),
             }
         }
@@ -169,6 +178,10 @@ impl Controller {
         }
         self.leading = leading;
         self.loaded = false;
+        if !leading && let Some(summaries) = self.summaries.take() {
+            // Only the leader writes; what the new leader finds on the server is read back.
+            summaries.abort();
+        }
         self.metrics.leader.set(i64::from(leading));
     }
 
@@ -314,15 +327,15 @@ impl Controller {
             };
             Instant::now() + wait
         });
-        [
-            self.due.values().min().copied(),
-            self.cluster_due,
-            self.baselines_due,
-            timer,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        // The cluster report and baselines are decided again once the write in flight is done.
+        let summaries_due = match self.summaries {
+            Some(_) => None,
+            None => [self.cluster_due, self.baselines_due].into_iter().flatten().min(),
+        };
+        [self.due.values().min().copied(), summaries_due, timer]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     async fn work(&mut self) {
@@ -435,11 +448,7 @@ impl Controller {
             }
         }
         self.write_openreports(open_checks).await;
-        if cluster_due {
-            self.cluster_due = None;
-            self.write_cluster(clock).await;
-        }
-        self.write_baselines(clock).await;
+        self.start_summaries(cluster_due, clock);
         self.metrics.pending_namespaces.set(self.due.len() as i64);
         let drifted = self
             .written
@@ -613,56 +622,54 @@ impl Controller {
         any
     }
 
-    async fn write_cluster(&mut self, now: Timestamp) {
-        let summaries: BTreeMap<String, NamespaceSummary> = self
-            .written
-            .iter()
-            .map(|(namespace, written)| (namespace.clone(), written.summary.clone()))
-            .collect();
-        let (status, changed) = {
-            let world = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let failing = self.stalled_namespaces(|_| true);
-            evaluate::cluster(
-                &world,
-                &self.settings.scope,
-                &summaries,
-                &failing,
-                self.cluster_written.as_ref(),
-                self.settings.limits,
-                now,
-            )
-        };
+    /// Starts writing the cluster report (when `cluster_due`) and the baselines' statuses that
+    /// changed; with a write in flight they are decided again once it is done.
+    fn start_summaries(&mut self, cluster_due: bool, now: Timestamp) {
+        if self.summaries.is_some() {
+            let now = Instant::now();
+            if cluster_due {
+                self.cluster_due.get_or_insert(now);
+            }
+            self.baselines_due.get_or_insert(now);
+            return;
+        }
         if !self.leading {
             return;
         }
-        let restore = self.restore.remove(&None);
-        if changed || restore.is_some() {
-            let exists = self.cluster_written.is_some() && restore != Some(false);
-            if let Err(error) = self.writer.cluster_report(&status, exists).await {
-                tracing::warn!(error = %error, "writing the cluster report failed; retrying");
-                if let Some(exists) = restore {
-                    self.restore.insert(None, exists);
-                }
-                self.cluster_failures += 1;
-                self.cluster_due = Some(Instant::now() + retry_after(self.cluster_failures));
-                return;
-            }
-            self.cluster_failures = 0;
+        let cluster = cluster_due.then(|| {
+            self.cluster_due = None;
+            self.cluster_inputs()
+        });
+        let baselines = self.baseline_writes(now);
+        if cluster.is_none() && baselines.is_empty() {
+            return;
         }
-        if let Some(openreports) = &mut self.openreports
-            && let Err(error) = openreports.cluster(&self.writer, &status.checks).await
-        {
-            tracing::warn!(error = %error, "writing the OpenReports ClusterReport failed");
-            if retriable(&error) {
-                self.cluster_due = Some(Instant::now() + FIRST_RETRY);
-            }
-        }
-        if changed {
-            self.cluster_written = Some(status);
+        self.summaries = Some(tokio::spawn(summaries::write(
+            self.writer.clone(),
+            Arc::clone(&self.world),
+            Arc::clone(&self.settings),
+            cluster,
+            baselines,
+            now,
+        )));
+    }
+
+    fn cluster_inputs(&mut self) -> ClusterInputs {
+        ClusterInputs {
+            namespaces: self
+                .written
+                .iter()
+                .map(|(namespace, written)| (namespace.clone(), written.summary.clone()))
+                .collect(),
+            stalled: self.stalled_namespaces(|_| true),
+            previous: self.cluster_written.clone(),
+            restore: self.restore.remove(&None),
+            openreport: self.openreports.as_ref().map(OpenReports::cluster_digest),
         }
     }
 
-    async fn write_baselines(&mut self, now: Timestamp) {
+    /// The baselines' statuses as they are now, those that differ from what was written.
+    fn baseline_writes(&mut self, now: Timestamp) -> Vec<BaselineWrite> {
         let mut governed: BTreeMap<&str, BTreeMap<String, DriftState>> = BTreeMap::new();
         for (namespace, written) in &self.written {
             if let (Some(baseline), Some(_)) = (&written.summary.baseline, &written.drift) {
@@ -692,40 +699,104 @@ impl Controller {
         let known: BTreeSet<&String> = statuses.iter().map(|(name, _)| name).collect();
         self.baselines_written.retain(|name, _| known.contains(name));
         self.restore_baselines.retain(|name| known.contains(name));
-        if !self.leading {
-            return;
-        }
         self.baselines_due = None;
-        for (name, status) in statuses {
-            let previous = self.baselines_written.get(&name);
-            if previous == Some(&status) && !self.restore_baselines.contains(&name) {
-                continue;
+        statuses
+            .into_iter()
+            .filter_map(|(name, status)| {
+                let previous = self.baselines_written.get(&name);
+                let restore = self.restore_baselines.remove(&name);
+                if previous == Some(&status) && !restore {
+                    return None;
+                }
+                let became_invalid = readiness(Some(&status)) == Some(false) && readiness(previous) != Some(false);
+                Some(BaselineWrite {
+                    name,
+                    status,
+                    became_invalid,
+                    restore,
+                    result: None,
+                })
+            })
+            .collect()
+    }
+
+    /// Remembers what the cluster report and baseline writes came to; failed ones are retried.
+    fn summaries_written(&mut self, written: Result<Written, tokio::task::JoinError>) {
+        let written = match written {
+            Ok(written) => written,
+            Err(error) => {
+                tracing::error!(error = %error, "writing the cluster report and baseline statuses failed");
+                let retry = Instant::now() + FIRST_RETRY;
+                self.cluster_due = Some(retry);
+                self.baselines_due = Some(retry);
+                return;
             }
-            let became_invalid = readiness(Some(&status)) == Some(false) && readiness(previous) != Some(false);
-            match self.writer.baseline_status(&name, &status).await {
-                Ok(()) => {
-                    if became_invalid {
-                        let message = status
-                            .conditions
-                            .iter()
-                            .find(|condition| condition.type_ == "Ready")
-                            .map(|condition| condition.message.clone())
-                            .unwrap_or_default();
-                        self.writer
-                            .event(writer::baseline_reference(&name), true, "InvalidSpec", message)
-                            .await;
-                    }
-                    self.restore_baselines.remove(&name);
-                    self.baselines_written.insert(name, status);
+        };
+        match written.cluster {
+            Some(Ok(cluster)) => self.cluster_written(cluster),
+            Some(Err(error)) => {
+                tracing::error!(error = %error, "evaluating the cluster report failed");
+                self.cluster_due = Some(Instant::now() + FIRST_RETRY);
+            }
+            None => {}
+        }
+        for baseline in written.baselines {
+            match baseline.result {
+                Some(Ok(())) => {
+                    self.baselines_written.insert(baseline.name, baseline.status);
                     self.baseline_failures = 0;
                 }
-                Err(error) => {
-                    tracing::warn!(baseline = name, error = %error, "writing the baseline status failed; retrying");
+                Some(Err(error)) => {
+                    tracing::warn!(baseline = baseline.name, error = %error, "writing the baseline status failed; retrying");
+                    if baseline.restore {
+                        self.restore_baselines.insert(baseline.name);
+                    }
                     self.baseline_failures += 1;
                     self.baselines_due = Some(Instant::now() + retry_after(self.baseline_failures));
                 }
+                None => {}
             }
         }
+    }
+
+    fn cluster_written(&mut self, cluster: summaries::ClusterWritten) {
+        if let Some(Err(error)) = &cluster.report {
+            tracing::warn!(error = %error, "writing the cluster report failed; retrying");
+            if let Some(exists) = cluster.restore {
+                self.restore.entry(None).or_insert(exists);
+            }
+            self.cluster_failures += 1;
+            self.cluster_due = Some(Instant::now() + retry_after(self.cluster_failures));
+            return;
+        }
+        if cluster.report.is_some() {
+            self.cluster_failures = 0;
+        }
+        match cluster.openreport {
+            Some(Ok(Some(digest))) => {
+                if let Some(openreports) = &mut self.openreports {
+                    openreports.cluster_applied(digest);
+                }
+            }
+            Some(Err(error)) => {
+                tracing::warn!(error = %error, "writing the OpenReports ClusterReport failed");
+                if retriable(&error) {
+                    self.cluster_due.get_or_insert(Instant::now() + FIRST_RETRY);
+                }
+            }
+            Some(Ok(None)) | None => {}
+        }
+        if cluster.changed {
+            self.cluster_written = Some(cluster.status);
+        }
+    }
+}
+
+/// Waits for the write in flight; only polled while there is one.
+async fn in_flight(summaries: &mut Option<JoinHandle<Written>>) -> Result<Written, tokio::task::JoinError> {
+    match summaries {
+        Some(task) => task.await,
+        None => std::future::pending().await,
     }
 }
 

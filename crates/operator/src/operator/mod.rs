@@ -11,6 +11,7 @@ mod http;
 mod metrics;
 mod openreports;
 mod report;
+mod summaries;
 mod watch;
 mod world;
 mod writer;

@@ -158,7 +158,7 @@ impl OpenReports {
             return Ok(());
         }
         let scope = json!({"apiVersion": "v1", "kind": "Namespace", "name": namespace});
-        apply(writer, &api, "Report", content, scope, &digest).await?;
+        apply(writer, &api, "Report", &content, scope, &digest).await?;
         self.written.insert(namespace.to_string(), digest);
         Ok(())
     }
@@ -169,25 +169,38 @@ impl OpenReports {
         self.written.remove(namespace);
     }
 
-    /// Applies the ClusterReport when its content changed.
-    pub async fn cluster(&mut self, writer: &Writer, checks: &[CheckResult]) -> Result<(), kube::Error> {
-        let content = content(checks, None);
-        let digest = digest(&content);
-        if self.cluster_written.as_ref() == Some(&digest) {
-            return Ok(());
-        }
-        let api = Api::<DynamicObject>::all_with(writer.client().clone(), &cluster_report_resource());
-        apply(writer, &api, "ClusterReport", content, Value::Null, &digest).await?;
-        self.cluster_written = Some(digest);
-        Ok(())
+    /// The digest of the ClusterReport as written, if known.
+    pub fn cluster_digest(&self) -> Option<String> {
+        self.cluster_written.clone()
     }
+
+    pub fn cluster_applied(&mut self, digest: String) {
+        self.cluster_written = Some(digest);
+    }
+}
+
+/// Applies the ClusterReport when its content differs from the one `written` (a digest); the
+/// digest applied, if it was.
+pub async fn apply_cluster(
+    writer: &Writer,
+    checks: &[CheckResult],
+    written: Option<&str>,
+) -> Result<Option<String>, kube::Error> {
+    let content = content(checks, None);
+    let digest = digest(&content);
+    if written == Some(digest.as_str()) {
+        return Ok(None);
+    }
+    let api = Api::<DynamicObject>::all_with(writer.client().clone(), &cluster_report_resource());
+    apply(writer, &api, "ClusterReport", &content, Value::Null, &digest).await?;
+    Ok(Some(digest))
 }
 
 async fn apply(
     writer: &Writer,
     api: &Api<DynamicObject>,
     kind: &'static str,
-    content: Value,
+    content: &Value,
     scope: Value,
     digest: &str,
 ) -> Result<(), kube::Error> {
