@@ -8,21 +8,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, ListParams};
 use palisade_checks::Dirty;
 use palisade_crds::{
-    CheckResult, ClusterPostureReport, ClusterPostureReportStatus, DriftState, HardeningBaselineStatus, PostureReport,
+    ClusterPostureReport, ClusterPostureReportStatus, DriftState, HardeningBaselineStatus, PostureReport,
     PostureReportStatus,
 };
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::{self, JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use super::evaluate::{self, NamespaceOutcome};
 use super::metrics::{KindLabels, Metrics};
+use super::namespace_write::{self, NamespaceWrite, NamespaceWritten};
 use super::openreports::OpenReports;
 use super::report::{Limits, Remembered, baseline_status};
 use super::summaries::{self, BaselineWrite, ClusterInputs, Written};
@@ -32,6 +32,10 @@ use super::writer::{self, Writer};
 
 /// How often the index's object counts are published (counting walks the whole index).
 const COUNT_EVERY: Duration = Duration::from_secs(2);
+/// How long the cluster report, once due, waits for the namespaces' report writes in flight: it
+/// sums their summaries, and written during a burst (a first start) it would be written again
+/// after every few writes.
+const CLUSTER_WAITS_FOR_WRITES: Duration = Duration::from_secs(5);
 /// Failed writes in a row after which a namespace counts as stalled.
 const STALLED_AFTER: u32 = 3;
 /// How long reading back the reports waits after a failure.
@@ -93,6 +97,13 @@ pub struct Controller {
     openreports: Option<OpenReports>,
     /// The cluster report and baseline statuses being written, if they are.
     summaries: Option<JoinHandle<Written>>,
+    /// Namespaces' report writes in flight, and the task writing each namespace's.
+    writes: JoinSet<NamespaceWritten>,
+    writing: HashMap<String, task::Id>,
+    /// Namespaces that came due while their report was being written.
+    after_write: BTreeSet<String>,
+    /// Bounds the report writes in flight.
+    write_permits: Arc<Semaphore>,
 }
 
 impl Controller {
@@ -103,6 +114,7 @@ impl Controller {
         synced: Arc<AtomicBool>,
         streams: usize,
     ) -> Controller {
+        let write_permits = Arc::new(Semaphore::new(settings.concurrency * 4));
         Controller {
             openreports: settings.openreports.then(OpenReports::default),
             world: Arc::default(),
@@ -129,6 +141,10 @@ impl Controller {
             restore: BTreeMap::new(),
             restore_baselines: BTreeSet::new(),
             summaries: None,
+            writes: JoinSet::new(),
+            writing: HashMap::new(),
+            after_write: BTreeSet::new(),
+            write_permits,
         }
     }
 
@@ -163,6 +179,9 @@ impl Controller {
                 () = tokio::time::sleep_until(next.unwrap_or_else(far_future)), if next.is_some() => {
                     self.work().await;
                 }
+                Some(written) = self.writes.join_next_with_id(), if !self.writes.is_empty() => {
+                    self.namespace_written(written);
+                }
                 written = in_flight(&mut self.summaries), if self.summaries.is_some() => {
                     self.summaries = None;
                     self.summaries_written(written);
@@ -178,9 +197,15 @@ impl Controller {
         }
         self.leading = leading;
         self.loaded = false;
-        if !leading && let Some(summaries) = self.summaries.take() {
+        if !leading {
             // Only the leader writes; what the new leader finds on the server is read back.
-            summaries.abort();
+            if let Some(summaries) = self.summaries.take() {
+                summaries.abort();
+            }
+            self.writes.abort_all();
+            self.due
+                .extend(self.writing.drain().map(|(namespace, _)| (namespace, Instant::now())));
+            self.after_write.clear();
         }
         self.metrics.leader.set(i64::from(leading));
     }
@@ -218,7 +243,7 @@ impl Controller {
         if dirty.cluster {
             self.cluster_due.get_or_insert(at);
         }
-        self.metrics.pending_namespaces.set(self.due.len() as i64);
+        self.publish_pending();
     }
 
     fn handle(&mut self, world: &mut World, message: Message) -> Dirty {
@@ -330,7 +355,10 @@ impl Controller {
         // The cluster report and baselines are decided again once the write in flight is done.
         let summaries_due = match self.summaries {
             Some(_) => None,
-            None => [self.cluster_due, self.baselines_due].into_iter().flatten().min(),
+            None => [self.cluster_ready_at(), self.baselines_due]
+                .into_iter()
+                .flatten()
+                .min(),
         };
         [self.due.values().min().copied(), summaries_due, timer]
             .into_iter()
@@ -414,7 +442,13 @@ impl Controller {
             self.due.remove(namespace);
             self.timers.remove(namespace);
         }
-        let mut cluster_due = self.cluster_due.is_some_and(|at| at <= now);
+        // A namespace whose report is being written is evaluated again once the write is done,
+        // against what it wrote.
+        let (waiting, namespaces): (BTreeSet<String>, BTreeSet<String>) = namespaces
+            .into_iter()
+            .partition(|namespace| self.writing.contains_key(namespace));
+        self.after_write.extend(waiting);
+        let cluster_due = self.cluster_ready_at().is_some_and(|at| at <= now);
         let outcomes = self.evaluate(namespaces, clock).await;
         for outcome in &outcomes {
             match outcome.changes_at {
@@ -422,34 +456,9 @@ impl Controller {
                 None => self.timers.remove(&outcome.namespace),
             };
         }
-        let open_checks: Vec<(String, Option<Vec<CheckResult>>)> = match &mut self.openreports {
-            Some(openreports) => outcomes
-                .iter()
-                .filter_map(|outcome| {
-                    if outcome.namespace_gone {
-                        openreports.forget(&outcome.namespace);
-                        return None;
-                    }
-                    let checks = outcome.report.as_ref().map(|report| report.status.checks.clone());
-                    Some((outcome.namespace.clone(), checks))
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        if self.write_namespaces(outcomes).await {
-            // The cluster report sums every namespace's and is large (40 KB at 500 namespaces):
-            // while other namespaces are due it waits a debounce, so their writes do not queue
-            // behind one cluster write per batch.
-            if self.due.is_empty() {
-                cluster_due = true;
-            } else {
-                let at = Instant::now() + self.settings.debounce;
-                self.cluster_due = Some(self.cluster_due.map_or(at, |due| due.min(at)));
-            }
-        }
-        self.write_openreports(open_checks).await;
+        self.start_writes(outcomes);
         self.start_summaries(cluster_due, clock);
-        self.metrics.pending_namespaces.set(self.due.len() as i64);
+        self.publish_pending();
         let drifted = self
             .written
             .values()
@@ -458,25 +467,23 @@ impl Controller {
         self.metrics.drifted_namespaces.set(drifted as i64);
     }
 
-    /// Writes the OpenReports of namespaces whose PostureReport is as decided on the server.
-    async fn write_openreports(&mut self, namespaces: Vec<(String, Option<Vec<CheckResult>>)>) {
-        let Some(openreports) = &mut self.openreports else {
-            return;
-        };
-        if !self.leading {
-            return;
-        }
-        for (namespace, checks) in namespaces {
-            if self.write_failures.contains_key(&namespace) {
-                continue;
-            }
-            if let Err(error) = openreports.namespace(&self.writer, &namespace, checks.as_deref()).await {
-                tracing::warn!(namespace, error = %error, "writing the OpenReports Report failed");
-                if retriable(&error) {
-                    self.due.entry(namespace).or_insert(Instant::now() + FIRST_RETRY);
-                }
-            }
-        }
+    /// When the cluster report is to be written, if it is due.
+    fn cluster_ready_at(&self) -> Option<Instant> {
+        let due = self.cluster_due?;
+        Some(match self.writing.is_empty() {
+            true => due,
+            false => due + CLUSTER_WAITS_FOR_WRITES,
+        })
+    }
+
+    /// Namespaces dirty or being written.
+    fn publish_pending(&self) {
+        let writing = self
+            .writing
+            .keys()
+            .filter(|namespace| !self.due.contains_key(*namespace))
+            .count();
+        self.metrics.pending_namespaces.set((self.due.len() + writing) as i64);
     }
 
     /// Namespaces (among those `which` accepts) whose report writes keep failing.
@@ -550,76 +557,139 @@ impl Controller {
         })
     }
 
-    /// Writes the changed reports (a bounded number at a time); whether any report changed.
-    async fn write_namespaces(&mut self, outcomes: Vec<NamespaceOutcome>) -> bool {
-        let changed: Vec<NamespaceOutcome> = outcomes
-            .into_iter()
-            .filter(|outcome| outcome.changed || self.restore.contains_key(&Some(outcome.namespace.clone())))
-            .collect();
-        if changed.is_empty() || !self.leading {
-            return false;
+    /// Starts writing the reports that changed, and the OpenReports of every evaluated namespace
+    /// (written only when their content changed).
+    fn start_writes(&mut self, outcomes: Vec<NamespaceOutcome>) {
+        for outcome in outcomes {
+            let namespace = outcome.namespace.clone();
+            if let Some(openreports) = &mut self.openreports
+                && outcome.namespace_gone
+            {
+                openreports.forget(&namespace);
+            }
+            if !self.leading {
+                continue;
+            }
+            let restore = self.restore.get(&Some(namespace.clone())).copied();
+            let report = outcome.changed || restore.is_some();
+            let openreport = match &self.openreports {
+                Some(openreports) if !outcome.namespace_gone => Some(openreports.digest(Some(&namespace))),
+                _ => None,
+            };
+            if !report && openreport.is_none() {
+                continue;
+            }
+            let write = NamespaceWrite {
+                exists: self.written.contains_key(&namespace) && restore != Some(false),
+                outcome,
+                report,
+                openreport,
+            };
+            let task = self.writes.spawn(namespace_write::write(
+                self.writer.clone(),
+                Arc::clone(&self.write_permits),
+                write,
+            ));
+            self.writing.insert(namespace, task.id());
         }
-        let writer = self.writer.clone();
-        let existing: HashSet<String> = self
-            .written
-            .keys()
-            .filter(|namespace| self.restore.get(&Some((*namespace).clone())) != Some(&false))
-            .cloned()
-            .collect();
-        let results: Vec<(NamespaceOutcome, Result<(), kube::Error>)> = futures::stream::iter(changed)
-            .map(|outcome| {
-                let writer = writer.clone();
-                let exists = existing.contains(&outcome.namespace);
-                async move {
-                    let result = match &outcome.report {
-                        Some(report) => {
-                            writer
-                                .namespace_report(&outcome.namespace, &report.status, exists)
-                                .await
-                        }
-                        None if outcome.namespace_gone => Ok(()),
-                        None => writer.delete_namespace_report(&outcome.namespace).await,
-                    };
-                    (outcome, result)
-                }
-            })
-            .buffer_unordered(self.settings.concurrency * 4)
-            .collect()
-            .await;
-        let mut any = false;
-        let mut events = Vec::new();
-        for (outcome, result) in results {
-            let namespace = outcome.namespace;
-            if let Err(error) = result {
+    }
+
+    /// Remembers what a namespace's write came to; a failed one is retried.
+    fn namespace_written(&mut self, joined: Result<(task::Id, NamespaceWritten), task::JoinError>) {
+        let id = match &joined {
+            Ok((id, _)) => *id,
+            Err(error) => error.id(),
+        };
+        // Writes aborted when leadership was lost are forgotten already.
+        let Some(namespace) = self.finish_write(id) else {
+            return;
+        };
+        let written = match joined {
+            Ok((_, written)) => written,
+            Err(error) => {
+                tracing::error!(namespace, error = %error, "writing the report failed");
+                self.due.entry(namespace).or_insert(Instant::now() + FIRST_RETRY);
+                return;
+            }
+        };
+        match written.report {
+            Some(Err(error)) => {
                 tracing::warn!(namespace, error = %error, "writing the report failed; retrying");
                 let failures = self.write_failures.entry(namespace.clone()).or_default();
                 *failures += 1;
-                any |= *failures == STALLED_AFTER;
+                let stalled = *failures == STALLED_AFTER;
                 let at = Instant::now() + retry_after(*failures);
-                self.due.entry(namespace).or_insert(at);
-                continue;
-            }
-            any = true;
-            self.write_failures.remove(&namespace);
-            self.restore.remove(&Some(namespace.clone()));
-            self.metrics
-                .namespace(&namespace, outcome.report.as_ref().map(|report| &report.status));
-            let previous = match outcome.report {
-                Some(report) => {
-                    if let Some(event) = drift_event(self.written.get(&namespace), &report.status) {
-                        events.push((writer::report_reference(&namespace), event));
-                    }
-                    self.written.insert(namespace, report.remembered)
+                self.due.entry(namespace.clone()).or_insert(at);
+                if stalled {
+                    self.cluster_changed();
                 }
-                None => self.written.remove(&namespace),
-            };
-            drop(previous);
+            }
+            Some(Ok(())) => self.report_written(written.outcome),
+            None => {}
         }
-        if !events.is_empty() {
-            // Events are told, not awaited: they must not hold back the next reports.
-            tokio::spawn(self.writer.clone().events(events, self.settings.concurrency * 4));
+        match written.openreport {
+            Some(Ok(applied)) => {
+                if let Some(openreports) = &mut self.openreports {
+                    openreports.applied(Some(&namespace), applied);
+                }
+            }
+            Some(Err(error)) => {
+                tracing::warn!(namespace, error = %error, "writing the OpenReports Report failed");
+                if retriable(&error) {
+                    self.due.entry(namespace).or_insert(Instant::now() + FIRST_RETRY);
+                }
+            }
+            None => {}
         }
-        any
+        self.publish_pending();
+    }
+
+    /// Forgets the write in flight of the task `id`; its namespace, if it was not forgotten.
+    fn finish_write(&mut self, id: task::Id) -> Option<String> {
+        let namespace = self
+            .writing
+            .iter()
+            .find(|(_, task)| **task == id)
+            .map(|(namespace, _)| namespace.clone())?;
+        self.writing.remove(&namespace);
+        if self.after_write.remove(&namespace) {
+            self.due.entry(namespace.clone()).or_insert(Instant::now());
+        }
+        Some(namespace)
+    }
+
+    fn report_written(&mut self, outcome: NamespaceOutcome) {
+        let namespace = outcome.namespace;
+        self.write_failures.remove(&namespace);
+        self.restore.remove(&Some(namespace.clone()));
+        self.metrics
+            .namespace(&namespace, outcome.report.as_ref().map(|report| &report.status));
+        match outcome.report {
+            Some(report) => {
+                if let Some((warning, reason, note)) = drift_event(self.written.get(&namespace), &report.status) {
+                    // Events are told, not awaited: they must not hold back the next reports.
+                    let writer = self.writer.clone();
+                    let regarding = writer::report_reference(&namespace);
+                    tokio::spawn(async move { writer.event(regarding, warning, reason, note).await });
+                }
+                self.written.insert(namespace, report.remembered);
+            }
+            None => {
+                self.written.remove(&namespace);
+            }
+        }
+        self.cluster_changed();
+    }
+
+    /// A namespace's report changed, so the cluster report, which sums them all, is due. It is
+    /// large (90 KB at 1,000 namespaces): while other namespaces are due or being written it
+    /// waits a debounce, so their writes do not queue behind one cluster write each.
+    fn cluster_changed(&mut self) {
+        let at = match self.due.is_empty() && self.writing.is_empty() {
+            true => Instant::now(),
+            false => Instant::now() + self.settings.debounce,
+        };
+        self.cluster_due = Some(self.cluster_due.map_or(at, |due| due.min(at)));
     }
 
     /// Starts writing the cluster report (when `cluster_due`) and the baselines' statuses that
@@ -664,7 +734,7 @@ impl Controller {
             stalled: self.stalled_namespaces(|_| true),
             previous: self.cluster_written.clone(),
             restore: self.restore.remove(&None),
-            openreport: self.openreports.as_ref().map(OpenReports::cluster_digest),
+            openreport: self.openreports.as_ref().map(|openreports| openreports.digest(None)),
         }
     }
 
@@ -773,9 +843,9 @@ impl Controller {
             self.cluster_failures = 0;
         }
         match cluster.openreport {
-            Some(Ok(Some(digest))) => {
+            Some(Ok(applied)) => {
                 if let Some(openreports) = &mut self.openreports {
-                    openreports.cluster_applied(digest);
+                    openreports.applied(None, applied);
                 }
             }
             Some(Err(error)) => {
@@ -784,7 +854,7 @@ impl Controller {
                     self.cluster_due.get_or_insert(Instant::now() + FIRST_RETRY);
                 }
             }
-            Some(Ok(None)) | None => {}
+            None => {}
         }
         if cluster.changed {
             self.cluster_written = Some(cluster.status);

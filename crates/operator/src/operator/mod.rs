@@ -9,6 +9,7 @@ mod controller;
 mod evaluate;
 mod http;
 mod metrics;
+mod namespace_write;
 mod openreports;
 mod report;
 mod summaries;

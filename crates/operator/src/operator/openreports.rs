@@ -137,63 +137,80 @@ impl OpenReports {
         };
     }
 
-    /// Applies a namespace's Report when its content changed, or deletes it when the namespace
-    /// has no PostureReport any more.
-    pub async fn namespace(
-        &mut self,
-        writer: &Writer,
-        namespace: &str,
-        checks: Option<&[CheckResult]>,
-    ) -> Result<(), kube::Error> {
-        let api = Api::<DynamicObject>::namespaced_with(writer.client().clone(), namespace, &report_resource());
-        let Some(checks) = checks else {
-            if self.written.remove(namespace).is_some() {
-                writer.delete(&api, NAME, "Report").await?;
-            }
-            return Ok(());
-        };
-        let content = content(checks, Some(namespace));
-        let digest = digest(&content);
-        if self.written.get(namespace) == Some(&digest) {
-            return Ok(());
-        }
-        let scope = json!({"apiVersion": "v1", "kind": "Namespace", "name": namespace});
-        apply(writer, &api, "Report", &content, scope, &digest).await?;
-        self.written.insert(namespace.to_string(), digest);
-        Ok(())
-    }
-
     /// Forgets the Report of a namespace that is gone: it went with the namespace, as the
     /// PostureReport did, so there is nothing left to delete.
     pub fn forget(&mut self, namespace: &str) {
         self.written.remove(namespace);
     }
 
-    /// The digest of the ClusterReport as written, if known.
-    pub fn cluster_digest(&self) -> Option<String> {
-        self.cluster_written.clone()
+    /// The digest of a namespace's Report as written (the ClusterReport's for `None`), if known.
+    pub fn digest(&self, namespace: Option<&str>) -> Option<String> {
+        match namespace {
+            Some(namespace) => self.written.get(namespace).cloned(),
+            None => self.cluster_written.clone(),
+        }
     }
 
-    pub fn cluster_applied(&mut self, digest: String) {
-        self.cluster_written = Some(digest);
+    pub fn applied(&mut self, namespace: Option<&str>, applied: Applied) {
+        let digest = match applied {
+            Applied::Unchanged => return,
+            Applied::Written(digest) => Some(digest),
+            Applied::Deleted => None,
+        };
+        match (namespace, digest) {
+            (Some(namespace), Some(digest)) => {
+                self.written.insert(namespace.to_string(), digest);
+            }
+            (Some(namespace), None) => self.forget(namespace),
+            (None, digest) => self.cluster_written = digest,
+        }
     }
 }
 
-/// Applies the ClusterReport when its content differs from the one `written` (a digest); the
-/// digest applied, if it was.
-pub async fn apply_cluster(
+/// What applying a report came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Applied {
+    Unchanged,
+    /// Applied, with this digest.
+    Written(String),
+    Deleted,
+}
+
+/// Applies a namespace's Report (the ClusterReport for `None`) when its content differs from the
+/// one `written` (a digest), or deletes the Report of a namespace that has no PostureReport any
+/// more (`checks` is `None`). Runs beside the controller's loop, which records what it came to.
+pub async fn apply_report(
     writer: &Writer,
-    checks: &[CheckResult],
+    namespace: Option<&str>,
+    checks: Option<&[CheckResult]>,
     written: Option<&str>,
-) -> Result<Option<String>, kube::Error> {
-    let content = content(checks, None);
+) -> Result<Applied, kube::Error> {
+    let (api, kind, scope) = match namespace {
+        Some(namespace) => (
+            Api::<DynamicObject>::namespaced_with(writer.client().clone(), namespace, &report_resource()),
+            "Report",
+            json!({"apiVersion": "v1", "kind": "Namespace", "name": namespace}),
+        ),
+        None => (
+            Api::<DynamicObject>::all_with(writer.client().clone(), &cluster_report_resource()),
+            "ClusterReport",
+            Value::Null,
+        ),
+    };
+    let Some(checks) = checks else {
+        if written.is_none() {
+            return Ok(Applied::Unchanged);
+        }
+        writer.delete(&api, NAME, kind).await?;
+        return Ok(Applied::Deleted);
+    };
+    let content = content(checks, namespace);
     let digest = digest(&content);
     if written == Some(digest.as_str()) {
-        return Ok(None);
+        return Ok(Applied::Unchanged);
     }
-    let api = Api::<DynamicObject>::all_with(writer.client().clone(), &cluster_report_resource());
-    apply(writer, &api, "ClusterReport", &content, Value::Null, &digest).await?;
-    Ok(Some(digest))
+    apply(writer, &api, kind, &content, scope, &digest).await?;
+    Ok(Applied::Written(digest))
 }
 
 async fn apply(
@@ -262,6 +279,19 @@ mod tests {
         open.written.insert("blog".to_string(), "digest".to_string());
         open.forget("shop");
         assert_eq!(open.written.keys().collect::<Vec<_>>(), ["blog"]);
+    }
+
+    #[test]
+    fn what_was_applied_is_what_is_known_to_be_written() {
+        let mut open = OpenReports::default();
+        open.applied(Some("shop"), Applied::Written("one".to_string()));
+        open.applied(None, Applied::Written("cluster".to_string()));
+        open.applied(Some("shop"), Applied::Unchanged);
+        assert_eq!(open.digest(Some("shop")).as_deref(), Some("one"));
+        assert_eq!(open.digest(None).as_deref(), Some("cluster"));
+        open.applied(Some("shop"), Applied::Deleted);
+        assert_eq!(open.digest(Some("shop")), None);
+        assert_eq!(open.digest(Some("blog")), None);
     }
 
     #[test]

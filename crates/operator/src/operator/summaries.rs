@@ -11,7 +11,7 @@ use palisade_crds::{ClusterPostureReportStatus, HardeningBaselineStatus};
 
 use super::controller::Settings;
 use super::evaluate;
-use super::openreports;
+use super::openreports::{self, Applied};
 use super::report::NamespaceSummary;
 use super::world::World;
 use super::writer::{self, Writer};
@@ -34,8 +34,8 @@ pub struct ClusterWritten {
     pub restore: Option<bool>,
     /// `None`: nothing to write.
     pub report: Option<Result<(), kube::Error>>,
-    /// The OpenReports ClusterReport: the digest applied, if it changed; `None` when not written.
-    pub openreport: Option<Result<Option<String>, kube::Error>>,
+    /// What became of the OpenReports ClusterReport; `None` when not written.
+    pub openreport: Option<Result<Applied, kube::Error>>,
 }
 
 /// A baseline status that differs from the one written.
@@ -133,7 +133,8 @@ async fn write_cluster(
         }
     }
     if let Some(digest) = openreport {
-        written.openreport = Some(openreports::apply_cluster(writer, &written.status.checks, digest.as_deref()).await);
+        written.openreport =
+            Some(openreports::apply_report(writer, None, Some(&written.status.checks), digest.as_deref()).await);
     }
     Ok(written)
 }

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use futures::StreamExt;
 use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
@@ -107,15 +106,6 @@ impl Writer {
         if let Err(error) = self.recorder.publish(&event, &regarding).await {
             tracing::warn!(reason, error = %error, "publishing an event failed");
         }
-    }
-
-    /// Publishes events, `in_flight` at a time.
-    pub async fn events(self, events: Vec<(ObjectReference, EventText)>, in_flight: usize) {
-        futures::stream::iter(events)
-            .for_each_concurrent(in_flight, |(regarding, (warning, reason, note))| {
-                self.event(regarding, warning, reason, note)
-            })
-            .await;
     }
 
     pub fn count(&self, kind: &'static str, result: &Result<(), kube::Error>) {
