@@ -243,9 +243,11 @@ done < "$work/kinds.txt" | jq -s .)"
 log "floor: ${floor}s of requests (${floor_wall}s wall) one kind after another, ${floor_parallel}s all at once, ${floor_kubectl}s with kubectl"
 
 # --- the operator ---------------------------------------------------------------------------
-metric() { # name: sum of every series of that metric, empty when the endpoint or metric is missing
+metric() { # name: sum of every series of that metric (0 for a family without series yet), empty
+  # when the endpoint or metric is missing. OpenMetrics names a counter's family without `_total`.
   { curl -s --max-time 5 "http://$listen/metrics" || true; } |
-    awk -v name="$1" '$1 == name || index($1, name "{") == 1 { sum += $2; found = 1 } END { if (found) print sum }'
+    awk -v name="$1" '$1 == "#" && $2 == "TYPE" && ($3 == name || $3 "_total" == name) { found = 1 }
+      $1 == name || index($1, name "{") == 1 { sum += $2; found = 1 } END { if (found) print sum + 0 }'
 }
 reported_namespaces() { # namespaces holding a PostureReport named posture (metadata only: small)
   curl_api -H 'Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' \
@@ -253,9 +255,14 @@ reported_namespaces() { # namespaces holding a PostureReport named posture (meta
     jq '[.items[] | select(.metadata.name == "posture") | .metadata.namespace] | unique | length'
 }
 status_kib() { awk -v key="$1:" '$1 == key { print $2 }' "/proc/$operator_pid/status" 2>/dev/null || true; }
+cpu_seconds() { # pid: the user and system CPU seconds it has used (0 when it is gone)
+  awk -v ticks="$(getconf CLK_TCK)" '{ printf "%.1f\n", ($14 + $15) / ticks }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+component_cpu() { cpu_seconds "$(cat "$PALISADE_CP_DIR/$1.pid")"; }
 
-start_operator() { # log file; sets operator_pid, operator_log and started
+start_operator() { # log file; sets operator_pid, operator_log, started and the control plane's CPU then
   started="$(now_ns)"
+  apiserver_cpu_at_start="$(component_cpu kube-apiserver)" etcd_cpu_at_start="$(component_cpu etcd)"
   operator_log="$1"
   "$palisade" operator --listen "$listen" --lease-namespace default --identity bench > "$operator_log" 2>&1 &
   operator_pid=$!
@@ -305,6 +312,12 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
     start_operator "$work/operator.log"
     await_convergence
     peak_at_converge_kib="$(status_kib VmHWM)"
+    # Where the CPU went until convergence was seen (3 s of quiet included): what the operator's
+    # own work costs beside what its reads and writes cost the API server and etcd.
+    cpu_converge="$(jq -n --argjson operator "$(cpu_seconds "$operator_pid")" \
+      --argjson apiserver "$(awk -v now="$(component_cpu kube-apiserver)" -v then="$apiserver_cpu_at_start" 'BEGIN { printf "%.1f", now - then }')" \
+      --argjson etcd "$(awk -v now="$(component_cpu etcd)" -v then="$etcd_cpu_at_start" 'BEGIN { printf "%.1f", now - then }')" \
+      '{operator: $operator, kube_apiserver: $apiserver, etcd: $etcd}')"
     writes_converged="$(metric palisade_report_writes_total)"
     log "converged after ${converged:-never}s; ${steady_seconds} s of steady state"
     requests_converged="$(metric palisade_api_responses_total)"
@@ -365,7 +378,7 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
       --argjson log_errors "$log_errors" --argjson log_warnings "$log_warnings" \
       --argjson steady_seconds "$steady_seconds" --arg requests_converged "${requests_converged:-}" \
       --arg requests_steady "${requests_steady:-}" --argjson stored "$stored" --argjson stored_cluster "$stored_cluster" \
-      --argjson synced "$synced_seconds" --slurpfile latency "$work/latency.json" \
+      --argjson synced "$synced_seconds" --slurpfile latency "$work/latency.json" --argjson cpu "$cpu_converge" \
       --arg restart "${restart_seconds:-}" --arg restart_writes "${restart_writes:-}" \
       --argjson scan_seconds "$scan_seconds" --argjson scan_peak "$scan_peak_kib" '{
         ran: true,
@@ -373,6 +386,7 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
         converge_seconds: (if $converged == "" then null else ($converged | tonumber) end),
         converge_timeout_seconds: $timeout,
         caches_synced_seconds: $synced,
+        cpu_seconds_to_convergence: $cpu,
         restart_evaluated_seconds: (if $restart == "" then null else ($restart | tonumber) end),
         restart_writes: (if $restart_writes == "" then null else ($restart_writes | tonumber) end),
         change_latency: $latency[0],

@@ -57,6 +57,9 @@ def table(sized):
     add("steady RSS per 1k pods", "", lambda run: f"{op(run)['steady_rss_mib'] / run['size'] * 1000:.1f} MiB")
     add("change → report p99, worst of six kinds", "≤ 1,250 ms",
         lambda run: "–" if worst_p99(op(run))[0] is None else f"{worst_p99(op(run))[0]:,.0f} ms ({worst_p99(op(run))[1]})")
+    add("CPU until converged: operator / API server / etcd", "",
+        lambda run: "–" if not op(run).get("cpu_seconds_to_convergence") else
+        " / ".join(f"{op(run)['cpu_seconds_to_convergence'][part]} s" for part in ("operator", "kube_apiserver", "etcd")))
     add("report writes until converged", "one per namespace", lambda run: number(op(run)["report_writes_at_convergence"]))
     add("API requests until converged", "", lambda run: number(op(run)["api_requests_at_convergence"]))
     add("report writes in steady state", "0",
