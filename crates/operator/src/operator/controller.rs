@@ -102,8 +102,9 @@ pub struct Controller {
     writing: HashMap<String, task::Id>,
     /// Namespaces that came due while their report was being written.
     after_write: BTreeSet<String>,
-    /// Bounds the report writes in flight.
+    /// Bound the report writes and the Events in flight (a first start tells hundreds of drifts).
     write_permits: Arc<Semaphore>,
+    event_permits: Arc<Semaphore>,
 }
 
 impl Controller {
@@ -114,7 +115,7 @@ impl Controller {
         synced: Arc<AtomicBool>,
         streams: usize,
     ) -> Controller {
-        let write_permits = Arc::new(Semaphore::new(settings.concurrency * 4));
+        let in_flight = settings.concurrency * 4;
         Controller {
             openreports: settings.openreports.then(OpenReports::default),
             world: Arc::default(),
@@ -144,7 +145,8 @@ impl Controller {
             writes: JoinSet::new(),
             writing: HashMap::new(),
             after_write: BTreeSet::new(),
-            write_permits,
+            write_permits: Arc::new(Semaphore::new(in_flight)),
+            event_permits: Arc::new(Semaphore::new(in_flight)),
         }
     }
 
@@ -669,8 +671,12 @@ impl Controller {
                 if let Some((warning, reason, note)) = drift_event(self.written.get(&namespace), &report.status) {
                     // Events are told, not awaited: they must not hold back the next reports.
                     let writer = self.writer.clone();
+                    let permits = Arc::clone(&self.event_permits);
                     let regarding = writer::report_reference(&namespace);
-                    tokio::spawn(async move { writer.event(regarding, warning, reason, note).await });
+                    tokio::spawn(async move {
+                        let _permit = permits.acquire_owned().await.ok();
+                        writer.event(regarding, warning, reason, note).await;
+                    });
                 }
                 self.written.insert(namespace, report.remembered);
             }
