@@ -23,7 +23,7 @@ use tokio::time::Instant;
 use super::evaluate::{self, NamespaceOutcome};
 use super::metrics::{KindLabels, Metrics};
 use super::namespace_write::{self, NamespaceWrite, NamespaceWritten};
-use super::openreports::OpenReports;
+use super::openreports::{Applied, OpenReports};
 use super::report::{Limits, Remembered, baseline_status};
 use super::summaries::{self, BaselineWrite, ClusterInputs, Written};
 use super::watch::{Gone, Message, StreamEvent, Update};
@@ -629,19 +629,8 @@ impl Controller {
             Some(Ok(())) => self.report_written(written.outcome),
             None => {}
         }
-        match written.openreport {
-            Some(Ok(applied)) => {
-                if let Some(openreports) = &mut self.openreports {
-                    openreports.applied(Some(&namespace), applied);
-                }
-            }
-            Some(Err(error)) => {
-                tracing::warn!(namespace, error = %error, "writing the OpenReports Report failed");
-                if retriable(&error) {
-                    self.due.entry(namespace).or_insert(Instant::now() + FIRST_RETRY);
-                }
-            }
-            None => {}
+        if self.openreport_written(Some(&namespace), written.openreport) {
+            self.due.entry(namespace).or_insert(Instant::now() + FIRST_RETRY);
         }
         self.publish_pending();
     }
@@ -848,22 +837,30 @@ impl Controller {
         if cluster.report.is_some() {
             self.cluster_failures = 0;
         }
-        match cluster.openreport {
-            Some(Ok(applied)) => {
-                if let Some(openreports) = &mut self.openreports {
-                    openreports.applied(None, applied);
-                }
-            }
-            Some(Err(error)) => {
-                tracing::warn!(error = %error, "writing the OpenReports ClusterReport failed");
-                if retriable(&error) {
-                    self.cluster_due.get_or_insert(Instant::now() + FIRST_RETRY);
-                }
-            }
-            None => {}
+        if self.openreport_written(None, cluster.openreport) {
+            self.cluster_due.get_or_insert(Instant::now() + FIRST_RETRY);
         }
         if cluster.changed {
             self.cluster_written = Some(cluster.status);
+        }
+    }
+
+    /// Remembers what writing a namespace's OpenReports Report (the ClusterReport for `None`)
+    /// came to; whether it failed in a way worth retrying (not when the CRDs are missing).
+    fn openreport_written(&mut self, namespace: Option<&str>, written: Option<Result<Applied, kube::Error>>) -> bool {
+        match written {
+            Some(Ok(applied)) => {
+                if let Some(openreports) = &mut self.openreports {
+                    openreports.applied(namespace, applied);
+                }
+                false
+            }
+            Some(Err(error)) => {
+                let kind = if namespace.is_some() { "Report" } else { "ClusterReport" };
+                tracing::warn!(namespace, kind, error = %error, "writing the OpenReports report failed");
+                retriable(&error)
+            }
+            None => false,
         }
     }
 }
