@@ -488,7 +488,8 @@ fn pod_unprotected(ctx: &WorkloadCtx) -> Vec<Violation> {
     }
     let labels = ctx.workload.labels();
     let isolated = ctx.namespace.network_policies.iter().any(|policy| {
-        governs(policy, Direction::Ingress) && pod_selector(policy).is_none_or(|pods| selector::matches(pods, labels))
+        governs(policy, Direction::Ingress)
+            && pod_selector(policy).is_none_or(|pods| selector::matches(pods, Some(labels)))
     });
     if isolated {
         return Vec::new();

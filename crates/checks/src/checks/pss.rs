@@ -777,7 +777,7 @@ fn apparmor(ctx: &WorkloadCtx) -> Vec<Violation> {
         (!apparmor_type_allowed(&profile.type_))
             .then(|| format!("securityContext.appArmorProfile.type is {}", profile.type_))
     }));
-    for (key, value) in ctx.workload.pod_metadata.annotations.iter().flatten() {
+    for (key, value) in &ctx.workload.pod_metadata.annotations {
         let Some(container) = key.strip_prefix(APPARMOR_ANNOTATION_PREFIX) else {
             continue;
         };
@@ -899,12 +899,8 @@ fn seccomp_annotation_allowed(value: &str) -> bool {
 }
 
 fn seccomp_annotations(ctx: &WorkloadCtx) -> Vec<Violation> {
-    let annotations = ctx.workload.pod_metadata.annotations.as_ref();
-    let annotation = |key: &str| {
-        annotations
-            .and_then(|annotations| annotations.get(key))
-            .filter(|value| !seccomp_annotation_allowed(value))
-    };
+    let annotations = &ctx.workload.pod_metadata.annotations;
+    let annotation = |key: &str| annotations.get(key).filter(|value| !seccomp_annotation_allowed(value));
     let mut violations: Vec<Violation> = annotation(SECCOMP_POD_ANNOTATION)
         .map(|value| Violation::pod(format!("annotation {SECCOMP_POD_ANNOTATION} is {value:?}")))
         .into_iter()

@@ -258,12 +258,10 @@ fn runtime_socket(ctx: &WorkloadCtx) -> Vec<Violation> {
         .collect()
 }
 
+/// The service account a pod runs as; the inventory stores it in `serviceAccountName` alone,
+/// absent for `default` (see `strip::pod_spec`).
 fn service_account_name(spec: &PodSpec) -> &str {
-    spec.service_account_name
-        .as_deref()
-        .or(spec.service_account.as_deref())
-        .filter(|name| !name.is_empty())
-        .unwrap_or("default")
+    spec.service_account_name.as_deref().unwrap_or("default")
 }
 
 fn default_service_account(ctx: &WorkloadCtx) -> Vec<Violation> {

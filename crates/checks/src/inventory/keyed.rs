@@ -11,7 +11,7 @@ thread_local! {
 
 /// Objects of one kind in one namespace (or the cluster), by name, iterated in name order.
 ///
-/// Each object is boxed: API objects are large (a `Workload` is about 500 bytes, a `Service`
+/// Each object is boxed: API objects are large (a `Workload` is about 170 bytes, a `Service`
 /// 800) and a B-tree node reserves room for eleven values, which objects arriving in name order
 /// (as lists return them) leave half empty. Boxed, a node holds pointers and each object takes
 /// its own size.

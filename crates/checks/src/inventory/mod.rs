@@ -56,8 +56,23 @@ pub struct NamespaceInventory {
     /// replaced by markers naming the kind of credential) and its exemption annotations.
     pub config_maps: Keyed<ConfigMap>,
     pub ingresses: Keyed<Ingress>,
-    /// The last spec seen of each controller's pods (`Kind/name` of the controller).
-    shared_specs: HashMap<String, Weak<StoredSpec>>,
+    /// The last spec and metadata seen of each controller's pods (`Kind/name` of the controller).
+    shared: HashMap<String, SharedParts>,
+}
+
+/// What the workloads of one group share when equal (see [`NamespaceInventory::share`]).
+#[derive(Clone, Debug, Default)]
+struct SharedParts {
+    spec: Weak<StoredSpec>,
+    metadata: Weak<PodMetadata>,
+}
+
+/// Replaces `value` with the one shared when they are equal; otherwise `value` is shared from now.
+fn share_equal<T: PartialEq>(shared: &mut Weak<T>, value: &mut Arc<T>) {
+    match shared.upgrade() {
+        Some(existing) if existing == *value => *value = existing,
+        _ => *shared = Arc::downgrade(value),
+    }
 }
 
 /// Cluster-scoped objects.
@@ -79,6 +94,14 @@ impl ClusterInventory {
             None => Some(self.cluster_roles.get(name)?.rules.as_deref().unwrap_or_default()),
         }
     }
+}
+
+/// What checks read of a pod's metadata: labels select policies, annotations (only those a
+/// check reads) carry seccomp and AppArmor profiles and `palisade.dev/exempt`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodMetadata {
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// A controller that owns a ReplicaSet or Job.
@@ -109,11 +132,11 @@ pub struct Workload {
     /// inventory knows it.
     pub controller: Option<Owner>,
     pub namespace: String,
-    /// The pod template's (or pod's) labels and annotations: labels select policies,
-    /// annotations carry AppArmor profiles and `palisade.dev/exempt`.
-    pub pod_metadata: ObjectMeta,
+    /// The pod template's (or pod's) labels and annotations, shared by replicas whose are
+    /// equal (see [`NamespaceInventory::share`]).
+    pub pod_metadata: Arc<PodMetadata>,
     /// Shared by the replicas of a controller whose stripped specs are equal (see
-    /// [`NamespaceInventory::share_spec`]): 10k pods hold about as many specs as controllers.
+    /// [`NamespaceInventory::share`]): 10k pods hold about as many specs as controllers.
     pub spec: Arc<StoredSpec>,
     /// Annotations of the owning object itself (templates only).
     pub owner_annotations: BTreeMap<String, String>,
@@ -136,7 +159,7 @@ impl Workload {
             name: metadata.name.clone().unwrap_or_default(),
             controller: controller_of(&metadata),
             namespace,
-            pod_metadata: strip::pod_metadata(metadata),
+            pod_metadata: Arc::new(strip::pod_metadata(metadata)),
             spec: Arc::new(StoredSpec::from(spec)),
             owner_annotations: BTreeMap::new(),
         }
@@ -152,14 +175,14 @@ impl Workload {
             name: metadata.name.clone().unwrap_or_default(),
             controller: None,
             namespace: namespace.to_string(),
-            pod_metadata: strip::pod_metadata(template.metadata.unwrap_or_default()),
+            pod_metadata: Arc::new(strip::pod_metadata(template.metadata.unwrap_or_default())),
             spec: Arc::new(StoredSpec::from(spec)),
             owner_annotations,
         }
     }
 
-    pub fn labels(&self) -> Option<&BTreeMap<String, String>> {
-        self.pod_metadata.labels.as_ref()
+    pub fn labels(&self) -> &BTreeMap<String, String> {
+        &self.pod_metadata.labels
     }
 
     pub fn annotation(&self, key: &str) -> Option<&str> {
@@ -168,7 +191,7 @@ impl Workload {
 
     /// The pod template's (or pod's) annotations, then the owning object's.
     pub fn annotations(&self) -> crate::exemption::Annotations<'_> {
-        crate::exemption::Annotations::layered(self.pod_metadata.annotations.as_ref(), Some(&self.owner_annotations))
+        crate::exemption::Annotations::layered(Some(&self.pod_metadata.annotations), Some(&self.owner_annotations))
     }
 }
 
@@ -239,23 +262,20 @@ impl NamespaceInventory {
         Some((top.kind.as_str(), top.name.as_str()))
     }
 
-    /// Lets a workload share the spec of another in its group when they are equal.
-    fn share_spec(&mut self, workload: &mut Workload) {
-        let Some(group) = self.spec_group(workload) else {
+    /// Lets a workload share the spec and the metadata of others in its group that are equal.
+    fn share(&mut self, workload: &mut Workload) {
+        let Some(group) = self.share_group(workload) else {
             return;
         };
-        match self.shared_specs.get(&group).and_then(Weak::upgrade) {
-            Some(shared) if shared == workload.spec => workload.spec = shared,
-            _ => {
-                self.shared_specs.insert(group, Arc::downgrade(&workload.spec));
-            }
-        }
+        let shared = self.shared.entry(group).or_default();
+        share_equal(&mut shared.spec, &mut workload.spec);
+        share_equal(&mut shared.metadata, &mut workload.pod_metadata);
     }
 
-    /// The workloads whose specs are usually equal once stripped: a controller's template and
+    /// The workloads whose specs (and, among replicas, metadata) are usually equal once stripped: a controller's template and
     /// the pods it runs (a Deployment's through the ReplicaSet named after it, a CronJob's
     /// through a Job whose owner is known), keyed by the controller. Bare pods share nothing.
-    fn spec_group(&self, workload: &Workload) -> Option<String> {
+    fn share_group(&self, workload: &Workload) -> Option<String> {
         match (workload.source, &workload.controller) {
             (Source::Template, _) => Some(object_key(&workload.kind, &workload.name)),
             (Source::Pod, Some(controller)) => Some(match deployment_by_hash(workload, controller) {
@@ -290,7 +310,7 @@ fn deployment_by_hash<'a>(workload: &'a Workload, controller: &'a Owner) -> Opti
     if controller.kind != "ReplicaSet" {
         return None;
     }
-    let hash = workload.labels()?.get("pod-template-hash")?;
+    let hash = workload.labels().get("pod-template-hash")?;
     controller.name.strip_suffix(hash.as_str())?.strip_suffix('-')
 }
 
@@ -371,7 +391,7 @@ impl Inventory {
                 let namespace = pod.metadata.namespace.clone().unwrap_or_default();
                 let mut workload = Workload::from_pod(pod);
                 let inventory = self.namespace_mut(&namespace);
-                inventory.share_spec(&mut workload);
+                inventory.share(&mut workload);
                 let changed = inventory.workloads.put(object_key("Pod", &name), workload);
                 Dirty::namespace(&namespace).when(changed)
             }
@@ -389,7 +409,7 @@ impl Inventory {
                     template.map(|template| Workload::from_template(kind.as_str(), &metadata, template, &namespace));
                 let inventory = self.namespace_mut(&namespace);
                 let template = template.map(|mut template| {
-                    inventory.share_spec(&mut template);
+                    inventory.share(&mut template);
                     template
                 });
                 let mut changed = false;
@@ -495,7 +515,7 @@ impl Inventory {
             | Kind::ReplicationController
             | Kind::Job
             | Kind::CronJob => {
-                inventory.shared_specs.remove(&key);
+                inventory.shared.remove(&key);
                 let owner = inventory.owners.remove(&key).is_some();
                 inventory.workloads.remove(&key).is_some() || owner
             }
@@ -893,7 +913,11 @@ mod tests {
     fn pod_with_volumes(name: &str, volumes: serde_json::Value) -> Object {
         let mut pod = pod_owned_by("ReplicaSet", "web-1", Some("1"));
         pod.metadata.name = Some(name.to_string());
-        pod.spec.as_mut().expect("spec").volumes = Some(serde_json::from_value(volumes).expect("volumes"));
+        let spec = pod.spec.as_mut().expect("spec");
+        spec.volumes = Some(serde_json::from_value(volumes).expect("volumes"));
+        // What admission writes into a pod whose template names no service account.
+        spec.service_account_name = Some("default".to_string());
+        spec.service_account = Some("default".to_string());
         Object::Pod(pod)
     }
 
@@ -905,7 +929,7 @@ mod tests {
     }
 
     #[test]
-    fn a_controllers_template_and_its_replicas_share_one_spec() {
+    fn a_controllers_template_and_its_replicas_share_one_spec_and_replicas_one_metadata() {
         let mut inventory = Inventory::default();
         inventory.apply(Object::Controller {
             kind: Kind::Deployment,
@@ -927,6 +951,9 @@ mod tests {
             assert!(spec.volumes.is_empty(), "the injected token volume is not kept");
             assert!(Arc::ptr_eq(template, spec), "{pod} shares its Deployment's spec");
         }
+        let metadata = |pod| &workloads.get(pod).expect("pod").pod_metadata;
+        assert!(Arc::ptr_eq(metadata("Pod/web-1-a"), metadata("Pod/web-1-b")));
+        assert_eq!(metadata("Pod/web-1-a").labels["pod-template-hash"], "1");
     }
 
     #[test]
