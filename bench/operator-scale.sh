@@ -21,6 +21,9 @@
 #   LATENCY_LANES=8 LATENCY_ROUNDS=25
 #                     then bench/latency.py: per kind of change, LANES namespaces changed ROUNDS
 #                     times each, all at once (8 × 25 = 200 changes of each of six kinds)
+#   WRITE_COST_ROUNDS=3
+#                     then bench/report-write-cost.py: the API server's CPU per report write, by way
+#                     of writing and by report size, in this many alternating rounds (0: skip)
 #   PALISADE_BIN, LOADGEN_BIN
 #                     prebuilt binaries to use instead of building target/release (both set: no build)
 #   PALISADE_COMMIT   the commit prebuilt binaries come from, for the results (default: HEAD)
@@ -39,9 +42,11 @@ apply_jobs="${APPLY_JOBS:-4}"
 steady_seconds="${STEADY_SECONDS:-300}"
 latency_lanes="${LATENCY_LANES:-8}"
 latency_rounds="${LATENCY_ROUNDS:-25}"
+write_cost_rounds="${WRITE_COST_ROUNDS:-3}"
 runs="${RUNS:-1}"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive integer" >&2; exit 2; }
 [[ "$steady_seconds" =~ ^[1-9][0-9]*$ ]] || { echo "STEADY_SECONDS must be a positive integer" >&2; exit 2; }
+[[ "$write_cost_rounds" =~ ^[0-9]+$ ]] || { echo "WRITE_COST_ROUNDS must be a number" >&2; exit 2; }
 listen="${OPERATOR_LISTEN:-127.0.0.1:18080}"
 export PALISADE_CP_DIR="${PALISADE_CP_DIR:-${TMPDIR:-/tmp}/palisade-bench-scale}"
 export PALISADE_ETCD_PORT="${PALISADE_ETCD_PORT:-33790}"
@@ -367,6 +372,14 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
     # (It exits 1: the cluster has failing checks.)
     /usr/bin/time -f '%e %M' -o "$work/scan-time.txt" "$palisade" scan -o json > /dev/null 2>&1 || true
     read -r scan_seconds scan_peak_kib < <(tail -1 "$work/scan-time.txt")
+    # What one report write costs the API server, by way of writing and by size (the reports are
+    # in place; the operator is idle).
+    if [[ "$write_cost_rounds" -gt 0 ]]; then
+      log "measuring the API server's CPU per report write ($write_cost_rounds rounds)"
+      python3 bench/report-write-cost.py --rounds "$write_cost_rounds" > "$work/write-cost.json"
+    else
+      echo null > "$work/write-cost.json"
+    fi
     cache_objects="$(metric palisade_cache_objects)"
     log_errors="$(grep -c '"level":"ERROR"' "$work/operator.log" || true)"
     log_warnings="$(grep -c '"level":"WARN"' "$work/operator.log" || true)"
@@ -380,7 +393,8 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
       --arg requests_steady "${requests_steady:-}" --argjson stored "$stored" --argjson stored_cluster "$stored_cluster" \
       --argjson synced "$synced_seconds" --slurpfile latency "$work/latency.json" --argjson cpu "$cpu_converge" \
       --arg restart "${restart_seconds:-}" --arg restart_writes "${restart_writes:-}" \
-      --argjson scan_seconds "$scan_seconds" --argjson scan_peak "$scan_peak_kib" '{
+      --argjson scan_seconds "$scan_seconds" --argjson scan_peak "$scan_peak_kib" \
+      --slurpfile write_cost "$work/write-cost.json" '{
         ran: true,
         converged: ($converged != ""),
         converge_seconds: (if $converged == "" then null else ($converged | tonumber) end),
@@ -390,6 +404,7 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
         restart_evaluated_seconds: (if $restart == "" then null else ($restart | tonumber) end),
         restart_writes: (if $restart_writes == "" then null else ($restart_writes | tonumber) end),
         change_latency: $latency[0],
+        report_write_cost: $write_cost[0],
         scan: {seconds: $scan_seconds, peak_rss_mib: ($scan_peak / 1024 | . * 10 | round / 10)},
         reports: $reports,
         peak_rss_mib: ($peak / 1024 | . * 10 | round / 10),
@@ -546,6 +561,14 @@ echo "$json" > "bench/results/operator-scale-$size.json"
       "| change | samples | missed | p50 ms | p99 ms | max ms |",
       "|---|---|---|---|---|---|",
       (.kinds | to_entries[] | "| \(.key) | \(.value.samples) | \(.value.missed) | \(.value.p50_ms) | \(.value.p99_ms) | \(.value.max_ms) |")' <<<"$json"
+    if [[ "$(jq -r '.operator.report_write_cost != null' <<<"$json")" == true ]]; then
+      echo
+      jq -r '.operator.report_write_cost | "What one PostureReport write costs the API server (`bench/report-write-cost.py`): the operator'"'"'s \(.reports) reports written again into copies of the CRD, API-server CPU (user + system) per report, median of \(.rounds) alternating rounds.",
+        "",
+        "| way of writing | status JSON (avg bytes) | API-server CPU ms per report | samples |",
+        "|---|---|---|---|",
+        (.ways | to_entries[] | "| \(.key) | \(.value.status_bytes_avg) | \(.value.apiserver_cpu_ms_per_report) | \(.value.samples_ms | map(tostring) | join(", ")) |")' <<<"$json"
+    fi
   else
     echo "Operator not measured: $(jq -r .operator.reason <<<"$json")."
   fi
