@@ -10,12 +10,8 @@ use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
-use kube::api::{Api, ListParams};
 use palisade_checks::Dirty;
-use palisade_crds::{
-    ClusterPostureReport, ClusterPostureReportStatus, DriftState, HardeningBaselineStatus, PostureReport,
-    PostureReportStatus,
-};
+use palisade_crds::{ClusterPostureReportStatus, DriftState, HardeningBaselineStatus, PostureReportStatus};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::{self, JoinHandle, JoinSet};
 use tokio::time::Instant;
@@ -24,6 +20,7 @@ use super::evaluate::{self, NamespaceOutcome};
 use super::metrics::{KindLabels, Metrics};
 use super::namespace_write::{self, NamespaceWrite, NamespaceWritten};
 use super::openreports::{Applied, OpenReports};
+use super::read_back;
 use super::report::{Limits, Remembered, baseline_status};
 use super::summaries::{self, BaselineWrite, ClusterInputs, Written};
 use super::watch::{Gone, Message, StreamEvent, Update};
@@ -95,6 +92,8 @@ pub struct Controller {
     restore_baselines: BTreeSet<String>,
     /// The OpenReports written, when `--openreports`.
     openreports: Option<OpenReports>,
+    /// The reports on the server, being read since this replica began to lead.
+    reading_back: Option<JoinHandle<Result<read_back::OnServer, kube::Error>>>,
     /// The cluster report and baseline statuses being written, if they are.
     summaries: Option<JoinHandle<Written>>,
     /// Namespaces' report writes in flight, and the task writing each namespace's.
@@ -141,6 +140,7 @@ impl Controller {
             baseline_failures: 0,
             restore: BTreeMap::new(),
             restore_baselines: BTreeSet::new(),
+            reading_back: None,
             summaries: None,
             writes: JoinSet::new(),
             writing: HashMap::new(),
@@ -199,6 +199,12 @@ impl Controller {
         }
         self.leading = leading;
         self.loaded = false;
+        if let Some(reading) = self.reading_back.take() {
+            reading.abort();
+        }
+        if leading {
+            self.reading_back = Some(tokio::spawn(read_back::fetch(self.writer.client().clone())));
+        }
         if !leading {
             // Only the leader writes; what the new leader finds on the server is read back.
             if let Some(summaries) = self.summaries.take() {
@@ -370,10 +376,22 @@ impl Controller {
 
     async fn work(&mut self) {
         if !self.loaded {
-            match self.read_back().await {
-                Ok(()) => self.loaded = true,
+            let client = self.writer.client().clone();
+            let reading = self
+                .reading_back
+                .take()
+                .unwrap_or_else(|| tokio::spawn(read_back::fetch(client)));
+            let fetched = match reading.await {
+                Ok(fetched) => fetched.map_err(|error| error.to_string()),
+                Err(error) => Err(error.to_string()),
+            };
+            match fetched {
+                Ok(on_server) => {
+                    self.read_back(on_server).await;
+                    self.loaded = true;
+                }
                 Err(error) => {
-                    tracing::warn!(error = %error, "reading back reports failed; retrying");
+                    tracing::warn!(error, "reading back reports failed; retrying");
                     tokio::time::sleep(RETRY_AFTER).await;
                 }
             }
@@ -382,28 +400,11 @@ impl Controller {
         self.evaluate_due().await;
     }
 
-    /// Reads back the reports on the server: what they hold need not be written again, and
+    /// Takes in the reports on the server: what they hold need not be written again, and
     /// firstSeen and drift `since` continue from them. Every namespace is due at once.
-    async fn read_back(&mut self) -> Result<(), kube::Error> {
-        let client = self.writer.client().clone();
-        let reports = Api::<PostureReport>::all(client.clone())
-            .list(&ListParams::default())
-            .await?;
-        self.written = reports
-            .items
-            .into_iter()
-            .filter(|report| report.metadata.name.as_deref() == Some(writer::REPORT_NAME))
-            .filter_map(|report| {
-                Some((
-                    report.metadata.namespace?,
-                    Remembered::read_back(report.status.as_ref()?),
-                ))
-            })
-            .collect();
-        self.cluster_written = Api::<ClusterPostureReport>::all(client)
-            .get_opt(writer::CLUSTER_REPORT_NAME)
-            .await?
-            .and_then(|report| report.status);
+    async fn read_back(&mut self, on_server: read_back::OnServer) {
+        self.written = on_server.namespaces;
+        self.cluster_written = on_server.cluster;
         if let Some(openreports) = &mut self.openreports {
             openreports.read_back(&self.writer).await;
         }
@@ -422,7 +423,6 @@ impl Controller {
             .extend(namespaces.map(|namespace| (namespace, now)).collect::<Vec<_>>());
         self.cluster_due = Some(now);
         tracing::info!(reports = self.written.len(), "read back existing reports");
-        Ok(())
     }
 
     async fn evaluate_due(&mut self) {

@@ -11,6 +11,7 @@ mod http;
 mod metrics;
 mod namespace_write;
 mod openreports;
+mod read_back;
 mod report;
 mod summaries;
 mod watch;
