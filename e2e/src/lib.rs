@@ -333,6 +333,24 @@ impl Operator {
             .sum()
     }
 
+    /// Waits until nothing is pending and no report was written for `quiet` seconds: a report
+    /// read then is the one the operator settled on, not one mid-churn.
+    pub fn wait_settled(&self, seconds: u64, quiet: u64) {
+        let mut last = None;
+        let mut since = Instant::now();
+        wait_for(seconds, "the operator to settle", || {
+            let writes = self.metric_sum("palisade_report_writes_total");
+            if last != Some(writes) {
+                last = Some(writes);
+                since = Instant::now();
+            }
+            match self.metric("palisade_pending_namespaces ") {
+                Some(0.0) if since.elapsed().as_secs() >= quiet => Ok(()),
+                pending => Err(format!("pending {pending:?}, {writes} writes")),
+            }
+        });
+    }
+
     pub fn wait_leading(&self, seconds: u64) {
         wait_for(seconds, "the operator to lead", || {
             match self.metric("palisade_leader ") {

@@ -148,7 +148,9 @@ fn workloads_drift_fix_and_churn_without_report_churn() {
     );
     assert!(events.contains("InSync"), "{events}");
 
-    // Restarting the operator writes nothing when nothing changed, and keeps firstSeen.
+    // Restarting the operator writes nothing when nothing changed, and keeps firstSeen. The fix's
+    // rollout may still be moving pods (and the report with them) when it first shows.
+    operator.wait_settled(60, 3);
     let settled = report("e2e-shop").expect("report");
     let cluster_before = get_json(&["clusterposturereport", "cluster"]).expect("cluster report");
     assert_eq!(operator.stop().code(), Some(0), "graceful shutdown");
