@@ -272,9 +272,10 @@ impl NamespaceInventory {
         share_equal(&mut shared.metadata, &mut workload.pod_metadata);
     }
 
-    /// The workloads whose specs (and, among replicas, metadata) are usually equal once stripped: a controller's template and
-    /// the pods it runs (a Deployment's through the ReplicaSet named after it, a CronJob's
-    /// through a Job whose owner is known), keyed by the controller. Bare pods share nothing.
+    /// The workloads whose specs (and, among replicas, metadata) are usually equal once
+    /// stripped: a controller's template and the pods it runs (a Deployment's through the
+    /// ReplicaSet named after it, a CronJob's through a Job whose owner is known), keyed by the
+    /// controller. Bare pods share nothing.
     fn share_group(&self, workload: &Workload) -> Option<String> {
         match (workload.source, &workload.controller) {
             (Source::Template, _) => Some(object_key(&workload.kind, &workload.name)),

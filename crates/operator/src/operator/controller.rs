@@ -203,7 +203,7 @@ impl Controller {
             reading.abort();
         }
         if leading {
-            self.reading_back = Some(tokio::spawn(read_back::fetch(self.writer.client().clone())));
+            self.reading_back = Some(self.start_reading_back());
         }
         if !leading {
             // Only the leader writes; what the new leader finds on the server is read back.
@@ -376,11 +376,7 @@ impl Controller {
 
     async fn work(&mut self) {
         if !self.loaded {
-            let client = self.writer.client().clone();
-            let reading = self
-                .reading_back
-                .take()
-                .unwrap_or_else(|| tokio::spawn(read_back::fetch(client)));
+            let reading = self.reading_back.take().unwrap_or_else(|| self.start_reading_back());
             let fetched = match reading.await {
                 Ok(fetched) => fetched.map_err(|error| error.to_string()),
                 Err(error) => Err(error.to_string()),
@@ -398,6 +394,10 @@ impl Controller {
             return;
         }
         self.evaluate_due().await;
+    }
+
+    fn start_reading_back(&self) -> JoinHandle<Result<read_back::OnServer, kube::Error>> {
+        tokio::spawn(read_back::fetch(self.writer.client().clone()))
     }
 
     /// Takes in the reports on the server: what they hold need not be written again, and
