@@ -444,6 +444,24 @@ pub fn wait_namespace_gone(namespace: &str, seconds: u64) {
     );
 }
 
+/// Waits until no namespace is terminating: one that earlier tests deleted without waiting
+/// changes the cluster report when it goes, which a test of "nothing changed" must not see.
+pub fn wait_no_namespace_terminating(seconds: u64) {
+    wait_for(seconds, "no namespace to be terminating", || {
+        let terminating = kubectl_ok(&[
+            "get",
+            "namespaces",
+            "-o",
+            "jsonpath={.items[?(@.status.phase==\"Terminating\")].metadata.name}",
+        ]);
+        if terminating.trim().is_empty() {
+            Ok(())
+        } else {
+            Err(terminating)
+        }
+    });
+}
+
 /// A namespace's PostureReport, if there is one.
 pub fn report(namespace: &str) -> Option<Value> {
     get_json(&["posturereport", "posture", "-n", namespace])

@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use palisade_e2e::{
     Operator, apply, deployment, failing, get_json, kubectl, kubectl_ok, operator_kubeconfig, palisade_writes, port,
-    report, wait_for, wait_namespace_gone, wait_report, written_by,
+    report, wait_for, wait_namespace_gone, wait_no_namespace_terminating, wait_report, written_by,
 };
 use serde_json::Value;
 
@@ -149,7 +149,9 @@ fn workloads_drift_fix_and_churn_without_report_churn() {
     assert!(events.contains("InSync"), "{events}");
 
     // Restarting the operator writes nothing when nothing changed, and keeps firstSeen. The fix's
-    // rollout may still be moving pods (and the report with them) when it first shows.
+    // rollout may still be moving pods (and the report with them) when it first shows, and
+    // namespaces earlier tests deleted may still be going (the cluster report counts them).
+    wait_no_namespace_terminating(180);
     operator.wait_settled(60, 3);
     let settled = report("e2e-shop").expect("report");
     let cluster_before = get_json(&["clusterposturereport", "cluster"]).expect("cluster report");
@@ -173,10 +175,14 @@ fn workloads_drift_fix_and_churn_without_report_churn() {
     );
     std::thread::sleep(std::time::Duration::from_secs(2));
     let writes = restarted.metrics();
-    assert!(
-        !writes.contains("palisade_report_writes_total{kind=\"PostureReport\",result=\"applied\"}"),
-        "{writes}"
-    );
+    for kind in ["PostureReport", "ClusterPostureReport"] {
+        assert!(
+            !writes.contains(&format!(
+                "palisade_report_writes_total{{kind=\"{kind}\",result=\"applied\"}}"
+            )),
+            "{writes}"
+        );
+    }
     assert_eq!(
         report("e2e-shop").expect("report")["metadata"]["resourceVersion"],
         settled["metadata"]["resourceVersion"]
