@@ -204,6 +204,17 @@ pub struct NamespaceCtx<'a> {
 pub struct ClusterCtx<'a> {
     pub inventory: &'a Inventory,
     pub params: &'a Params,
+    /// When one namespace is evaluated, only the findings on its objects are wanted: a check
+    /// that reads every namespace still builds findings for this one alone, so evaluating each
+    /// namespace in turn does not cost the square of the cluster. `None`: every finding.
+    pub only_namespace: Option<&'a str>,
+}
+
+impl ClusterCtx<'_> {
+    /// Whether findings on this namespace's objects are wanted.
+    pub fn wants(&self, namespace: &str) -> bool {
+        self.only_namespace.is_none_or(|only| only == namespace)
+    }
 }
 
 /// A binding with the rules of the role it refers to (empty when the role is unknown).
@@ -416,13 +427,23 @@ fn workload_findings<'a>(mut found: Vec<Found<'a>>, namespace: &'a str) -> impl 
     })
 }
 
-/// Findings of the given checks that compare namespaces with each other (a secret value reused
-/// elsewhere); each names the namespace it is about.
-pub fn evaluate_cross_namespace(inventory: &Inventory, params: &Params, checks: &[&'static CheckDef]) -> Vec<Finding> {
+/// Findings on one namespace's objects of the given checks that compare namespaces with each
+/// other (a secret value reused elsewhere, a Role no binding refers to).
+pub fn evaluate_cross_namespace(
+    inventory: &Inventory,
+    namespace: &str,
+    params: &Params,
+    checks: &[&'static CheckDef],
+) -> Vec<Finding> {
+    let ctx = ClusterCtx {
+        inventory,
+        params,
+        only_namespace: Some(namespace),
+    };
     let mut findings = Vec::new();
     for check in running(checks, params) {
         if let Eval::Cluster(eval) = check.eval {
-            findings.extend(eval(&ClusterCtx { inventory, params }));
+            findings.extend(eval(&ctx));
         }
     }
     findings
@@ -435,7 +456,11 @@ pub fn evaluate_cluster(inventory: &Inventory, params: &Params, checks: &[&'stat
     for check in running(checks, params) {
         match check.eval {
             Eval::Grant(eval) => findings.extend(grant_findings(check, eval, &grants)),
-            Eval::Cluster(eval) => findings.extend(eval(&ClusterCtx { inventory, params })),
+            Eval::Cluster(eval) => findings.extend(eval(&ClusterCtx {
+                inventory,
+                params,
+                only_namespace: None,
+            })),
             Eval::Annotations(eval) => {
                 findings.extend(annotated::findings(
                     check,

@@ -62,9 +62,7 @@ pub fn evaluate(
                 .get(name)
                 .map(|namespace| evaluate_namespace(namespace, &inventory.cluster, &params, checks))
                 .unwrap_or_default();
-            let cross_namespace = evaluate_cross_namespace(inventory, &params, checks)
-                .into_iter()
-                .filter(|finding| finding.resource.namespace.as_deref() == Some(name));
+            let cross_namespace = evaluate_cross_namespace(inventory, name, &params, checks);
             evaluation.findings.extend(cross_namespace);
             evaluation
         }
@@ -207,6 +205,62 @@ mod tests {
             (after.expired_exceptions.as_slice(), after.changes_at),
             ([0].as_slice(), None)
         );
+    }
+
+    #[test]
+    fn each_scope_gets_exactly_its_share_of_the_cross_namespace_findings() {
+        let role = |namespace: &str| {
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "exec", "namespace": namespace},
+                "rules": [{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]})
+        };
+        let secret = |namespace: &str| {
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": namespace},
+                "stringData": {"password": "shared-between-namespaces"}})
+        };
+        let mut inventory = Inventory::default();
+        let options = AddOptions {
+            keep_secret_data: true,
+            ..AddOptions::default()
+        };
+        for object in [role("shop"), role("bank"), secret("shop"), secret("bank")] {
+            inventory.add_object(object, &options).expect("valid");
+        }
+        inventory
+            .add_object(
+                json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "god"},
+                    "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}),
+                &options,
+            )
+            .expect("valid");
+        let baseline = crate::baseline::ResolvedBaseline::profile(palisade_crds::Profile::Restricted);
+        let now = time("2026-06-01T00:00:00Z");
+        let cross = |scope| -> Vec<String> {
+            evaluate(&inventory, scope, &baseline, true, now)
+                .findings
+                .into_iter()
+                .filter(|finding| ["rbac.unbound-role", "secret.reused-value"].contains(&finding.check))
+                .map(|finding| {
+                    let resource = &finding.resource;
+                    let namespace = resource.namespace.as_deref().map(|namespace| format!("{namespace}/"));
+                    format!(
+                        "{} {} {}{}",
+                        finding.check,
+                        resource.kind,
+                        namespace.unwrap_or_default(),
+                        resource.name
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            cross(Scope::Namespace("shop")),
+            ["rbac.unbound-role Role shop/exec", "secret.reused-value Secret shop/db"]
+        );
+        assert_eq!(
+            cross(Scope::Namespace("bank")),
+            ["rbac.unbound-role Role bank/exec", "secret.reused-value Secret bank/db"]
+        );
+        assert_eq!(cross(Scope::Cluster), ["rbac.unbound-role ClusterRole god"]);
     }
 
     #[test]

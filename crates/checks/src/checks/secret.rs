@@ -316,7 +316,7 @@ fn reused_value(ctx: &ClusterCtx) -> Vec<Finding> {
     }
     let mut reuses: BTreeMap<(&str, &str), (&Secret, BTreeSet<String>)> = BTreeMap::new();
     for occurrences in by_value.values() {
-        for occurrence in occurrences {
+        for occurrence in occurrences.iter().filter(|occurrence| ctx.wants(occurrence.namespace)) {
             let Some(other) = occurrences.iter().find(|other| other.namespace != occurrence.namespace) else {
                 continue;
             };

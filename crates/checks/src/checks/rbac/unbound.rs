@@ -13,13 +13,18 @@ use crate::inventory::{ClusterInventory, Inventory};
 
 pub(super) const UNBOUND_ROLE: &str = "rbac.unbound-role";
 
-/// Findings on every unbound dangerous Role (in its namespace) and ClusterRole (cluster-wide).
-/// Roles the API server bootstraps are the platform's own and not judged, and a ClusterRole an
-/// aggregated ClusterRole selects is part of that role, which is judged instead.
+/// Findings on every unbound dangerous Role (in its namespace) and ClusterRole (cluster-wide;
+/// not when one namespace is evaluated). Roles the API server bootstraps are the platform's own
+/// and not judged, and a ClusterRole an aggregated ClusterRole selects is part of that role,
+/// which is judged instead.
 pub(super) fn unbound_roles(ctx: &ClusterCtx) -> Vec<Finding> {
     let inventory = ctx.inventory;
     let mut findings = Vec::new();
-    for namespace in inventory.namespaces.values() {
+    let namespaces: Vec<_> = match ctx.only_namespace {
+        Some(only) => inventory.namespaces.get(only).into_iter().collect(),
+        None => inventory.namespaces.values().collect(),
+    };
+    for namespace in namespaces {
         let bound: BTreeSet<&str> = namespace
             .role_bindings
             .iter()
@@ -35,6 +40,9 @@ pub(super) fn unbound_roles(ctx: &ClusterCtx) -> Vec<Finding> {
             let rules = role.rules.as_deref().unwrap_or_default();
             findings.extend(finding(resource, &role.metadata, rules, "no RoleBinding refers to it"));
         }
+    }
+    if ctx.only_namespace.is_some() {
+        return findings;
     }
     let bound = bound_cluster_roles(inventory);
     let cluster = &inventory.cluster;

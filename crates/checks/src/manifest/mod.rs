@@ -8,6 +8,11 @@
 //! a budget breach or an out-of-range number costs only its own document. Merge keys (`<<`) are
 //! applied and duplicate keys are errors, as with kubectl; nesting depth and alias expansion are
 //! bounded so pathological input is refused in time and memory linear in its size.
+//!
+//! Documents in the plain block style tools print are read by a fast reader of that subset
+//! ([`block`]), which gives the full parser's value or leaves the document to it.
+
+mod block;
 
 use serde::de::DeserializeOwned;
 
@@ -116,6 +121,16 @@ fn read_yaml(text: &str, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestE
                     message: yaml_message(&error, chunk.first_line - 1),
                 });
             }
+            continue;
+        }
+        if let Some(object) = block::read(chunk.text) {
+            index += 1;
+            on_document(Document {
+                index,
+                line,
+                item: None,
+                object,
+            });
             continue;
         }
         match serde_saphyr::from_multiple_with_options::<serde_json::Value>(chunk.text, options) {
