@@ -28,7 +28,7 @@ pub(super) fn read(text: &str) -> Option<Value> {
     if reader.peek()?.indent != 0 {
         return None;
     }
-    let value = reader.mapping(0, 1)?;
+    let value = reader.mapping(0, 1, None)?;
     // Every line with content must have been read: at the top level a line less indented
     // than the mapping cannot occur, so anything left is outside the subset.
     match reader.peek() {
@@ -116,21 +116,28 @@ impl<'a> Reader<'a> {
         None
     }
 
-    /// A block mapping whose keys are at `indent`.
-    fn mapping(&mut self, indent: usize, depth: usize) -> Option<Value> {
+    /// A block mapping whose keys are at `indent`; its `first` entry already split when it starts
+    /// on a sequence entry's line.
+    fn mapping(&mut self, indent: usize, depth: usize, mut first: Option<(String, &'a str)>) -> Option<Value> {
         if depth > MAX_DEPTH {
             return None;
         }
         let mut map = Map::new();
-        while let Some(line) = self.peek() {
-            if line.indent < indent {
-                break;
-            }
-            if line.indent > indent {
-                return None;
-            }
-            let (key, rest) = split_key(line.text)?;
-            self.next += 1;
+        loop {
+            let (key, rest) = match first.take() {
+                Some(entry) => entry,
+                None => {
+                    let Some(line) = self.peek() else { break };
+                    if line.indent < indent {
+                        break;
+                    }
+                    if line.indent > indent {
+                        return None;
+                    }
+                    self.next += 1;
+                    split_key(line.text)?
+                }
+            };
             let value = self.value_of_key(rest, indent, depth)?;
             if map.insert(key, value).is_some() {
                 return None;
@@ -157,7 +164,7 @@ impl<'a> Reader<'a> {
     fn block(&mut self, indent: usize, depth: usize) -> Option<Value> {
         match self.peek() {
             Some(line) if is_entry(line.text) => self.sequence(indent, depth),
-            _ => self.mapping(indent, depth),
+            _ => self.mapping(indent, depth, None),
         }
     }
 
@@ -176,25 +183,19 @@ impl<'a> Reader<'a> {
             }
             let after_dash = &line.text[1..];
             let rest = after_dash.trim_start_matches(' ');
+            self.next += 1;
             let item = if rest.is_empty() || rest.starts_with('#') {
-                self.next += 1;
                 match self.peek() {
                     Some(next) if next.indent > indent => self.block(next.indent, depth + 1)?,
                     _ => Value::Null,
                 }
             } else if is_entry(rest) {
                 return None;
-            } else if split_key(rest).is_some() {
+            } else if let Some(first) = split_key(rest) {
                 // A mapping that starts on the entry's line: its keys line up with the first.
                 let column = indent + 1 + (after_dash.len() - rest.len());
-                self.lines[self.next] = Line {
-                    indent: column,
-                    text: rest,
-                    broken: line.broken,
-                };
-                self.mapping(column, depth + 1)?
+                self.mapping(column, depth + 1, Some(first))?
             } else {
-                self.next += 1;
                 self.inline(rest, indent, indent + 2)?
             };
             items.push(item);

@@ -105,7 +105,6 @@ fn read_yaml(text: &str, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestE
             index += 1;
             continue;
         };
-        let options = options(chunk.text.len());
         if is_large_list(chunk.text) {
             index += 1;
             let mut on_item = |item, object| {
@@ -116,6 +115,7 @@ fn read_yaml(text: &str, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestE
                     object,
                 })
             };
+            let options = options(chunk.text.len());
             let streamed = serde_saphyr::with_deserializer_from_str_with_options(chunk.text, options, |deserializer| {
                 serde::de::DeserializeSeed::deserialize(ListItems(&mut on_item), deserializer)
             });
@@ -137,7 +137,7 @@ fn read_yaml(text: &str, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestE
             });
             continue;
         }
-        match serde_saphyr::from_multiple_with_options::<serde_json::Value>(chunk.text, options) {
+        match serde_saphyr::from_multiple_with_options::<serde_json::Value>(chunk.text, options(chunk.text.len())) {
             Ok(values) if values.is_empty() => index += 1,
             Ok(values) => {
                 for object in values {

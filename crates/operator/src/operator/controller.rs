@@ -204,8 +204,7 @@ impl Controller {
         }
         if leading {
             self.reading_back = Some(self.start_reading_back());
-        }
-        if !leading {
+        } else {
             // Only the leader writes; what the new leader finds on the server is read back.
             if let Some(summaries) = self.summaries.take() {
                 summaries.abort();
