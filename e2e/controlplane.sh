@@ -8,6 +8,7 @@
 #   e2e/controlplane.sh stop-one|start-one|pause|resume COMPONENT   (etcd, kube-apiserver,
 #                               kube-controller-manager) for fault tests; data is kept
 #   e2e/controlplane.sh compact compact etcd to its current revision (prints it)
+#   e2e/controlplane.sh put KEY write stdin to etcd at KEY, past the API server
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -207,6 +208,15 @@ compact() {
   echo "$revision"
 }
 
+# Writes stdin to etcd at KEY, past the API server: leaves objects no API call can make, such as
+# the ones the namespace controller leaves behind in a namespace it deleted.
+put() {
+  local body
+  # Base64 needs no JSON escaping.
+  body="$(printf '{"key":"%s","value":"%s"}' "$(printf '%s' "$1" | base64 -w0)" "$(base64 -w0)")"
+  curl -sf -X POST "http://127.0.0.1:$etcd_port/v3/kv/put" -d "$body" >/dev/null || die "writing $1 to etcd failed"
+}
+
 stop() {
   if [[ -f "$dir/pids" ]]; then
     # A paused component (see `pause`) must be resumed to act on SIGTERM.
@@ -231,5 +241,6 @@ case "${1:-}" in
   pause) kill -STOP "$(component_pid "${2:?component}")" ;;
   resume) kill -CONT "$(component_pid "${2:?component}")" ;;
   compact) compact ;;
-  *) echo "usage: $0 build|start|stop|stop-one|start-one|pause|resume|compact" >&2; exit 2 ;;
+  put) put "${2:?key}" ;;
+  *) echo "usage: $0 build|start|stop|stop-one|start-one|pause|resume|compact|put" >&2; exit 2 ;;
 esac

@@ -5,8 +5,9 @@
 use std::sync::{Mutex, MutexGuard};
 
 use palisade_e2e::{
-    Operator, apply, deployment, failing, get_json, kubectl, kubectl_ok, operator_kubeconfig, palisade_writes, port,
-    report, wait_for, wait_namespace_gone, wait_no_namespace_terminating, wait_report, written_by,
+    Operator, apply, deployment, failing, get_json, kubectl, kubectl_ok, leave_orphan_report, operator_kubeconfig,
+    palisade_writes, port, report, wait_for, wait_namespace_gone, wait_no_namespace_terminating, wait_report,
+    written_by,
 };
 use serde_json::Value;
 
@@ -18,6 +19,18 @@ fn serial() -> MutexGuard<'static, ()> {
 
 fn drift_state(report: &Value) -> String {
     report["status"]["drift"]["state"].as_str().unwrap_or("").to_string()
+}
+
+/// Waits until the operator deleted the orphaned report of `namespace`.
+fn wait_orphan_deleted(operator: &Operator, namespace: &str) {
+    wait_for(
+        30,
+        &format!("the orphaned report in {namespace} to be deleted"),
+        || match get_json(&["posturereport", "posture", "-n", namespace]) {
+            None => Ok(()),
+            Some(_) => Err(operator.log_text()),
+        },
+    );
 }
 
 fn condition<'a>(object: &'a Value, type_: &str) -> Option<&'a Value> {
@@ -156,8 +169,12 @@ fn workloads_drift_fix_and_churn_without_report_churn() {
     let settled = report("e2e-shop").expect("report");
     let cluster_before = get_json(&["clusterposturereport", "cluster"]).expect("cluster report");
     assert_eq!(operator.stop().code(), Some(0), "graceful shutdown");
+    // A report left behind in a namespace that is gone is deleted, and counts for nothing: the
+    // cluster report stays as it was.
+    leave_orphan_report("e2e-gone-before-restart", &settled);
     let restarted = Operator::start(&kubeconfig, "e2e-b", port(2), &[]);
     restarted.wait_leading(60);
+    wait_orphan_deleted(&restarted, "e2e-gone-before-restart");
     wait_for(
         60,
         "the restarted operator to evaluate every namespace",
@@ -183,6 +200,9 @@ fn workloads_drift_fix_and_churn_without_report_churn() {
             "{writes}"
         );
     }
+    // One left behind while the operator runs goes too.
+    leave_orphan_report("e2e-gone-while-running", &settled);
+    wait_orphan_deleted(&restarted, "e2e-gone-while-running");
     assert_eq!(
         report("e2e-shop").expect("report")["metadata"]["resourceVersion"],
         settled["metadata"]["resourceVersion"]

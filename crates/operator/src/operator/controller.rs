@@ -279,6 +279,15 @@ impl Controller {
                         world.apply_unreadable_baseline(metadata, problem)
                     }
                     Update::Report {
+                        namespace: Some(orphan),
+                        ..
+                    // A report where the index knows no namespace: evaluated, it is deleted if
+                    // its namespace is indeed gone.
+                    } if !world.namespace_exists(&orphan) => Dirty {
+                        namespaces: BTreeSet::from([orphan]),
+                        cluster: false,
+                    },
+                    Update::Report {
                         namespace,
                         edited_by_others,
                     } => match edited_by_others {
@@ -401,27 +410,42 @@ impl Controller {
 
     /// Takes in the reports on the server: what they hold need not be written again, and
     /// firstSeen and drift `since` continue from them. Every namespace is due at once.
+    ///
+    /// Reports in namespaces that no longer exist (the namespace controller leaves them when it
+    /// deletes a namespace while Palisade's kinds are missing from discovery, as after an API
+    /// server restart) are orphans: not counted in the cluster report, and due to be deleted.
     async fn read_back(&mut self, on_server: read_back::OnServer) {
-        self.written = on_server.namespaces;
-        self.cluster_written = on_server.cluster;
         if let Some(openreports) = &mut self.openreports {
             openreports.read_back(&self.writer).await;
         }
         let world = self.world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (written, orphans): (BTreeMap<_, _>, BTreeMap<_, _>) = on_server
+            .namespaces
+            .into_iter()
+            .partition(|(namespace, _)| world.namespace_exists(namespace));
+        self.written = written;
+        self.cluster_written = on_server.cluster;
         self.baselines_written = world
             .baselines
             .iter()
             .filter_map(|(name, entry)| Some((name.clone(), entry.status.clone()?)))
             .collect();
         let now = Instant::now();
-        let namespaces = world
-            .namespaces()
-            .map(str::to_string)
-            .chain(self.written.keys().cloned());
+        let namespaces = world.namespaces().map(str::to_string).chain(orphans.keys().cloned());
         self.due
             .extend(namespaces.map(|namespace| (namespace, now)).collect::<Vec<_>>());
         self.cluster_due = Some(now);
-        tracing::info!(reports = self.written.len(), "read back existing reports");
+        tracing::info!(
+            reports = self.written.len(),
+            orphans = orphans.len(),
+            "read back existing reports"
+        );
+    }
+
+    /// Whether the report of `namespace` is on the server, as the reports' watch last saw.
+    fn report_on_server(&self, namespace: &str) -> bool {
+        let report = Gone::Report(Some(namespace.to_string()));
+        self.known.values().any(|seen| seen.contains(&report))
     }
 
     async fn evaluate_due(&mut self) {
@@ -572,7 +596,8 @@ impl Controller {
                 continue;
             }
             let restore = self.restore.get(&Some(namespace.clone())).copied();
-            let report = outcome.changed || restore.is_some();
+            let orphan = outcome.namespace_gone && self.report_on_server(&namespace);
+            let report = outcome.changed || restore.is_some() || orphan;
             let openreport = match &self.openreports {
                 Some(openreports) if !outcome.namespace_gone => Some(openreports.digest(Some(&namespace))),
                 _ => None,
@@ -581,7 +606,7 @@ impl Controller {
                 continue;
             }
             let write = NamespaceWrite {
-                exists: self.written.contains_key(&namespace) && restore != Some(false),
+                exists: orphan || (self.written.contains_key(&namespace) && restore != Some(false)),
                 outcome,
                 report,
                 openreport,

@@ -14,7 +14,8 @@ pub struct NamespaceWrite {
     pub outcome: NamespaceOutcome,
     /// Whether the PostureReport is written: its content changed, or someone else changed it.
     pub report: bool,
-    /// Whether the report may exist already (it is applied without being created first).
+    /// Whether the report may exist already (it is applied without being created first, and
+    /// deleted even when its namespace is gone).
     pub exists: bool,
     /// The OpenReports Report's digest as written, when OpenReports are written.
     pub openreport: Option<Option<String>>,
@@ -43,7 +44,8 @@ pub async fn write(writer: Writer, permits: Arc<Semaphore>, write: NamespaceWrit
     let report = match (report, &outcome.report) {
         (false, _) => None,
         (true, Some(report)) => Some(writer.namespace_report(namespace, &report.status, exists).await),
-        (true, None) if outcome.namespace_gone => Some(Ok(())),
+        // A namespace's report goes with it, unless it was left behind as an orphan.
+        (true, None) if outcome.namespace_gone && !exists => Some(Ok(())),
         (true, None) => Some(writer.delete_namespace_report(namespace).await),
     };
     let openreport = match (openreport, &report) {

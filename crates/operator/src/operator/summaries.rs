@@ -106,7 +106,7 @@ async fn write_cluster(
     let exists = previous.is_some() && restore != Some(false);
     let (status, changed) = tokio::task::spawn_blocking(move || {
         let world = world.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        evaluate::cluster(
+        let (status, changed) = evaluate::cluster(
             &world,
             &settings.scope,
             &namespaces,
@@ -114,7 +114,11 @@ async fn write_cluster(
             previous.as_ref(),
             settings.limits,
             now,
-        )
+        );
+        if changed {
+            tracing::info!(parts = ?changed_parts(previous.as_ref(), &status), "the cluster report changed");
+        }
+        (status, changed)
     })
     .await?;
     let mut written = ClusterWritten {
@@ -137,4 +141,26 @@ async fn write_cluster(
             Some(openreports::apply_report(writer, None, Some(&written.status.checks), digest.as_deref()).await);
     }
     Ok(written)
+}
+
+/// Which parts of the cluster report differ from the one written (for the log: a cluster report
+/// written when nothing changed is otherwise hard to explain).
+fn changed_parts(
+    previous: Option<&ClusterPostureReportStatus>,
+    status: &ClusterPostureReportStatus,
+) -> Vec<&'static str> {
+    let Some(previous) = previous else {
+        return vec!["everything (none written)"];
+    };
+    [
+        ("score", previous.score != status.score),
+        ("summary", previous.summary != status.summary),
+        ("namespaces", previous.namespaces != status.namespaces),
+        ("worstNamespaces", previous.worst_namespaces != status.worst_namespaces),
+        ("checks", previous.checks != status.checks),
+        ("conditions", previous.conditions != status.conditions),
+    ]
+    .into_iter()
+    .filter_map(|(part, differs)| differs.then_some(part))
+    .collect()
 }
