@@ -534,26 +534,27 @@ fn control_plane_fed(args: &[&str], input: &[u8]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// Leaves a PostureReport like `like` in `namespace`, which does not exist, as the namespace
-/// controller leaves one when it deletes a namespace while Palisade's kinds are missing from
-/// discovery (just after an API server restart). Admission refuses content in a namespace that
-/// does not exist, so the report is written to etcd, where the API server keeps it.
-pub fn leave_orphan_report(namespace: &str, like: &Value) {
-    let mut report = like.clone();
-    report["metadata"] = serde_json::json!({
-        "name": "posture",
+/// Leaves an object like `like` (a PostureReport, `palisade.dev/posturereports`, or another
+/// namespaced `group/resource`) in `namespace`, which does not exist, as the namespace controller
+/// leaves one when it deletes a namespace while the object's kind is missing from discovery (just
+/// after an API server restart). Admission refuses content in a namespace that does not exist, so
+/// the object is written to etcd, where the API server keeps it.
+pub fn leave_orphan(group_resource: &str, namespace: &str, like: &Value) {
+    let name = like["metadata"]["name"].as_str().expect("a named object");
+    let mut object = like.clone();
+    object["metadata"] = serde_json::json!({
+        "name": name,
         "namespace": namespace,
         "uid": format!("00000000-0000-4000-8000-{:012x}", distinct(namespace)),
         "creationTimestamp": like["metadata"]["creationTimestamp"],
         "generation": 1,
+        "labels": like["metadata"]["labels"],
+        "annotations": like["metadata"]["annotations"],
         "managedFields": like["metadata"]["managedFields"],
     });
     control_plane_fed(
-        &[
-            "put",
-            &format!("/registry/palisade.dev/posturereports/{namespace}/posture"),
-        ],
-        report.to_string().as_bytes(),
+        &["put", &format!("/registry/{group_resource}/{namespace}/{name}")],
+        object.to_string().as_bytes(),
     );
 }
 

@@ -5,7 +5,7 @@
 //! and a ClusterReport, and a fixed finding leaves the Report.
 
 use palisade_e2e::{
-    Operator, apply, get_json, install_openreports_crds, kubectl, kubectl_ok, operator_kubeconfig,
+    Operator, apply, get_json, install_openreports_crds, kubectl, kubectl_ok, leave_orphan, operator_kubeconfig,
     operator_kubeconfig_with, port, wait_for,
 };
 use serde_json::Value;
@@ -176,7 +176,7 @@ fn reports_follow_posture_only_with_the_flag() {
     // Fixing the pod takes its result out of the Report.
     kubectl_ok(&["delete", "pod", "root", "-n", NAMESPACE, "--wait=true"]);
     apply(&pod("root", false));
-    let fixed = wait_for(60, "the privileged result to leave the Report", || {
+    wait_for(60, "the privileged result to leave the Report", || {
         let report = open_report().ok_or("no Report")?;
         if has_privileged(&report) {
             Err(report.to_string())
@@ -184,14 +184,33 @@ fn reports_follow_posture_only_with_the_flag() {
             Ok(report)
         }
     });
+    // The old pod's deletion and the new pod may be written apart: compare what it settles on.
+    operator.wait_settled(60, 3);
+    let fixed = open_report().expect("a Report");
     assert_eq!(fixed["summary"]["fail"], results(&fixed).len());
     let posture = get_json(&["posturereport", "posture", "-n", NAMESPACE]).expect("a PostureReport");
     assert_eq!(report_failures(&fixed), posture_failures(&posture));
     assert!(operator.stop().success());
 
-    // A restart reads the reports' digests back and rewrites nothing unchanged.
+    // A restart reads the reports' digests back and rewrites nothing unchanged. Reports left
+    // behind in a namespace that is gone are deleted: the Report beside the PostureReport.
+    let gone = "e2e-openreports-gone";
+    leave_orphan("palisade.dev/posturereports", gone, &posture);
+    leave_orphan("openreports.io/reports", gone, &fixed);
     let operator = Operator::start(&kubeconfig, "e2e-or-again", port(42), &["--openreports"]);
     operator.wait_leading(60);
+    wait_for(30, "the reports left behind to be deleted", || {
+        let left: Vec<&str> = [("posturereport", "posture"), ("reports.openreports.io", "palisade")]
+            .into_iter()
+            .filter(|(kind, name)| get_json(&[kind, name, "-n", gone]).is_some())
+            .map(|(kind, _)| kind)
+            .collect();
+        if left.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{left:?}"))
+        }
+    });
     wait_for(30, "the restarted operator to evaluate", || {
         let metrics = operator.metrics();
         match operator.metric("palisade_pending_namespaces ") {
@@ -202,8 +221,12 @@ fn reports_follow_posture_only_with_the_flag() {
     std::thread::sleep(std::time::Duration::from_secs(2));
     let writes = operator.metrics();
     assert!(
-        !writes.contains("palisade_report_writes_total{kind=\"Report\"")
+        !writes.contains("palisade_report_writes_total{kind=\"Report\",result=\"applied\"")
             && !writes.contains("palisade_report_writes_total{kind=\"ClusterReport\""),
+        "{writes}"
+    );
+    assert!(
+        writes.contains("palisade_report_writes_total{kind=\"Report\",result=\"deleted\"} 1"),
         "{writes}"
     );
     let generation = |report: Option<Value>| report.map(|report| report["metadata"]["generation"].clone());

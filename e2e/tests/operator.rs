@@ -5,7 +5,7 @@
 use std::sync::{Mutex, MutexGuard};
 
 use palisade_e2e::{
-    Operator, apply, deployment, failing, get_json, kubectl, kubectl_ok, leave_orphan_report, operator_kubeconfig,
+    Operator, apply, deployment, failing, get_json, kubectl, kubectl_ok, leave_orphan, operator_kubeconfig,
     palisade_writes, port, report, wait_for, wait_namespace_gone, wait_no_namespace_terminating, wait_report,
     written_by,
 };
@@ -171,7 +171,7 @@ fn workloads_drift_fix_and_churn_without_report_churn() {
     assert_eq!(operator.stop().code(), Some(0), "graceful shutdown");
     // A report left behind in a namespace that is gone is deleted, and counts for nothing: the
     // cluster report stays as it was.
-    leave_orphan_report("e2e-gone-before-restart", &settled);
+    leave_orphan("palisade.dev/posturereports", "e2e-gone-before-restart", &settled);
     let restarted = Operator::start(&kubeconfig, "e2e-b", port(2), &[]);
     restarted.wait_leading(60);
     wait_orphan_deleted(&restarted, "e2e-gone-before-restart");
@@ -201,7 +201,7 @@ fn workloads_drift_fix_and_churn_without_report_churn() {
         );
     }
     // One left behind while the operator runs goes too.
-    leave_orphan_report("e2e-gone-while-running", &settled);
+    leave_orphan("palisade.dev/posturereports", "e2e-gone-while-running", &settled);
     wait_orphan_deleted(&restarted, "e2e-gone-while-running");
     assert_eq!(
         report("e2e-shop").expect("report")["metadata"]["resourceVersion"],

@@ -587,21 +587,23 @@ impl Controller {
     fn start_writes(&mut self, outcomes: Vec<NamespaceOutcome>) {
         for outcome in outcomes {
             let namespace = outcome.namespace.clone();
-            if let Some(openreports) = &mut self.openreports
-                && outcome.namespace_gone
-            {
-                openreports.forget(&namespace);
-            }
+            let orphan = outcome.namespace_gone && self.report_on_server(&namespace);
+            // The OpenReports Report of a namespace that is gone went with it too, unless the
+            // PostureReport was left behind: then it is deleted beside it, if it is known.
+            let openreport = match &mut self.openreports {
+                Some(openreports) if !outcome.namespace_gone => Some(openreports.digest(Some(&namespace))),
+                Some(openreports) => {
+                    let digest = openreports.digest(Some(&namespace)).filter(|_| orphan);
+                    openreports.forget(&namespace);
+                    digest.map(Some)
+                }
+                None => None,
+            };
             if !self.leading {
                 continue;
             }
             let restore = self.restore.get(&Some(namespace.clone())).copied();
-            let orphan = outcome.namespace_gone && self.report_on_server(&namespace);
             let report = outcome.changed || restore.is_some() || orphan;
-            let openreport = match &self.openreports {
-                Some(openreports) if !outcome.namespace_gone => Some(openreports.digest(Some(&namespace))),
-                _ => None,
-            };
             if !report && openreport.is_none() {
                 continue;
             }
