@@ -22,7 +22,7 @@ use crate::score::{noncompliance, score, summarize};
 pub struct Posture {
     /// Findings no exception covers, sorted.
     pub failing: Vec<Finding>,
-    /// Findings an exception or exemption covers.
+    /// Findings an exception or exemption covers, sorted by finding.
     pub excepted: Vec<Excepted>,
     /// Indices of the baseline's exceptions that expired (they cover nothing any more).
     pub expired_exceptions: Vec<usize>,

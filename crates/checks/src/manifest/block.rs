@@ -347,11 +347,8 @@ fn ends_line(after: &str) -> bool {
 /// A one-line plain scalar (its comment cut off) typed as the full parser types it, or `None`
 /// when the full parser could type it by rules not repeated here or read it as structure.
 fn plain(text: &str) -> Option<Value> {
-    let text = match text.find(" #") {
-        Some(comment) => &text[..comment],
-        None => text,
-    }
-    .trim_end_matches(' ');
+    let (text, colon_space) = cut_comment(text);
+    let text = text.trim_end_matches(' ');
     let mut chars = text.chars();
     let first = chars.next()?;
     let second = chars.next();
@@ -359,7 +356,7 @@ fn plain(text: &str) -> Option<Value> {
         first,
         '?' | ':' | ',' | '[' | ']' | '{' | '}' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`'
     );
-    if indicator || text.contains(": ") || text.ends_with(':') {
+    if indicator || colon_space || text.ends_with(':') {
         return None;
     }
     if first.is_ascii_digit() || (first == '-' && second.is_some_and(|c| c.is_ascii_digit())) {
@@ -380,10 +377,28 @@ fn plain(text: &str) -> Option<Value> {
     const TYPED_WORDS: [&str; 12] = [
         "true", "false", "yes", "no", "on", "off", "y", "n", "null", "nan", "inf", "infinity",
     ];
-    if TYPED_WORDS.iter().any(|word| text.eq_ignore_ascii_case(word)) {
+    const LONGEST_TYPED_WORD: usize = "infinity".len();
+    if text.len() <= LONGEST_TYPED_WORD && TYPED_WORDS.iter().any(|word| text.eq_ignore_ascii_case(word)) {
         return None;
     }
     Some(Value::String(text.to_string()))
+}
+
+/// The text before a ` #` comment, and whether a `: ` comes before it: one pass over the
+/// spaces, as every key and value of a document is read through here.
+fn cut_comment(text: &str) -> (&str, bool) {
+    let bytes = text.as_bytes();
+    let mut colon_space = false;
+    for (at, byte) in bytes.iter().enumerate() {
+        if *byte != b' ' {
+            continue;
+        }
+        if bytes.get(at + 1) == Some(&b'#') {
+            return (&text[..at], colon_space);
+        }
+        colon_space |= at > 0 && bytes[at - 1] == b':';
+    }
+    (text, colon_space)
 }
 
 /// A scalar that starts with a digit: a decimal integer, or a string when it has a character no

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use foldhash::fast::RandomState;
+
 use palisade_checks::ResourceRef;
 
 /// A resource's source: the file, and the 1-based line its document starts at.
@@ -14,11 +16,12 @@ pub struct Origin {
     pub line: Option<usize>,
 }
 
-/// Sources by resource. The first file that defines a resource wins.
+/// Sources by resource. The first file that defines a resource wins. Every finding is looked up
+/// here, so the hasher is a fast one (still seeded at random).
 #[derive(Debug, Default)]
 pub struct Origins {
-    exact: HashMap<ResourceRef, Origin>,
-    by_name: HashMap<(String, String), Origin>,
+    exact: HashMap<ResourceRef, Origin, RandomState>,
+    by_name: HashMap<(String, String), Origin, RandomState>,
 }
 
 impl Origins {

@@ -181,8 +181,14 @@ pub fn build(
             row(excepted.finding, Some(exception))
         })
         .collect();
-    failing.sort_unstable_by(order);
-    excepted.sort_unstable_by(order);
+    // The posture lists findings sorted: a stable sort by severity alone makes `order`.
+    failing.sort_by_key(|row| row.severity);
+    excepted.sort_by_key(|row| row.severity);
+    debug_assert!(
+        [&failing, &excepted]
+            .iter()
+            .all(|rows| rows.is_sorted_by(|a, b| order(a, b).is_le()))
+    );
 
     let required = failing.iter().filter(|row| row.mode == CheckMode::Required).count();
     let summary = Summary {

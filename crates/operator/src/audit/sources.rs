@@ -150,7 +150,10 @@ pub fn display(path: &Path) -> String {
 /// A file that is not a regular file is refused before it is opened.
 pub fn read(input: &Input, max_bytes: u64) -> Result<Source, InputError> {
     let (name, bytes) = match input {
-        Input::Stdin => (STDIN.to_string(), read_limited(io::stdin().lock(), STDIN, max_bytes)?),
+        Input::Stdin => (
+            STDIN.to_string(),
+            read_limited(io::stdin().lock(), STDIN, max_bytes, 0)?,
+        ),
         Input::File(path) => {
             let name = display(path);
             let metadata = fs::metadata(path).map_err(|error| InputError::file(&name, error.to_string()))?;
@@ -167,7 +170,7 @@ pub fn read(input: &Input, max_bytes: u64) -> Result<Source, InputError> {
                 return Err(too_large(&name, max_bytes));
             }
             let file = fs::File::open(path).map_err(|error| InputError::file(&name, error.to_string()))?;
-            let bytes = read_limited(file, &name, max_bytes)?;
+            let bytes = read_limited(file, &name, max_bytes, metadata.len())?;
             (name, bytes)
         }
     };
@@ -180,8 +183,9 @@ pub fn read(input: &Input, max_bytes: u64) -> Result<Source, InputError> {
 }
 
 /// Reads to the end, refusing to hold more than `max_bytes` (a file may grow while it is read).
-fn read_limited(reader: impl Read, name: &str, max_bytes: u64) -> Result<Vec<u8>, InputError> {
-    let mut bytes = Vec::new();
+/// Room for `expected` bytes (and the one that tells the end) is made at once.
+fn read_limited(reader: impl Read, name: &str, max_bytes: u64, expected: u64) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::with_capacity(usize::try_from(expected.saturating_add(1)).unwrap_or(0));
     reader
         .take(max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)

@@ -14,8 +14,8 @@ use crate::audit::report::{NamespaceSummary, Report, Row, Summary};
 
 #[derive(Serialize)]
 struct Output<'a> {
-    findings: Vec<FindingJson<'a>>,
-    excepted: Vec<FindingJson<'a>>,
+    findings: Findings<'a>,
+    excepted: Findings<'a>,
     summary: SummaryJson<'a>,
     namespaces: &'a [NamespaceSummary],
 }
@@ -68,6 +68,16 @@ struct SummaryJson<'a> {
     governed: &'a [Governed],
 }
 
+/// Rows serialized one by one as they are written: a list of them all (72k findings, 11 MB)
+/// would only be a copy.
+struct Findings<'a>(&'a [Row]);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(finding))
+    }
+}
+
 fn finding(row: &Row) -> FindingJson<'_> {
     let exception = row.exception.as_ref();
     FindingJson {
@@ -113,8 +123,8 @@ fn summary(summary: &Summary) -> SummaryJson<'_> {
 
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let output = Output {
-        findings: report.failing.iter().map(finding).collect(),
-        excepted: report.excepted.iter().map(finding).collect(),
+        findings: Findings(&report.failing),
+        excepted: Findings(&report.excepted),
         summary: summary(&report.summary),
         namespaces: &report.namespaces,
     };
