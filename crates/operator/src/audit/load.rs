@@ -58,7 +58,7 @@ impl Loaded {
     }
 
     fn add_source(&mut self, source: &Source, options: &AddOptions) {
-        let file: Arc<str> = source.name.as_str().into();
+        let file = Arc::new(source.name.clone());
         let errors = manifest::read(&source.text, source.json, &mut |document| {
             let location = Location {
                 file: &source.name,
@@ -272,6 +272,6 @@ mod tests {
         );
         let resource = palisade_checks::ResourceRef::new("Deployment", Some("shop"), "web");
         let origin = loaded.origins.origin_of(&resource).expect("recorded");
-        assert_eq!((&*origin.file, origin.line), ("m.yaml", Some(3)));
+        assert_eq!((origin.file.as_str(), origin.line), ("m.yaml", Some(3)));
     }
 }

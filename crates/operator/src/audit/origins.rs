@@ -11,8 +11,8 @@ use palisade_checks::ResourceRef;
 /// A resource's source: the file, and the 1-based line its document starts at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
-    /// Shared by every resource of the file.
-    pub file: Arc<str>,
+    /// Shared by every resource of the file (behind a thin pointer: every report row holds one).
+    pub file: Arc<String>,
     pub line: Option<usize>,
 }
 
@@ -64,7 +64,7 @@ mod tests {
     fn exact_then_by_name_first_file_wins() {
         let mut origins = Origins::default();
         let at = |file: &str, line: usize| Origin {
-            file: file.into(),
+            file: Arc::new(file.to_string()),
             line: Some(line),
         };
         origins.record("Deployment", "shop", "web", &at("a.yaml", 3));

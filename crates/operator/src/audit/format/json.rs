@@ -3,6 +3,7 @@
 //! evaluated namespace has its counts and score (cluster-scoped findings count in none).
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 
 use palisade_checks::ResourceRef;
 use palisade_checks::exceptions::Cover;
@@ -34,7 +35,7 @@ struct FindingJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     file: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<usize>,
+    line: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -81,15 +82,15 @@ impl Serialize for Findings<'_> {
 fn finding(row: &Row) -> FindingJson<'_> {
     let exception = row.exception.as_ref();
     FindingJson {
-        check: row.finding.check,
-        title: row.title,
+        check: row.check,
+        title: row.title(),
         severity: row.severity,
         mode: row.mode,
-        resource: &row.finding.resource,
-        container: row.finding.container.as_deref(),
-        message: &row.finding.message,
-        file: row.file.as_deref(),
-        line: row.line,
+        resource: &row.resource,
+        container: row.container.as_deref(),
+        message: &row.message,
+        file: row.file.as_deref().map(String::as_str),
+        line: row.line.map(NonZeroU32::get),
         reason: exception.map(|exception| exception.reason.as_str()),
         expires: exception
             .and_then(|exception| exception.expires)

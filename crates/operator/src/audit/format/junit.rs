@@ -42,10 +42,10 @@ impl Suite<'_> {
 pub fn write(report: &Report, errors: &[InputError], out: &mut dyn Write) -> io::Result<()> {
     let mut suites: BTreeMap<&str, Suite<'_>> = BTreeMap::new();
     for row in &report.failing {
-        suites.entry(row.finding.check).or_default().failing.push(row);
+        suites.entry(row.check).or_default().failing.push(row);
     }
     for row in &report.excepted {
-        suites.entry(row.finding.check).or_default().excepted.push(row);
+        suites.entry(row.check).or_default().excepted.push(row);
     }
     // Evaluated checks in catalog order, then any check a finding names besides.
     let evaluated: BTreeSet<&str> = report.checks.iter().copied().collect();
@@ -89,7 +89,7 @@ fn write_suite(out: &mut dyn Write, id: &str, suite: &Suite<'_>) -> io::Result<(
     }
     for row in &suite.failing {
         open_case(out, &id, row)?;
-        let finding = &row.finding;
+        let finding = row;
         let mut details = vec![
             subject(row),
             format!("Severity: {} ({})", severity_name(row.severity), mode_name(row.mode)),
@@ -135,7 +135,7 @@ fn write_suite(out: &mut dyn Write, id: &str, suite: &Suite<'_>) -> io::Result<(
 }
 
 fn open_case(out: &mut dyn Write, classname: &str, row: &Row) -> io::Result<()> {
-    let finding = &row.finding;
+    let finding = row;
     let mut name = qualified_name(&finding.resource);
     if let Some(container) = &finding.container {
         name.push_str(&format!(" [{container}]"));
@@ -154,7 +154,7 @@ fn open_case(out: &mut dyn Write, classname: &str, row: &Row) -> io::Result<()> 
 
 /// `Kind/namespace/name (container c): message`.
 fn subject(row: &Row) -> String {
-    let finding = &row.finding;
+    let finding = row;
     match &finding.container {
         Some(container) => format!(
             "{} (container {container}): {}",

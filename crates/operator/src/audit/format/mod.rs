@@ -118,39 +118,42 @@ mod tests {
 /// exception, and `pod.host-ports` passing.
 #[cfg(test)]
 pub mod fixtures {
+    use std::num::NonZeroU32;
+    use std::sync::Arc;
+
+    use palisade_checks::ResourceRef;
     use palisade_checks::exceptions::Cover;
-    use palisade_checks::{Finding, ResourceRef};
     use palisade_crds::{CheckMode, Severity};
 
     use crate::audit::governance::Governed;
     use crate::audit::report::{Exception, NamespaceSummary, Report, Row, Summary};
 
     fn row(check: &'static str, resource: ResourceRef, container: Option<&str>, message: &str) -> Row {
-        let mut finding = Finding::new(check, resource, message);
-        finding.container = container.map(str::to_string);
         Row {
-            title: palisade_checks::find(check).map_or("", |check| check.title),
+            check,
+            resource,
+            container: container.map(str::to_string),
+            message: message.to_string(),
             severity: palisade_checks::find(check).map_or(Severity::Info, |check| check.severity),
             mode: CheckMode::Required,
             file: None,
             line: None,
             exception: None,
-            finding,
         }
     }
 
-    fn in_file(mut row: Row, line: usize) -> Row {
-        row.file = Some("deploy.yaml".into());
-        row.line = Some(line);
+    fn in_file(mut row: Row, line: u32) -> Row {
+        row.file = Some(Arc::new("deploy.yaml".to_string()));
+        row.line = NonZeroU32::new(line);
         row
     }
 
     fn excepted(mut row: Row, cover: Cover, reason: &str, expires: Option<&str>) -> Row {
-        row.exception = Some(Exception {
+        row.exception = Some(Box::new(Exception {
             reason: reason.to_string(),
             expires: expires.and_then(|expires| expires.parse().ok()),
             cover,
-        });
+        }));
         row
     }
 

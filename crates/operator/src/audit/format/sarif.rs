@@ -158,7 +158,7 @@ struct PhysicalLocation {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Region {
-    start_line: usize,
+    start_line: u32,
 }
 
 #[derive(Serialize)]
@@ -226,7 +226,7 @@ fn rule(id: &'static str, severity: Severity) -> Rule {
 }
 
 fn result(row: &Row, rule_index: usize) -> SarifResult<'_> {
-    let finding = &row.finding;
+    let finding = row;
     let resource = &finding.resource;
     let qualified = qualified_name(resource);
     let text = match &finding.container {
@@ -249,7 +249,7 @@ fn result(row: &Row, rule_index: usize) -> SarifResult<'_> {
         locations: [Location {
             physical_location: row.file.as_deref().map(|file| PhysicalLocation {
                 artifact_location: ArtifactLocation { uri: uri(file) },
-                region: row.line.map(|start_line| Region { start_line }),
+                region: row.line.map(|line| Region { start_line: line.get() }),
             }),
             logical_locations: [LogicalLocation {
                 name: &resource.name,
@@ -282,7 +282,7 @@ fn result(row: &Row, rule_index: usize) -> SarifResult<'_> {
 pub fn write(report: &Report, errors: &[InputError], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rows = report.failing.iter().chain(&report.excepted);
     // Rules sorted by id; the severity is the baseline's effective one for the check.
-    let rules: BTreeMap<&'static str, Severity> = rows.clone().map(|row| (row.finding.check, row.severity)).collect();
+    let rules: BTreeMap<&'static str, Severity> = rows.clone().map(|row| (row.check, row.severity)).collect();
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(index, id)| (*id, index)).collect();
     let sarif = Sarif {
         schema: SCHEMA,
@@ -309,7 +309,7 @@ pub fn write(report: &Report, errors: &[InputError], out: &mut dyn std::io::Writ
                     .collect(),
             }],
             results: rows
-                .map(|row| result(row, index.get(row.finding.check).copied().unwrap_or_default()))
+                .map(|row| result(row, index.get(row.check).copied().unwrap_or_default()))
                 .collect(),
         }],
     };

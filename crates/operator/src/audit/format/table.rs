@@ -89,14 +89,14 @@ fn failing(rows: &[Row], layout: Layout) -> String {
             let mut cells = vec![
                 severity_name(row.severity).to_string(),
                 mode_name(row.mode).to_string(),
-                row.finding.check.to_string(),
-                resource_path(&row.finding.resource),
+                row.check.to_string(),
+                resource_path(&row.resource),
                 container(row),
             ];
             if with_files {
                 cells.push(location(row).unwrap_or_else(|| "-".to_string()));
             }
-            cells.push(row.finding.message.clone());
+            cells.push(row.message.clone());
             cells
         })
         .collect();
@@ -136,8 +136,8 @@ fn excepted(rows: &[Row], layout: Layout) -> String {
             );
             vec![
                 severity_name(row.severity).to_string(),
-                row.finding.check.to_string(),
-                resource_path(&row.finding.resource),
+                row.check.to_string(),
+                resource_path(&row.resource),
                 container(row),
                 by,
                 expires,
@@ -166,13 +166,8 @@ fn remediation(rows: &[Row], layout: Layout) -> String {
     let mut seen = BTreeSet::new();
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .filter(|row| seen.insert(row.finding.check))
-        .map(|row| {
-            vec![
-                row.finding.check.to_string(),
-                remediation_hint(row.finding.check).to_string(),
-            ]
-        })
+        .filter(|row| seen.insert(row.check))
+        .map(|row| vec![row.check.to_string(), remediation_hint(row.check).to_string()])
         .collect();
     render_fitted(&["CHECK", "FIX"], &cells, layout, |_, _| None)
 }
@@ -211,7 +206,7 @@ fn by_namespace(mut namespaces: Vec<&NamespaceSummary>, layout: Layout) -> Strin
 }
 
 fn container(row: &Row) -> String {
-    row.finding.container.clone().unwrap_or_else(|| "-".to_string())
+    row.container.clone().unwrap_or_else(|| "-".to_string())
 }
 
 fn expires(exception: &Exception) -> String {
