@@ -2,7 +2,7 @@
 //! `kustomize build` print: block mappings and sequences, single-line plain and quoted scalars,
 //! block scalars (`|`, `|-`, `>`, `>-`), empty flow collections and comments. Such a document is
 //! read several times faster than by the full parser, into exactly the value the full parser
-//! gives.
+//! gives. A large `List` is read item by item, its lines one at a time, so it is never held whole.
 //!
 //! Anything outside that subset makes it give up (`None`) so the full parser reads the document,
 //! with its limits and its error messages: anchors, aliases, tags, merge keys, directives, flow
@@ -37,6 +37,46 @@ pub(super) fn read(text: &str) -> Option<Value> {
     }
 }
 
+/// Reads a `…List` document whose top level is a block mapping, handing each entry of its
+/// `items` block sequence to `on_item` (with its index) as soon as it is read; the other fields
+/// are read and dropped. So a List is never held whole, nor its lines.
+///
+/// `None` when the document is not plain block YAML or its `items` is not a block sequence: the
+/// items handed over until then are its first ones, in order (nothing after them had been read),
+/// and the caller reads the rest with the full parser.
+pub(super) fn read_list(text: &str, on_item: &mut dyn FnMut(usize, Value)) -> Option<()> {
+    if !plain_characters(text) {
+        return None;
+    }
+    let mut reader = Reader::new(text)?;
+    let mut keys = std::collections::HashSet::new();
+    while let Some(line) = reader.peek() {
+        if line.indent != 0 {
+            return None;
+        }
+        reader.advance();
+        let (key, rest) = split_key(line.text)?;
+        if !keys.insert(key.clone()) {
+            return None;
+        }
+        if key != "items" {
+            reader.value_of_key(rest, 0, 1)?;
+            continue;
+        }
+        let rest = rest.trim_start_matches(' ');
+        let entry = match reader.peek() {
+            Some(next) if (rest.is_empty() || rest.starts_with('#')) && is_entry(next.text) => next,
+            _ => return None,
+        };
+        let mut index = 0;
+        reader.entries(entry.indent, 2, &mut |item| {
+            on_item(index, item);
+            index += 1;
+        })?;
+    }
+    Some(())
+}
+
 /// No tab, carriage return or other control character, and none of the characters some YAML
 /// versions read as line breaks or byte-order marks.
 fn plain_characters(text: &str) -> bool {
@@ -60,58 +100,85 @@ struct Line<'a> {
     broken: bool,
 }
 
-impl Line<'_> {
+impl<'a> Line<'a> {
+    /// A line as split off its text, its line break included.
+    fn of(raw: &'a str) -> Line<'a> {
+        let (body, broken) = match raw.strip_suffix('\n') {
+            Some(body) => (body, true),
+            None => (raw, false),
+        };
+        let text = body.trim_start_matches(' ');
+        Line {
+            indent: body.len() - text.len(),
+            text,
+            broken,
+        }
+    }
+
     fn has_content(&self) -> bool {
         !self.text.is_empty() && !self.text.starts_with('#')
     }
 }
 
+/// Reads lines one at a time: a `List` of 100k pods has six million of them, too many to keep.
 struct Reader<'a> {
-    lines: Vec<Line<'a>>,
-    next: usize,
+    raw: std::str::SplitInclusive<'a, char>,
+    /// The line the reader is at, once taken from `raw`.
+    current: Option<Line<'a>>,
 }
 
 impl<'a> Reader<'a> {
+    /// A reader of `text`, unless a line marks it as more than one document or as using
+    /// directives (the caller cuts a text into documents at its markers).
     fn new(text: &'a str) -> Option<Self> {
-        let mut lines = Vec::new();
         let mut content_seen = false;
-        for raw in text.split_inclusive('\n') {
-            let (body, broken) = match raw.strip_suffix('\n') {
-                Some(body) => (body, true),
-                None => (raw, false),
-            };
-            let text = body.trim_start_matches(' ');
-            let mut line = Line {
-                indent: body.len() - text.len(),
-                text,
-                broken,
-            };
+        for line in text.split_inclusive('\n').map(Line::of) {
             if line.indent == 0 {
-                if let Some(after) = text.strip_prefix("---") {
-                    // A document marker is only read before the content: the caller cuts a text
-                    // into documents there. Whatever else follows it is left to the full parser.
+                if let Some(after) = line.text.strip_prefix("---") {
+                    // A document marker is only read before the content. Whatever else follows
+                    // it is left to the full parser.
                     let after = after.trim_start_matches(' ');
                     if content_seen || !(after.is_empty() || after.starts_with('#')) {
                         return None;
                     }
-                    line.text = "";
-                } else if text.starts_with("...") || text.starts_with('%') {
+                } else if line.text.starts_with("...") || line.text.starts_with('%') {
                     return None;
                 }
             }
             content_seen |= line.has_content();
-            lines.push(line);
         }
-        Some(Reader { lines, next: 0 })
+        Some(Reader {
+            raw: text.split_inclusive('\n'),
+            current: None,
+        })
+    }
+
+    /// The line the reader is at, blank or not (a document marker reads as a blank line).
+    fn line(&mut self) -> Option<Line<'a>> {
+        if self.current.is_none() {
+            self.current = self.raw.next().map(|raw| {
+                let line = Line::of(raw);
+                match line.indent == 0 && line.text.starts_with("---") {
+                    true => Line { text: "", ..line },
+                    false => line,
+                }
+            });
+        }
+        self.current
+    }
+
+    /// Moves past the line the reader is at.
+    fn advance(&mut self) {
+        self.current = None;
     }
 
     /// The next line with content; blank and comment lines before it are passed over.
     fn peek(&mut self) -> Option<Line<'a>> {
-        while let Some(line) = self.lines.get(self.next) {
+        while let Some(line) = self.line() {
             if line.has_content() {
-                return Some(*line);
+                return Some(line);
             }
-            self.next += 1;
+            self.advance();
         }
         None
     }
@@ -134,7 +201,7 @@ impl<'a> Reader<'a> {
                     if line.indent > indent {
                         return None;
                     }
-                    self.next += 1;
+                    self.advance();
                     split_key(line.text)?
                 }
             };
@@ -170,10 +237,16 @@ impl<'a> Reader<'a> {
 
     /// A block sequence whose `-` are at `indent`.
     fn sequence(&mut self, indent: usize, depth: usize) -> Option<Value> {
+        let mut items = Vec::new();
+        self.entries(indent, depth, &mut |item| items.push(item))?;
+        Some(Value::Array(items))
+    }
+
+    /// The entries of a block sequence whose `-` are at `indent`, each handed to `each` once read.
+    fn entries(&mut self, indent: usize, depth: usize, each: &mut dyn FnMut(Value)) -> Option<()> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let mut items = Vec::new();
         while let Some(line) = self.peek() {
             if line.indent < indent || (line.indent == indent && !is_entry(line.text)) {
                 break;
@@ -183,7 +256,7 @@ impl<'a> Reader<'a> {
             }
             let after_dash = &line.text[1..];
             let rest = after_dash.trim_start_matches(' ');
-            self.next += 1;
+            self.advance();
             let item = if rest.is_empty() || rest.starts_with('#') {
                 match self.peek() {
                     Some(next) if next.indent > indent => self.block(next.indent, depth + 1)?,
@@ -198,9 +271,9 @@ impl<'a> Reader<'a> {
             } else {
                 self.inline(rest, indent, indent + 2)?
             };
-            items.push(item);
+            each(item);
         }
-        Some(Value::Array(items))
+        Some(())
     }
 
     /// A value written on its key's or entry's line (`rest`, not empty, no comment), under a
@@ -246,7 +319,7 @@ impl<'a> Reader<'a> {
         let mut text = String::new();
         let mut block_indent = None;
         let mut blank_lines = 0;
-        while let Some(line) = self.lines.get(self.next).copied() {
+        while let Some(line) = self.line() {
             if line.text.is_empty() {
                 // Spaces beyond the block's indentation on a blank line are content; blank lines
                 // before the first line are read differently by YAML versions: both left out.
@@ -254,7 +327,7 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 blank_lines += 1;
-                self.next += 1;
+                self.advance();
                 continue;
             }
             let indent = match block_indent {
@@ -277,7 +350,7 @@ impl<'a> Reader<'a> {
             text.extend(std::iter::repeat_n(' ', line.indent - indent));
             text.push_str(line.text);
             text.push('\n');
-            self.next += 1;
+            self.advance();
         }
         block_indent?;
         if !keep_last_break {

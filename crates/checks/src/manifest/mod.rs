@@ -115,9 +115,26 @@ fn read_yaml(text: &str, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestE
                     object,
                 })
             };
+            // In plain block style, the items are read by the fast reader; if it gives up, the
+            // full parser reads the document again and hands over only the items after those.
+            let mut handed = 0;
+            let read_fast = block::read_list(chunk.text, &mut |item, object| {
+                handed += 1;
+                on_item(item, object);
+            });
+            if read_fast.is_some() {
+                continue;
+            }
+            let mut seen = 0;
+            let mut on_later_item = |item, object| {
+                seen += 1;
+                if seen > handed {
+                    on_item(item, object);
+                }
+            };
             let options = options(chunk.text.len());
             let streamed = serde_saphyr::with_deserializer_from_str_with_options(chunk.text, options, |deserializer| {
-                serde::de::DeserializeSeed::deserialize(ListItems(&mut on_item), deserializer)
+                serde::de::DeserializeSeed::deserialize(ListItems(&mut on_later_item), deserializer)
             });
             if let Err(error) = streamed {
                 errors.push(ManifestError {
@@ -534,6 +551,75 @@ mod tests {
             error.contains("expected a boolean") && !error.contains("yes"),
             "{error}"
         );
+    }
+
+    /// The items of a large List as the full parser alone streams them, and whether it erred.
+    fn items_by_full_parser(text: &str) -> (Vec<(usize, serde_json::Value)>, bool) {
+        let mut items = Vec::new();
+        let mut on_item = |index, object| items.push((index, object));
+        let streamed =
+            serde_saphyr::with_deserializer_from_str_with_options(text, options(text.len()), |deserializer| {
+                serde::de::DeserializeSeed::deserialize(ListItems(&mut on_item), deserializer)
+            });
+        (items, streamed.is_err())
+    }
+
+    #[test]
+    fn large_block_lists_are_read_fast_and_as_the_full_parser_reads_them() {
+        let pod = |index: usize| {
+            format!(
+                "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: pod-{index:05}\n    namespace: ns-{}\n    \
+                 labels:\n      app: web\n  spec:\n    containers:\n    - image: nginx:1.27\n      name: app\n      \
+                 args:\n      - |\n        echo {index}\n      resources:\n        limits: {{}}\n    \
+                 securityContext:\n      runAsUser: {index}\n",
+                index % 7
+            )
+        };
+        let count = LARGE_LIST_BYTES / 250 + 1;
+        let list =
+            |items: &str| format!("apiVersion: v1\nitems:\n{items}kind: List\nmetadata:\n  resourceVersion: \"\"\n");
+        let plain: String = (0..count).map(pod).collect();
+        let late = count - 5;
+        let with = |at: usize, from: &str, to: &str| -> String {
+            (0..count)
+                .map(|index| match index == at {
+                    true => pod(index).replacen(from, to, 1),
+                    false => pod(index),
+                })
+                .collect()
+        };
+        let cases = [
+            ("plain", list(&plain), true),
+            // The fast reader gives up inside an item: the full parser hands over the rest.
+            ("an anchor late", list(&with(late, "app: web", "app: &a web")), false),
+            ("a typed scalar early", list(&with(3, "app: web", "app: yes")), false),
+            ("a syntax error late", list(&with(late, "app: web", "app: [web")), false),
+            ("items twice", format!("{}items:\n{}", list(&plain), pod(0)), false),
+            (
+                "items not a sequence",
+                format!(
+                    "apiVersion: v1\nkind: List\nitems:\n  a: 1\npad: |\n{}",
+                    "  x\n".repeat(count * 80)
+                ),
+                false,
+            ),
+        ];
+        for (case, text, fast) in cases {
+            assert!(
+                text.len() >= LARGE_LIST_BYTES && is_large_list(&text),
+                "{case}: {} bytes",
+                text.len()
+            );
+            assert_eq!(block::read_list(&text, &mut |_, _| {}).is_some(), fast, "{case}");
+            let mut items = Vec::new();
+            let errors = read(&text, false, &mut |document| {
+                items.push((document.item.expect("an item"), document.object));
+            });
+            let (expected, erred) = items_by_full_parser(&text);
+            assert_eq!(errors.is_empty(), !erred, "{case}: {errors:?}");
+            assert_eq!(items.len(), expected.len(), "{case}");
+            assert!(items == expected, "{case}: the items differ from the full parser's");
+        }
     }
 
     #[test]
