@@ -278,11 +278,11 @@ impl Controller {
                         tracing::warn!(baseline = metadata.name, problem, "a baseline cannot be read");
                         world.apply_unreadable_baseline(metadata, problem)
                     }
+                    // A report where the index knows no namespace: evaluated, it is deleted if
+                    // its namespace is indeed gone.
                     Update::Report {
                         namespace: Some(orphan),
                         ..
-                    // A report where the index knows no namespace: evaluated, it is deleted if
-                    // its namespace is indeed gone.
                     } if !world.namespace_exists(&orphan) => Dirty {
                         namespaces: BTreeSet::from([orphan]),
                         cluster: false,
