@@ -31,6 +31,16 @@ pub fn score<'a>(
     baseline: &ResolvedBaseline,
 ) -> i32 {
     let failed: BTreeSet<&str> = failing.iter().map(|finding| finding.check).collect();
+    score_of_failed_checks(evaluated, &failed, baseline)
+}
+
+/// The score over `evaluated` check ids, given the ids of the checks that fail: it depends on
+/// which checks fail, not on how often.
+pub fn score_of_failed_checks<'a>(
+    evaluated: impl IntoIterator<Item = &'a str>,
+    failed: &BTreeSet<&str>,
+    baseline: &ResolvedBaseline,
+) -> i32 {
     let (mut total, mut lost) = (0u64, 0u64);
     for id in evaluated {
         let check_weight = weight(baseline.treatment(id).severity);

@@ -256,8 +256,8 @@ fn evaluated_checks(resolved: &ResolvedBaseline, content_checks: bool) -> Vec<&'
 }
 
 /// Counts and scores each namespace from the rows (cluster-scoped findings belong to none), in
-/// one pass over them. Only one failing finding per check and namespace is kept for the score,
-/// which depends on which checks fail, not how often.
+/// one pass over them. The score depends on which checks fail, not how often: only their ids
+/// are kept.
 fn namespace_summaries(
     namespaces: &[&str],
     failing: &[Row],
@@ -265,14 +265,14 @@ fn namespace_summaries(
     checks: &[&'static str],
     resolved: &ResolvedBaseline,
 ) -> Vec<NamespaceSummary> {
-    let mut by_name: BTreeMap<&str, (NamespaceSummary, BTreeMap<&str, &Row>)> = namespaces
+    let mut by_name: BTreeMap<&str, (NamespaceSummary, BTreeSet<&str>)> = namespaces
         .iter()
         .map(|namespace| {
             let summary = NamespaceSummary {
                 namespace: (*namespace).to_string(),
                 ..NamespaceSummary::default()
             };
-            (*namespace, (summary, BTreeMap::new()))
+            (*namespace, (summary, BTreeSet::new()))
         })
         .collect();
     for row in failing {
@@ -288,7 +288,7 @@ fn namespace_summaries(
             Severity::Low => &mut summary.low,
             Severity::Info => &mut summary.info,
         } += 1;
-        failed.entry(row.check).or_insert(row);
+        failed.insert(row.check);
     }
     for row in excepted {
         if let Some((summary, _)) = namespace_of(row).and_then(|namespace| by_name.get_mut(namespace)) {
@@ -298,11 +298,7 @@ fn namespace_summaries(
     by_name
         .into_values()
         .map(|(mut summary, failed)| {
-            let failed: Vec<Finding> = failed
-                .into_values()
-                .map(|row| Finding::new(row.check, row.resource.clone(), row.message.as_str()))
-                .collect();
-            summary.score = palisade_checks::score::score(checks.iter().copied(), &failed, resolved);
+            summary.score = palisade_checks::score::score_of_failed_checks(checks.iter().copied(), &failed, resolved);
             summary
         })
         .collect()
