@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
-use super::{covered_by, location, mode_name, qualified_name, remediation_hint, resource_path};
+use super::{covered_by, location, mode_name, qualified_name, remediation_hint, subject};
 use crate::audit::problem::InputError;
 use crate::audit::report::{Report, Row};
 use crate::catalog::markdown::help_uri;
@@ -89,19 +89,18 @@ fn write_suite(out: &mut dyn Write, id: &str, suite: &Suite<'_>) -> io::Result<(
     }
     for row in &suite.failing {
         open_case(out, &id, row)?;
-        let finding = row;
         let mut details = vec![
             subject(row),
             format!("Severity: {} ({})", severity_name(row.severity), mode_name(row.mode)),
         ];
         details.extend(location(row).map(|location| format!("Location: {location}")));
-        details.push(format!("Fix: {}", remediation_hint(finding.check)));
-        details.push(format!("Docs: {}", help_uri(finding.check)));
+        details.push(format!("Fix: {}", remediation_hint(row.check)));
+        details.push(format!("Docs: {}", help_uri(row.check)));
         let details: Vec<String> = details.iter().map(|line| escape(line)).collect();
         writeln!(
             out,
             r#"      <failure message="{}" type="{}">{}</failure>"#,
-            escape(&finding.message),
+            escape(&row.message),
             severity_name(row.severity),
             details.join("\n"),
         )?;
@@ -135,9 +134,8 @@ fn write_suite(out: &mut dyn Write, id: &str, suite: &Suite<'_>) -> io::Result<(
 }
 
 fn open_case(out: &mut dyn Write, classname: &str, row: &Row) -> io::Result<()> {
-    let finding = row;
-    let mut name = qualified_name(&finding.resource);
-    if let Some(container) = &finding.container {
+    let mut name = qualified_name(&row.resource);
+    if let Some(container) = &row.container {
         name.push_str(&format!(" [{container}]"));
     }
     let file = row
@@ -150,19 +148,6 @@ fn open_case(out: &mut dyn Write, classname: &str, row: &Row) -> io::Result<()> 
         r#"    <testcase classname="{classname}" name="{}"{file} time="0">"#,
         escape(&name)
     )
-}
-
-/// `Kind/namespace/name (container c): message`.
-fn subject(row: &Row) -> String {
-    let finding = row;
-    match &finding.container {
-        Some(container) => format!(
-            "{} (container {container}): {}",
-            resource_path(&finding.resource),
-            finding.message
-        ),
-        None => format!("{}: {}", resource_path(&finding.resource), finding.message),
-    }
 }
 
 fn write_errors(out: &mut dyn Write, errors: &[InputError]) -> io::Result<()> {

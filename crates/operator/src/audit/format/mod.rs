@@ -32,6 +32,18 @@ pub fn covered_by(cover: &Cover) -> String {
     }
 }
 
+/// `Kind/namespace/name (container c): message`.
+pub fn subject(row: &Row) -> String {
+    match &row.container {
+        Some(container) => format!(
+            "{} (container {container}): {}",
+            resource_path(&row.resource),
+            row.message
+        ),
+        None => format!("{}: {}", resource_path(&row.resource), row.message),
+    }
+}
+
 /// `file:line`, `file` when the line is unknown, or nothing for objects from no file.
 pub fn location(row: &Row) -> Option<String> {
     let file = row.file.as_deref()?;

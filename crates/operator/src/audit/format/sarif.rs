@@ -10,7 +10,7 @@ use palisade_checks::find;
 use palisade_crds::Severity;
 use serde::Serialize;
 
-use super::{mode_name, qualified_name, resource_path};
+use super::{mode_name, qualified_name, subject};
 use crate::audit::problem::InputError;
 use crate::audit::report::{Report, Row};
 use crate::catalog::markdown::help_uri;
@@ -226,23 +226,15 @@ fn rule(id: &'static str, severity: Severity) -> Rule {
 }
 
 fn result(row: &Row, rule_index: usize) -> SarifResult<'_> {
-    let finding = row;
-    let resource = &finding.resource;
+    let resource = &row.resource;
     let qualified = qualified_name(resource);
-    let text = match &finding.container {
-        Some(container) => format!(
-            "{} (container {container}): {}",
-            resource_path(resource),
-            finding.message
-        ),
-        None => format!("{}: {}", resource_path(resource), finding.message),
-    };
-    let fingerprint = match &finding.container {
-        Some(container) => format!("{}|{qualified}|{container}", finding.check),
-        None => format!("{}|{qualified}", finding.check),
+    let text = subject(row);
+    let fingerprint = match &row.container {
+        Some(container) => format!("{}|{qualified}|{container}", row.check),
+        None => format!("{}|{qualified}", row.check),
     };
     SarifResult {
-        rule_id: finding.check,
+        rule_id: row.check,
         rule_index,
         level: level(row.severity),
         message: Text { text },
@@ -261,7 +253,7 @@ fn result(row: &Row, rule_index: usize) -> SarifResult<'_> {
         properties: ResultProperties {
             severity: severity_name(row.severity),
             mode: mode_name(row.mode),
-            container: finding.container.as_deref(),
+            container: row.container.as_deref(),
         },
         suppressions: row
             .exception
