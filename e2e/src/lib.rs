@@ -541,26 +541,24 @@ fn control_plane_fed(args: &[&str], input: &[u8]) -> String {
 /// the object is written to etcd, where the API server keeps it.
 pub fn leave_orphan(group_resource: &str, namespace: &str, like: &Value) {
     let name = like["metadata"]["name"].as_str().expect("a named object");
+    let key = format!("/registry/{group_resource}/{namespace}/{name}");
     let mut object = like.clone();
     object["metadata"] = serde_json::json!({
         "name": name,
         "namespace": namespace,
-        "uid": format!("00000000-0000-4000-8000-{:012x}", distinct(namespace)),
+        "uid": format!("00000000-0000-4000-8000-{:012x}", distinct(&key)),
         "creationTimestamp": like["metadata"]["creationTimestamp"],
         "generation": 1,
         "labels": like["metadata"]["labels"],
         "annotations": like["metadata"]["annotations"],
         "managedFields": like["metadata"]["managedFields"],
     });
-    control_plane_fed(
-        &["put", &format!("/registry/{group_resource}/{namespace}/{name}")],
-        object.to_string().as_bytes(),
-    );
+    control_plane_fed(&["put", &key], object.to_string().as_bytes());
 }
 
-/// A number that differs between names (for uids).
-fn distinct(name: &str) -> u64 {
-    name.bytes()
+/// A number that differs between keys (for uids).
+fn distinct(key: &str) -> u64 {
+    key.bytes()
         .fold(0u64, |hash, byte| hash.wrapping_mul(31).wrapping_add(u64::from(byte)))
         & 0xffff_ffff_ffff
 }
