@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use palisade_e2e::{
     Operator, apply, get_json, go_module_dir, helm_template, install_crds, kubectl, operator_kubeconfig, repo_root,
-    wait_for, wait_no_namespace_terminating,
+    wait_for,
 };
 use serde_json::Value;
 
@@ -173,9 +173,6 @@ fn ksm_config_reads_written_status() {
         .map(|resource| resource.group_version_kind.kind.as_str())
         .collect();
     assert_eq!(kinds, ["PostureReport", "HardeningBaseline"]);
-    // A namespace an earlier test deleted keeps the report it had until it goes: written before
-    // this test's baseline, it names none.
-    wait_no_namespace_terminating(180);
     for resource in &config.spec.resources {
         let gvk = &resource.group_version_kind;
         assert_eq!((gvk.group.as_str(), gvk.version.as_str()), ("palisade.dev", "v1alpha1"));
