@@ -16,7 +16,6 @@ use serde_json::ser::Formatter;
 use crate::audit::governance::Governed;
 use crate::audit::report::{Report, Row, Summary};
 
-
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct FindingJson<'a> {
@@ -163,7 +162,10 @@ struct PrettyAt {
 
 impl PrettyAt {
     fn depth(depth: usize) -> PrettyAt {
-        PrettyAt { depth, has_value: false }
+        PrettyAt {
+            depth,
+            has_value: false,
+        }
     }
 
     fn open<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
