@@ -120,20 +120,34 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
 /// [`render`] for a [`Layout`]: cells are made [`visible`], and the cells `style` picks a style
 /// for (by column and text) colored when the layout colors. With a width, columns narrow to fit
 /// it and a cell wider than its column wraps onto more lines: nothing is cut off.
-pub fn render_fitted(
+pub fn render_fitted<C: AsRef<str>>(
     header: &[&str],
-    rows: &[Vec<String>],
+    rows: &[Vec<C>],
+    layout: Layout,
+    style: impl Fn(usize, &str) -> Option<Style>,
+) -> String {
+    render_rows(
+        header,
+        rows,
+        |row| row.iter().map(AsRef::as_ref).collect(),
+        layout,
+        style,
+    )
+}
+
+/// [`render_fitted`] of rows whose cells are made by `cells` when needed (twice: once to measure
+/// the columns, once to print), so a table of 72k findings holds no cell of them all at once.
+pub fn render_rows<'a, R, C: AsRef<str>>(
+    header: &[&str],
+    rows: &'a [R],
+    cells: impl Fn(&'a R) -> Vec<C>,
     layout: Layout,
     style: impl Fn(usize, &str) -> Option<Style>,
 ) -> String {
     let columns = header.len();
-    let rows: Vec<Vec<Cow<'_, str>>> = rows
-        .iter()
-        .map(|row| row.iter().take(columns).map(|cell| visible(cell)).collect())
-        .collect();
     let mut widths: Vec<usize> = header.iter().map(|cell| cell.chars().count()).collect();
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(visible_cells(&cells(row), columns)) {
             *width = (*width).max(cell.chars().count());
         }
     }
@@ -142,39 +156,80 @@ pub fn render_fitted(
     }
 
     let mut out = String::new();
+    let mut line = String::new();
     let header: Vec<Cow<'_, str>> = header.iter().map(|cell| Cow::Borrowed(*cell)).collect();
-    for (index, row) in std::iter::once(&header).chain(&rows).enumerate() {
-        let pieces: Vec<Vec<String>> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| match layout.width {
-                Some(_) => wrap(cell, *width),
-                None => vec![cell.to_string()],
-            })
-            .collect();
-        let height = pieces.iter().map(Vec::len).max().unwrap_or(1);
-        for line_index in 0..height {
-            let mut line = String::new();
-            for (column, cell_pieces) in pieces.iter().enumerate() {
-                if column > 0 {
-                    line.push_str(SEPARATOR);
-                }
-                let text = cell_pieces.get(line_index).map_or("", String::as_str);
-                let cell_style = if index == 0 { None } else { style(column, &row[column]) };
-                match cell_style {
-                    Some(cell_style) if !text.is_empty() => line.push_str(&cell_style.paint(text, layout.color)),
-                    _ => line.push_str(text),
-                }
-                if column + 1 < columns {
-                    let padding = widths[column].saturating_sub(text.chars().count());
-                    line.extend(std::iter::repeat_n(' ', padding));
-                }
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
+    push_row(&mut out, &mut line, &header, &widths, layout, &|_| None);
+    for row in rows {
+        let row = cells(row);
+        let row = visible_cells(&row, columns);
+        push_row(&mut out, &mut line, &row, &widths, layout, &|column| {
+            style(column, &row[column])
+        });
     }
     out
+}
+
+/// Appends a row: one line when its cells fit their columns (or nothing is fitted), else the
+/// lines its wrapped cells take.
+fn push_row(
+    out: &mut String,
+    line: &mut String,
+    row: &[Cow<'_, str>],
+    widths: &[usize],
+    layout: Layout,
+    style: &impl Fn(usize) -> Option<Style>,
+) {
+    if layout.width.is_none() || fits(row, widths) {
+        push_line(out, line, row.iter().map(AsRef::as_ref), widths, style, layout.color);
+        return;
+    }
+    let pieces: Vec<Vec<String>> = row.iter().zip(widths).map(|(cell, width)| wrap(cell, *width)).collect();
+    let height = pieces.iter().map(Vec::len).max().unwrap_or(1);
+    for line_index in 0..height {
+        let cells = pieces
+            .iter()
+            .map(|cell_pieces| cell_pieces.get(line_index).map_or("", String::as_str));
+        push_line(out, line, cells, widths, style, layout.color);
+    }
+}
+
+fn visible_cells<C: AsRef<str>>(row: &[C], columns: usize) -> Vec<Cow<'_, str>> {
+    row.iter().take(columns).map(|cell| visible(cell.as_ref())).collect()
+}
+
+/// Whether every cell of `row` fits its column, so the row is one line as it is.
+fn fits(row: &[Cow<'_, str>], widths: &[usize]) -> bool {
+    row.iter()
+        .zip(widths)
+        .all(|(cell, width)| cell.chars().count() <= *width)
+}
+
+/// Appends one line of cells to `out`, padded to `widths` but the last, through `line` (reused
+/// between lines so a line costs no allocation).
+fn push_line<'a>(
+    out: &mut String,
+    line: &mut String,
+    cells: impl Iterator<Item = &'a str>,
+    widths: &[usize],
+    style: &impl Fn(usize) -> Option<Style>,
+    color: bool,
+) {
+    line.clear();
+    for (column, (text, width)) in cells.zip(widths).enumerate() {
+        if column > 0 {
+            line.push_str(SEPARATOR);
+        }
+        match style(column) {
+            Some(cell_style) if !text.is_empty() => line.push_str(&cell_style.paint(text, color)),
+            _ => line.push_str(text),
+        }
+        if column + 1 < widths.len() {
+            let padding = width.saturating_sub(text.chars().count());
+            line.extend(std::iter::repeat_n(' ', padding));
+        }
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
 }
 
 /// Narrows the columns to fit `limit`: the last column takes what the others leave; when that is

@@ -4,13 +4,14 @@
 //! printed with its control characters escaped; on a terminal, lines fit its width and
 //! severities are colored.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use palisade_crds::{CheckMode, Severity};
 
 use crate::audit::report::{Exception, NamespaceSummary, Report, Row, Summary};
 use crate::catalog::severity_name;
-use crate::table::{Layout, Style, fit_line, render_fitted, visible};
+use crate::table::{Layout, Style, fit_line, render_fitted, render_rows, visible};
 
 use super::{covered_by, location, mode_name, remediation_hint, resource_path};
 
@@ -83,23 +84,6 @@ fn section_title(out: &mut String, title: &str, layout: Layout) {
 
 fn failing(rows: &[Row], layout: Layout) -> String {
     let with_files = rows.iter().any(|row| row.file.is_some());
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            let mut cells = vec![
-                severity_name(row.severity).to_string(),
-                mode_name(row.mode).to_string(),
-                row.check.to_string(),
-                resource_path(&row.resource),
-                container(row),
-            ];
-            if with_files {
-                cells.push(location(row).unwrap_or_else(|| "-".to_string()));
-            }
-            cells.push(row.message.clone());
-            cells
-        })
-        .collect();
     let header: &[&str] = if with_files {
         &[
             "SEVERITY",
@@ -113,39 +97,31 @@ fn failing(rows: &[Row], layout: Layout) -> String {
     } else {
         &["SEVERITY", "MODE", "CHECK", "RESOURCE", "CONTAINER", "MESSAGE"]
     };
-    render_fitted(header, &cells, layout, |column, text| match column {
+    let cells = |row| failing_cells(row, with_files);
+    render_rows(header, rows, cells, layout, |column, text| match column {
         0 => severity_style(text),
         1 => (text == mode_name(CheckMode::Required)).then_some(Style::Bold),
         _ => None,
     })
 }
 
+fn failing_cells(row: &Row, with_files: bool) -> Vec<Cow<'_, str>> {
+    let mut cells = vec![
+        Cow::Borrowed(severity_name(row.severity)),
+        Cow::Borrowed(mode_name(row.mode)),
+        Cow::Borrowed(row.check),
+        Cow::Owned(resource_path(&row.resource)),
+        container(row),
+    ];
+    if with_files {
+        cells.push(location(row).map_or(Cow::Borrowed("-"), Cow::Owned));
+    }
+    cells.push(Cow::Borrowed(row.message.as_str()));
+    cells
+}
+
 fn excepted(rows: &[Row], layout: Layout) -> String {
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            let (by, expires, reason) = row.exception.as_ref().map_or_else(
-                || ("-".to_string(), "-".to_string(), String::new()),
-                |exception| {
-                    (
-                        covered_by(&exception.cover),
-                        expires(exception),
-                        exception.reason.clone(),
-                    )
-                },
-            );
-            vec![
-                severity_name(row.severity).to_string(),
-                row.check.to_string(),
-                resource_path(&row.resource),
-                container(row),
-                by,
-                expires,
-                reason,
-            ]
-        })
-        .collect();
-    render_fitted(
+    render_rows(
         &[
             "SEVERITY",
             "CHECK",
@@ -155,19 +131,42 @@ fn excepted(rows: &[Row], layout: Layout) -> String {
             "EXPIRES",
             "REASON",
         ],
-        &cells,
+        rows,
+        excepted_cells,
         layout,
         |column, text| if column == 0 { severity_style(text) } else { None },
     )
 }
 
+fn excepted_cells(row: &Row) -> Vec<Cow<'_, str>> {
+    let (by, expires, reason) = row.exception.as_ref().map_or_else(
+        || (Cow::Borrowed("-"), Cow::Borrowed("-"), Cow::Borrowed("")),
+        |exception| {
+            (
+                Cow::Owned(covered_by(&exception.cover)),
+                Cow::Owned(expires(exception)),
+                Cow::Borrowed(exception.reason.as_str()),
+            )
+        },
+    );
+    vec![
+        Cow::Borrowed(severity_name(row.severity)),
+        Cow::Borrowed(row.check),
+        Cow::Owned(resource_path(&row.resource)),
+        container(row),
+        by,
+        expires,
+        reason,
+    ]
+}
+
 /// One line per failing check, most severe first, with the first sentence of its remediation.
 fn remediation(rows: &[Row], layout: Layout) -> String {
     let mut seen = BTreeSet::new();
-    let cells: Vec<Vec<String>> = rows
+    let cells: Vec<Vec<&str>> = rows
         .iter()
         .filter(|row| seen.insert(row.check))
-        .map(|row| vec![row.check.to_string(), remediation_hint(row.check).to_string()])
+        .map(|row| vec![row.check, remediation_hint(row.check)])
         .collect();
     render_fitted(&["CHECK", "FIX"], &cells, layout, |_, _| None)
 }
@@ -205,8 +204,8 @@ fn by_namespace(mut namespaces: Vec<&NamespaceSummary>, layout: Layout) -> Strin
     )
 }
 
-fn container(row: &Row) -> String {
-    row.container.clone().unwrap_or_else(|| "-".to_string())
+fn container(row: &Row) -> Cow<'_, str> {
+    Cow::Borrowed(row.container.as_deref().unwrap_or("-"))
 }
 
 fn expires(exception: &Exception) -> String {
