@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::ffi::OsString;
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal, Write};
 
 /// Narrowest a column other than the last is narrowed to (its header stays whole).
 const MIN_COLUMN: usize = 6;
@@ -126,24 +126,23 @@ pub fn render_fitted<C: AsRef<str>>(
     layout: Layout,
     style: impl Fn(usize, &str) -> Option<Style>,
 ) -> String {
-    render_rows(
-        header,
-        rows,
-        |row| row.iter().map(AsRef::as_ref).collect(),
-        layout,
-        style,
-    )
+    let mut out = Vec::new();
+    // Writing to memory cannot fail, and every byte written comes from a `str`.
+    let _ = write_rows(&mut out, header, rows, cells_of, layout, style);
+    String::from_utf8(out).unwrap_or_default()
 }
 
-/// [`render_fitted`] of rows whose cells are made by `cells` when needed (twice: once to measure
-/// the columns, once to print), so a table of 72k findings holds no cell of them all at once.
-pub fn render_rows<'a, R, C: AsRef<str>>(
+/// [`render_fitted`] written to `out` a line at a time, of rows whose cells are made by `cells`
+/// when needed (twice: once to measure the columns, once to print), so a table of 72k findings
+/// holds neither its cells nor its text at once.
+pub fn write_rows<'a, R, C: AsRef<str>>(
+    out: &mut dyn Write,
     header: &[&str],
     rows: &'a [R],
     cells: impl Fn(&'a R) -> Vec<C>,
     layout: Layout,
     style: impl Fn(usize, &str) -> Option<Style>,
-) -> String {
+) -> io::Result<()> {
     let columns = header.len();
     let mut widths: Vec<usize> = header.iter().map(|cell| cell.chars().count()).collect();
     for row in rows {
@@ -155,33 +154,31 @@ pub fn render_rows<'a, R, C: AsRef<str>>(
         fit(&mut widths, header, limit);
     }
 
-    let mut out = String::new();
     let mut line = String::new();
     let header: Vec<Cow<'_, str>> = header.iter().map(|cell| Cow::Borrowed(*cell)).collect();
-    push_row(&mut out, &mut line, &header, &widths, layout, &|_| None);
+    write_row(out, &mut line, &header, &widths, layout, &|_| None)?;
     for row in rows {
         let row = cells(row);
         let row = visible_cells(&row, columns);
-        push_row(&mut out, &mut line, &row, &widths, layout, &|column| {
+        write_row(out, &mut line, &row, &widths, layout, &|column| {
             style(column, &row[column])
-        });
+        })?;
     }
-    out
+    Ok(())
 }
 
-/// Appends a row: one line when its cells fit their columns (or nothing is fitted), else the
+/// Writes a row: one line when its cells fit their columns (or nothing is fitted), else the
 /// lines its wrapped cells take.
-fn push_row(
-    out: &mut String,
+fn write_row(
+    out: &mut dyn Write,
     line: &mut String,
     row: &[Cow<'_, str>],
     widths: &[usize],
     layout: Layout,
     style: &impl Fn(usize) -> Option<Style>,
-) {
+) -> io::Result<()> {
     if layout.width.is_none() || fits(row, widths) {
-        push_line(out, line, row.iter().map(AsRef::as_ref), widths, style, layout.color);
-        return;
+        return write_line(out, line, row.iter().map(AsRef::as_ref), widths, style, layout.color);
     }
     let pieces: Vec<Vec<String>> = row.iter().zip(widths).map(|(cell, width)| wrap(cell, *width)).collect();
     let height = pieces.iter().map(Vec::len).max().unwrap_or(1);
@@ -189,8 +186,13 @@ fn push_row(
         let cells = pieces
             .iter()
             .map(|cell_pieces| cell_pieces.get(line_index).map_or("", String::as_str));
-        push_line(out, line, cells, widths, style, layout.color);
+        write_line(out, line, cells, widths, style, layout.color)?;
     }
+    Ok(())
+}
+
+fn cells_of<'a, R: AsRef<[C]>, C: AsRef<str> + 'a>(row: &'a R) -> Vec<&'a str> {
+    row.as_ref().iter().map(AsRef::as_ref).collect()
 }
 
 fn visible_cells<C: AsRef<str>>(row: &[C], columns: usize) -> Vec<Cow<'_, str>> {
@@ -204,16 +206,16 @@ fn fits(row: &[Cow<'_, str>], widths: &[usize]) -> bool {
         .all(|(cell, width)| cell.chars().count() <= *width)
 }
 
-/// Appends one line of cells to `out`, padded to `widths` but the last, through `line` (reused
-/// between lines so a line costs no allocation).
-fn push_line<'a>(
-    out: &mut String,
+/// Writes one line of cells, padded to `widths` but the last, through `line` (reused between
+/// lines so a line costs no allocation).
+fn write_line<'a>(
+    out: &mut dyn Write,
     line: &mut String,
     cells: impl Iterator<Item = &'a str>,
     widths: &[usize],
     style: &impl Fn(usize) -> Option<Style>,
     color: bool,
-) {
+) -> io::Result<()> {
     line.clear();
     for (column, (text, width)) in cells.zip(widths).enumerate() {
         if column > 0 {
@@ -228,8 +230,10 @@ fn push_line<'a>(
             line.extend(std::iter::repeat_n(' ', padding));
         }
     }
-    out.push_str(line.trim_end());
-    out.push('\n');
+    let trimmed = line.trim_end().len();
+    line.truncate(trimmed);
+    line.push('\n');
+    out.write_all(line.as_bytes())
 }
 
 /// Narrows the columns to fit `limit`: the last column takes what the others leave; when that is

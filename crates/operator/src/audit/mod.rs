@@ -236,7 +236,7 @@ pub(crate) fn print_and_judge(report: Report, loaded: Loaded, judging: &Judging)
         crate::stdio::error(&format!("warning: {warning}"));
     }
     crate::stdio::stream_stdout(|out| match judging.format {
-        Format::Table => out.write_all(format::table::render(&report, Layout::for_stdout()).as_bytes()),
+        Format::Table => format::table::write(&report, Layout::for_stdout(), out),
         Format::Json => format::json::write(&report, out),
         Format::Sarif => format::sarif::write(&report, &loaded.errors, out),
         Format::Junit => format::junit::write(&report, &loaded.errors, out),

@@ -6,34 +6,35 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::io::{self, Write};
 
 use palisade_crds::{CheckMode, Severity};
 
 use crate::audit::report::{Exception, NamespaceSummary, Report, Row, Summary};
 use crate::catalog::severity_name;
-use crate::table::{Layout, Style, fit_line, render_fitted, render_rows, visible};
+use crate::table::{Layout, Style, fit_line, render_fitted, visible, write_rows};
 
 use super::{covered_by, location, mode_name, remediation_hint, resource_path};
 
-pub fn render(report: &Report, layout: Layout) -> String {
-    let mut out = String::new();
+/// Writes the report's tables and summary to `out`; the findings' tables a line at a time.
+pub fn write(report: &Report, layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     if !report.failing.is_empty() {
-        out.push_str(&failing(&report.failing, layout));
-        out.push('\n');
+        failing(&report.failing, layout, out)?;
+        out.write_all(b"\n")?;
     }
     if !report.excepted.is_empty() {
-        section_title(&mut out, &format!("Excepted ({}):", report.excepted.len()), layout);
-        out.push_str(&excepted(&report.excepted, layout));
-        out.push('\n');
+        section_title(out, &format!("Excepted ({}):", report.excepted.len()), layout)?;
+        excepted(&report.excepted, layout, out)?;
+        out.write_all(b"\n")?;
     }
     if !report.failing.is_empty() {
         section_title(
-            &mut out,
+            out,
             "How to fix (in full: docs/checks.md, palisade checks -o json):",
             layout,
-        );
-        out.push_str(&remediation(&report.failing, layout));
-        out.push('\n');
+        )?;
+        out.write_all(remediation(&report.failing, layout).as_bytes())?;
+        out.write_all(b"\n")?;
     }
     let namespaces: Vec<&NamespaceSummary> = report
         .namespaces
@@ -41,17 +42,14 @@ pub fn render(report: &Report, layout: Layout) -> String {
         .filter(|namespace| namespace.failing + namespace.excepted > 0)
         .collect();
     if !namespaces.is_empty() {
-        section_title(&mut out, "Namespaces with findings:", layout);
-        out.push_str(&by_namespace(namespaces, layout));
-        out.push('\n');
+        section_title(out, "Namespaces with findings:", layout)?;
+        out.write_all(by_namespace(namespaces, layout).as_bytes())?;
+        out.write_all(b"\n")?;
     }
     if let Some(governed) = governed_line(&report.summary) {
-        out.push_str(&visible(&governed));
-        out.push('\n');
+        writeln!(out, "{}", visible(&governed))?;
     }
-    out.push_str(&fit_line(&summary_line(&report.summary), layout));
-    out.push('\n');
-    out
+    writeln!(out, "{}", fit_line(&summary_line(&report.summary), layout))
 }
 
 /// Which baseline or profile governed what, when the `--baseline` did not govern everything:
@@ -77,12 +75,11 @@ fn governed_line(summary: &Summary) -> Option<String> {
     Some(format!("governed: {}", parts.join("; ")))
 }
 
-fn section_title(out: &mut String, title: &str, layout: Layout) {
-    out.push_str(&Style::Bold.paint(title, layout.color));
-    out.push('\n');
+fn section_title(out: &mut dyn Write, title: &str, layout: Layout) -> io::Result<()> {
+    writeln!(out, "{}", Style::Bold.paint(title, layout.color))
 }
 
-fn failing(rows: &[Row], layout: Layout) -> String {
+fn failing(rows: &[Row], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
     let with_files = rows.iter().any(|row| row.file.is_some());
     let header: &[&str] = if with_files {
         &[
@@ -98,7 +95,7 @@ fn failing(rows: &[Row], layout: Layout) -> String {
         &["SEVERITY", "MODE", "CHECK", "RESOURCE", "CONTAINER", "MESSAGE"]
     };
     let cells = |row| failing_cells(row, with_files);
-    render_rows(header, rows, cells, layout, |column, text| match column {
+    write_rows(out, header, rows, cells, layout, |column, text| match column {
         0 => severity_style(text),
         1 => (text == mode_name(CheckMode::Required)).then_some(Style::Bold),
         _ => None,
@@ -120,8 +117,9 @@ fn failing_cells(row: &Row, with_files: bool) -> Vec<Cow<'_, str>> {
     cells
 }
 
-fn excepted(rows: &[Row], layout: Layout) -> String {
-    render_rows(
+fn excepted(rows: &[Row], layout: Layout, out: &mut dyn Write) -> io::Result<()> {
+    write_rows(
+        out,
         &[
             "SEVERITY",
             "CHECK",
@@ -288,6 +286,12 @@ fn plural(count: usize, noun: &str) -> String {
 mod tests {
     use super::*;
     use crate::audit::format::fixtures;
+
+    fn render(report: &Report, layout: Layout) -> String {
+        let mut out = Vec::new();
+        write(report, layout, &mut out).expect("writes to memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
 
     #[test]
     fn findings_carry_mode_and_location_then_excepted_fixes_namespaces_and_the_summary() {
