@@ -4,7 +4,7 @@ use std::num::NonZeroUsize;
 
 /// Applies `work` to contiguous shares of `items`, one share per core, and returns the results
 /// in the items' order.
-pub fn by_share<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+pub fn by_share<'a, T: Sync, R: Send>(items: &'a [T], work: impl Fn(&'a [T]) -> R + Sync) -> Vec<R> {
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
     in_shares(items, cores, work)
 }
@@ -17,7 +17,7 @@ const WORKER_STACK_BYTES: usize = 16 << 20;
 /// Applies `work` to at most `shares` contiguous shares of `items`, each on its own thread, and
 /// returns the results in the items' order. A share whose thread cannot be spawned is worked on
 /// the calling thread.
-pub fn in_shares<T: Sync, R: Send>(items: &[T], shares: usize, work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+pub fn in_shares<'a, T: Sync, R: Send>(items: &'a [T], shares: usize, work: impl Fn(&'a [T]) -> R + Sync) -> Vec<R> {
     let share = items.len().div_ceil(shares.max(1)).max(1);
     let work = &work;
     std::thread::scope(|scope| {

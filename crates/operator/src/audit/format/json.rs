@@ -10,11 +10,11 @@ use palisade_checks::ResourceRef;
 use palisade_checks::exceptions::Cover;
 use palisade_crds::{CheckMode, Severity};
 use serde::Serialize;
-use serde_json::Serializer;
-use serde_json::ser::Formatter;
 
 use crate::audit::governance::Governed;
 use crate::audit::report::{Report, Row, Summary};
+
+use super::pretty;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -107,134 +107,18 @@ fn summary(summary: &Summary) -> SummaryJson<'_> {
     }
 }
 
-/// Writes the report as serde_json's pretty printer lays it out. The findings (31 MB of JSON for
-/// 72k of them, the largest serial step of an audit) are rendered on every core, a batch at a time
-/// so only a batch's text is held.
+/// Writes the report as serde_json's pretty printer lays it out; the findings (31 MB of JSON for
+/// 72k of them) on every core.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"{\n  \"findings\": ")?;
-    write_findings(&report.failing, out)?;
+    pretty::write_array(&[&report.failing], 1, finding, out)?;
     out.write_all(b",\n  \"excepted\": ")?;
-    write_findings(&report.excepted, out)?;
+    pretty::write_array(&[&report.excepted], 1, finding, out)?;
     out.write_all(b",\n  \"summary\": ")?;
-    summary(&report.summary).serialize(&mut Serializer::with_formatter(&mut *out, PrettyAt::depth(1)))?;
+    pretty::write_value(&summary(&report.summary), 1, out)?;
     out.write_all(b",\n  \"namespaces\": ")?;
-    report
-        .namespaces
-        .serialize(&mut Serializer::with_formatter(&mut *out, PrettyAt::depth(1)))?;
+    pretty::write_value(&report.namespaces, 1, out)?;
     out.write_all(b"\n}\n")
-}
-
-/// Rows rendered per batch: about 1 MB of text.
-const BATCH: usize = 2048;
-
-/// The rows as the value of a top-level key: `[`, each row on its own lines, `]`.
-fn write_findings(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
-    if rows.is_empty() {
-        return out.write_all(b"[]");
-    }
-    out.write_all(b"[")?;
-    // Every row is rendered after a separator, `,` and a new line; the first has no comma.
-    let mut skip = 1;
-    for batch in rows.chunks(BATCH) {
-        for rendered in crate::parallel::by_share(batch, render_findings) {
-            out.write_all(&rendered?[skip..])?;
-            skip = 0;
-        }
-    }
-    out.write_all(b"\n  ]")
-}
-
-fn render_findings(rows: &[Row]) -> Result<Vec<u8>, serde_json::Error> {
-    let mut text = Vec::with_capacity(rows.len() * 512);
-    for row in rows {
-        text.extend_from_slice(b",\n    ");
-        finding(row).serialize(&mut Serializer::with_formatter(&mut text, PrettyAt::depth(2)))?;
-    }
-    Ok(text)
-}
-
-/// serde_json's pretty layout (two spaces an indent) for a value `depth` levels into a document,
-/// so that parts of one document can be rendered apart.
-struct PrettyAt {
-    depth: usize,
-    has_value: bool,
-}
-
-impl PrettyAt {
-    fn depth(depth: usize) -> PrettyAt {
-        PrettyAt {
-            depth,
-            has_value: false,
-        }
-    }
-
-    fn open<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        writer.write_all(bracket)
-    }
-
-    fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.new_line(writer)?;
-        }
-        writer.write_all(bracket)
-    }
-
-    fn item<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        writer.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(writer)
-    }
-
-    fn new_line<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        writer.write_all(b"\n")?;
-        self.indent(writer)
-    }
-
-    fn indent<W: ?Sized + Write>(&self, writer: &mut W) -> io::Result<()> {
-        (0..self.depth).try_for_each(|_| writer.write_all(b"  "))
-    }
-}
-
-impl Formatter for PrettyAt {
-    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.open(writer, b"[")
-    }
-
-    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.close(writer, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        self.item(writer, first)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.open(writer, b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.close(writer, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        self.item(writer, first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        writer.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -256,7 +140,13 @@ mod tests {
     fn the_layout_is_serde_jsons_pretty_printers() {
         let mut long = fixtures::report();
         // Batches, and the shares of each, end inside the list.
-        long.failing = long.failing.iter().cycle().take(2 * BATCH + 3).cloned().collect();
+        long.failing = long
+            .failing
+            .iter()
+            .cycle()
+            .take(2 * pretty::BATCH + 3)
+            .cloned()
+            .collect();
         let mut empty = fixtures::report();
         empty.failing.clear();
         empty.excepted.clear();

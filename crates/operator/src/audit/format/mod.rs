@@ -2,6 +2,7 @@
 
 pub mod json;
 pub mod junit;
+mod pretty;
 pub mod sarif;
 pub mod table;
 

@@ -10,7 +10,7 @@ use palisade_checks::find;
 use palisade_crds::Severity;
 use serde::Serialize;
 
-use super::{mode_name, qualified_name, subject};
+use super::{mode_name, pretty, qualified_name, subject};
 use crate::audit::problem::InputError;
 use crate::audit::report::{Report, Row};
 use crate::catalog::markdown::help_uri;
@@ -50,21 +50,6 @@ fn uri(path: &str) -> String {
         }
     }
     out
-}
-
-#[derive(Serialize)]
-struct Sarif<'a> {
-    #[serde(rename = "$schema")]
-    schema: &'static str,
-    version: &'static str,
-    runs: [Run<'a>; 1],
-}
-
-#[derive(Serialize)]
-struct Run<'a> {
-    tool: Tool,
-    invocations: [Invocation; 1],
-    results: Vec<SarifResult<'a>>,
 }
 
 #[derive(Serialize)]
@@ -270,49 +255,111 @@ fn result(row: &Row, rule_index: usize) -> SarifResult<'_> {
     }
 }
 
-/// Writes the report; `errors` are the input problems of the run (the rest was evaluated).
+/// Writes the report; `errors` are the input problems of the run (the rest was evaluated). The
+/// document is `{"$schema", "version", "runs": [{"tool", "invocations", "results"}]}` as serde_json's
+/// pretty printer lays it out, the results (77 MB for 72k findings) rendered on every core.
 pub fn write(report: &Report, errors: &[InputError], out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let rows = report.failing.iter().chain(&report.excepted);
-    // Rules sorted by id; the severity is the baseline's effective one for the check.
-    let rules: BTreeMap<&'static str, Severity> = rows.clone().map(|row| (row.check, row.severity)).collect();
-    let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(index, id)| (*id, index)).collect();
-    let sarif = Sarif {
-        schema: SCHEMA,
-        version: "2.1.0",
-        runs: [Run {
-            tool: Tool {
-                driver: Driver {
-                    name: "palisade",
-                    information_uri: INFORMATION_URI,
-                    version: env!("CARGO_PKG_VERSION"),
-                    rules: rules.iter().map(|(id, severity)| rule(id, *severity)).collect(),
-                },
-            },
-            invocations: [Invocation {
-                execution_successful: errors.is_empty(),
-                tool_execution_notifications: errors
-                    .iter()
-                    .map(|error| Notification {
-                        level: "error",
-                        message: Text {
-                            text: error.to_string(),
-                        },
-                    })
-                    .collect(),
-            }],
-            results: rows
-                .map(|row| result(row, index.get(row.check).copied().unwrap_or_default()))
-                .collect(),
-        }],
+    let (tool, invocations, rule_index) = run_parts(report, errors);
+    let result = |row| result(row, rule_index(row));
+    write!(
+        out,
+        "{{\n  \"$schema\": \"{SCHEMA}\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {{\n      \"tool\": "
+    )?;
+    pretty::write_value(&tool, 3, out)?;
+    out.write_all(b",\n      \"invocations\": ")?;
+    pretty::write_value(&invocations, 3, out)?;
+    out.write_all(b",\n      \"results\": ")?;
+    pretty::write_array(&[&report.failing, &report.excepted], 3, result, out)?;
+    out.write_all(b"\n    }\n  ]\n}\n")
+}
+
+/// The run's tool (its rules sorted by id, each with the baseline's effective severity for the
+/// check), its invocation, and each row's rule index.
+fn run_parts(report: &Report, errors: &[InputError]) -> (Tool, [Invocation; 1], impl Fn(&Row) -> usize + Sync) {
+    let rules: BTreeMap<&'static str, Severity> = report
+        .failing
+        .iter()
+        .chain(&report.excepted)
+        .map(|row| (row.check, row.severity))
+        .collect();
+    let index: BTreeMap<&'static str, usize> = rules.keys().enumerate().map(|(index, id)| (*id, index)).collect();
+    let tool = Tool {
+        driver: Driver {
+            name: "palisade",
+            information_uri: INFORMATION_URI,
+            version: env!("CARGO_PKG_VERSION"),
+            rules: rules.iter().map(|(id, severity)| rule(id, *severity)).collect(),
+        },
     };
-    serde_json::to_writer_pretty(&mut *out, &sarif)?;
-    out.write_all(b"\n")
+    let invocations = [Invocation {
+        execution_successful: errors.is_empty(),
+        tool_execution_notifications: errors
+            .iter()
+            .map(|error| Notification {
+                level: "error",
+                message: Text {
+                    text: error.to_string(),
+                },
+            })
+            .collect(),
+    }];
+    let rule_index = move |row: &Row| index.get(row.check).copied().unwrap_or_default();
+    (tool, invocations, rule_index)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::audit::format::fixtures;
+
+    /// The document as one value that serde_json's own pretty printer writes.
+    #[derive(Serialize)]
+    struct Whole<'a> {
+        #[serde(rename = "$schema")]
+        schema: &'static str,
+        version: &'static str,
+        runs: [WholeRun<'a>; 1],
+    }
+
+    #[derive(Serialize)]
+    struct WholeRun<'a> {
+        tool: Tool,
+        invocations: [Invocation; 1],
+        results: Vec<SarifResult<'a>>,
+    }
+
+    #[test]
+    fn the_layout_is_serde_jsons_pretty_printers() {
+        let mut long = fixtures::report();
+        // Batches, and the shares of each, end inside the results; failing and excepted meet.
+        long.failing = long.failing.iter().cycle().take(pretty::BATCH + 3).cloned().collect();
+        let mut empty = fixtures::report();
+        empty.failing.clear();
+        empty.excepted.clear();
+        let error = InputError::file("bad.yaml", "document 2: invalid Deployment");
+        for (report, errors) in [(fixtures::report(), vec![]), (long, vec![error]), (empty, vec![])] {
+            let (tool, invocations, rule_index) = run_parts(&report, &errors);
+            let results = report.failing.iter().chain(&report.excepted);
+            let whole = Whole {
+                schema: SCHEMA,
+                version: "2.1.0",
+                runs: [WholeRun {
+                    tool,
+                    invocations,
+                    results: results.map(|row| result(row, rule_index(row))).collect(),
+                }],
+            };
+            let mut expected = serde_json::to_vec_pretty(&whole).expect("serializes");
+            expected.push(b'\n');
+            let mut out = Vec::new();
+            write(&report, &errors, &mut out).expect("writes to memory");
+            assert!(
+                out == expected,
+                "{}",
+                String::from_utf8_lossy(&out[..out.len().min(4000)])
+            );
+        }
+    }
 
     fn sarif(errors: &[InputError]) -> serde_json::Value {
         let mut out = Vec::new();
