@@ -120,11 +120,11 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
 /// [`render`] for a [`Layout`]: cells are made [`visible`], and the cells `style` picks a style
 /// for (by column and text) colored when the layout colors. With a width, columns narrow to fit
 /// it and a cell wider than its column wraps onto more lines: nothing is cut off.
-pub fn render_fitted<C: AsRef<str>>(
+pub fn render_fitted<C: AsRef<str> + Sync>(
     header: &[&str],
     rows: &[Vec<C>],
     layout: Layout,
-    style: impl Fn(usize, &str) -> Option<Style>,
+    style: impl Fn(usize, &str) -> Option<Style> + Sync,
 ) -> String {
     let mut out = Vec::new();
     // Writing to memory cannot fail, and every byte written comes from a `str`.
@@ -132,37 +132,59 @@ pub fn render_fitted<C: AsRef<str>>(
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// [`render_fitted`] written to `out` a line at a time, of rows whose cells are made by `cells`
-/// when needed (twice: once to measure the columns, once to print), so a table of 72k findings
-/// holds neither its cells nor its text at once.
-pub fn write_rows<'a, R, C: AsRef<str>>(
+/// Rows printed per batch, each batch on every core and written in order.
+const BATCH: usize = 2048;
+
+/// [`render_fitted`] written to `out` a batch of lines at a time, of rows whose cells are made by
+/// `cells` when needed (twice: once to measure the columns, once to print), so a table of 72k
+/// findings holds neither its cells nor its text at once; both passes run on every core.
+pub fn write_rows<'a, R: Sync, C: AsRef<str>>(
     out: &mut dyn Write,
     header: &[&str],
     rows: &'a [R],
-    cells: impl Fn(&'a R) -> Vec<C>,
+    cells: impl Fn(&'a R) -> Vec<C> + Sync,
     layout: Layout,
-    style: impl Fn(usize, &str) -> Option<Style>,
+    style: impl Fn(usize, &str) -> Option<Style> + Sync,
 ) -> io::Result<()> {
     let columns = header.len();
-    let mut widths: Vec<usize> = header.iter().map(|cell| cell.chars().count()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(visible_cells(&cells(row), columns)) {
-            *width = (*width).max(cell.chars().count());
+    let header_widths: Vec<usize> = header.iter().map(|cell| cell.chars().count()).collect();
+    let measure = |share: &'a [R]| {
+        let mut widths = header_widths.clone();
+        for row in share {
+            for (width, cell) in widths.iter_mut().zip(visible_cells(&cells(row), columns)) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        widths
+    };
+    let mut widths = header_widths.clone();
+    for share in crate::parallel::by_share(rows, measure) {
+        for (width, measured) in widths.iter_mut().zip(share) {
+            *width = (*width).max(measured);
         }
     }
     if let Some(limit) = layout.width {
         fit(&mut widths, header, limit);
     }
 
-    let mut line = String::new();
     let header: Vec<Cow<'_, str>> = header.iter().map(|cell| Cow::Borrowed(*cell)).collect();
-    write_row(out, &mut line, &header, &widths, layout, &|_| None)?;
-    for row in rows {
-        let row = cells(row);
-        let row = visible_cells(&row, columns);
-        write_row(out, &mut line, &row, &widths, layout, &|column| {
-            style(column, &row[column])
-        })?;
+    write_row(out, &mut String::new(), &header, &widths, layout, &|_| None)?;
+    let print = |share: &'a [R]| -> io::Result<Vec<u8>> {
+        let mut text = Vec::new();
+        let mut line = String::new();
+        for row in share {
+            let row = cells(row);
+            let row = visible_cells(&row, columns);
+            write_row(&mut text, &mut line, &row, &widths, layout, &|column| {
+                style(column, &row[column])
+            })?;
+        }
+        Ok(text)
+    };
+    for batch in rows.chunks(BATCH) {
+        for text in crate::parallel::by_share(batch, print) {
+            out.write_all(&text?)?;
+        }
     }
     Ok(())
 }
@@ -315,6 +337,21 @@ mod tests {
         rows.iter()
             .map(|row| row.iter().map(|cell| (*cell).to_string()).collect())
             .collect()
+    }
+
+    #[test]
+    fn rows_keep_their_order_across_batches_and_cores() {
+        let rows: Vec<Vec<String>> = (0..2 * BATCH + 3)
+            .map(|index| vec![format!("row-{index}"), "x".to_string()])
+            .collect();
+        let table = render(&["ROW", "X"], &rows);
+        let printed: Vec<&str> = table
+            .lines()
+            .skip(1)
+            .map(|line| line.split_whitespace().next().unwrap_or_default())
+            .collect();
+        let expected: Vec<&str> = rows.iter().map(|row| row[0].as_str()).collect();
+        assert_eq!(printed, expected);
     }
 
     #[test]
