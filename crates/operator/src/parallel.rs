@@ -9,6 +9,25 @@ pub fn by_share<'a, T: Sync, R: Send>(items: &'a [T], work: impl Fn(&'a [T]) -> 
     in_shares(items, cores, work)
 }
 
+/// Items rendered per batch by [`render_in_order`]: for findings, about 1 MB of text.
+pub const BATCH: usize = 2048;
+
+/// Renders `items` a batch of [`BATCH`] at a time, each batch's shares on every core, and hands
+/// each share's text to `write` in the items' order: large outputs (72k findings) are printed on
+/// every core while only a batch's text is held.
+pub fn render_in_order<'a, T: Sync, E: Send>(
+    items: &'a [T],
+    render: impl Fn(&'a [T]) -> Result<Vec<u8>, E> + Sync,
+    mut write: impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    for batch in items.chunks(BATCH) {
+        for text in by_share(batch, &render) {
+            write(&text?)?;
+        }
+    }
+    Ok(())
+}
+
 /// Stack of each worker. Parsing recurses once per nesting level of a document, up to
 /// `palisade_checks::manifest::MAX_DEPTH`; the default 2 MiB of a spawned thread is too little for
 /// that in unoptimised builds. Only the pages used are ever committed.

@@ -132,10 +132,7 @@ pub fn render_fitted<C: AsRef<str> + Sync>(
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Rows printed per batch, each batch on every core and written in order.
-const BATCH: usize = 2048;
-
-/// [`render_fitted`] written to `out` a batch of lines at a time, of rows whose cells are made by
+/// [`render_fitted`] written to `out` a batch of lines at a time (on every core), of rows whose cells are made by
 /// `cells` when needed (twice: once to measure the columns, once to print), so a table of 72k
 /// findings holds neither its cells nor its text at once; both passes run on every core.
 pub fn write_rows<'a, R: Sync, C: AsRef<str>>(
@@ -181,12 +178,7 @@ pub fn write_rows<'a, R: Sync, C: AsRef<str>>(
         }
         Ok(text)
     };
-    for batch in rows.chunks(BATCH) {
-        for text in crate::parallel::by_share(batch, print) {
-            out.write_all(&text?)?;
-        }
-    }
-    Ok(())
+    crate::parallel::render_in_order(rows, print, |text| out.write_all(text))
 }
 
 /// Writes a row: one line when its cells fit their columns (or nothing is fitted), else the
@@ -341,7 +333,7 @@ mod tests {
 
     #[test]
     fn rows_keep_their_order_across_batches_and_cores() {
-        let rows: Vec<Vec<String>> = (0..2 * BATCH + 3)
+        let rows: Vec<Vec<String>> = (0..2 * crate::parallel::BATCH + 3)
             .map(|index| vec![format!("row-{index}"), "x".to_string()])
             .collect();
         let table = render(&["ROW", "X"], &rows);

@@ -138,18 +138,9 @@ mod tests {
 
     #[test]
     fn the_layout_is_serde_jsons_pretty_printers() {
-        let mut long = fixtures::report();
         // Batches, and the shares of each, end inside the list.
-        long.failing = long
-            .failing
-            .iter()
-            .cycle()
-            .take(2 * pretty::BATCH + 3)
-            .cloned()
-            .collect();
-        let mut empty = fixtures::report();
-        empty.failing.clear();
-        empty.excepted.clear();
+        let long = fixtures::report_with_failing(2 * crate::parallel::BATCH + 3);
+        let mut empty = fixtures::report_without_findings();
         empty.namespaces.clear();
         for report in [fixtures::report(), long, empty] {
             let whole = Whole {

@@ -170,6 +170,21 @@ pub mod fixtures {
         row
     }
 
+    /// [`report`] with its failing rows repeated to `count` (to end batches and shares inside them).
+    pub fn report_with_failing(count: usize) -> Report {
+        let mut report = report();
+        report.failing = report.failing.iter().cycle().take(count).cloned().collect();
+        report
+    }
+
+    /// [`report`] without findings.
+    pub fn report_without_findings() -> Report {
+        let mut report = report();
+        report.failing.clear();
+        report.excepted.clear();
+        report
+    }
+
     pub fn report() -> Report {
         let web = ResourceRef::new("Deployment", Some("shop"), "web");
         let failing = vec![

@@ -7,9 +7,6 @@ use serde::Serialize;
 use serde_json::Serializer;
 use serde_json::ser::Formatter;
 
-/// Items rendered per batch: about 1 MB of text, so only a batch's text is held.
-pub const BATCH: usize = 2048;
-
 /// Writes `value` as the value of a key `depth` levels into a document.
 pub fn write_value(value: &impl Serialize, depth: usize, out: &mut dyn Write) -> io::Result<()> {
     value.serialize(&mut Serializer::with_formatter(out, PrettyAt::depth(depth)))?;
@@ -17,9 +14,8 @@ pub fn write_value(value: &impl Serialize, depth: usize, out: &mut dyn Write) ->
 }
 
 /// Writes the items of `parts`, in order, as one array that is the value of a key `depth` levels
-/// into a document, each item as `render` makes it. Printing the findings was the largest step of
-/// an audit left on one thread (31 MB of JSON for 72k of them): batches are rendered on every
-/// core and written in order.
+/// into a document, each item as `render` makes it, on every core (printing 31 MB of JSON for 72k
+/// findings was the largest step of an audit left on one thread).
 pub fn write_array<'a, T: Sync, S: Serialize>(
     parts: &[&'a [T]],
     depth: usize,
@@ -30,24 +26,23 @@ pub fn write_array<'a, T: Sync, S: Serialize>(
         return out.write_all(b"[]");
     }
     out.write_all(b"[")?;
-    let render_share = |items: &'a [T]| -> Result<Vec<u8>, serde_json::Error> {
+    let render_share = |items: &'a [T]| -> io::Result<Vec<u8>> {
         let mut text = Vec::with_capacity(items.len() * 512);
         for item in items {
             // Every item follows a separator, `,` and a new line; the very first has no comma.
             text.push(b',');
-            PrettyAt::depth(depth + 1)
-                .new_line(&mut text)
-                .map_err(serde_json::Error::io)?;
+            PrettyAt::depth(depth + 1).new_line(&mut text)?;
             render(item).serialize(&mut Serializer::with_formatter(&mut text, PrettyAt::depth(depth + 1)))?;
         }
         Ok(text)
     };
     let mut skip = 1;
-    for batch in parts.iter().flat_map(|part| part.chunks(BATCH)) {
-        for rendered in crate::parallel::by_share(batch, render_share) {
-            out.write_all(&rendered?[skip..])?;
+    for part in parts {
+        crate::parallel::render_in_order(part, render_share, |text| {
+            out.write_all(&text[skip..])?;
             skip = 0;
-        }
+            Ok(())
+        })?;
     }
     PrettyAt::depth(depth).new_line(out)?;
     out.write_all(b"]")

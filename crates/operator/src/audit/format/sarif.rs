@@ -330,12 +330,9 @@ mod tests {
 
     #[test]
     fn the_layout_is_serde_jsons_pretty_printers() {
-        let mut long = fixtures::report();
         // Batches, and the shares of each, end inside the results; failing and excepted meet.
-        long.failing = long.failing.iter().cycle().take(pretty::BATCH + 3).cloned().collect();
-        let mut empty = fixtures::report();
-        empty.failing.clear();
-        empty.excepted.clear();
+        let long = fixtures::report_with_failing(crate::parallel::BATCH + 3);
+        let empty = fixtures::report_without_findings();
         let error = InputError::file("bad.yaml", "document 2: invalid Deployment");
         for (report, errors) in [(fixtures::report(), vec![]), (long, vec![error]), (empty, vec![])] {
             let (tool, invocations, rule_index) = run_parts(&report, &errors);
