@@ -132,7 +132,7 @@ pub fn render_fitted<C: AsRef<str> + Sync>(
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// [`render_fitted`] written to `out` a batch of lines at a time (on every core), of rows whose cells are made by
+/// [`render_fitted`] written to `out` a batch of lines at a time, of rows whose cells are made by
 /// `cells` when needed (twice: once to measure the columns, once to print), so a table of 72k
 /// findings holds neither its cells nor its text at once; both passes run on every core.
 pub fn write_rows<'a, R: Sync, C: AsRef<str>>(

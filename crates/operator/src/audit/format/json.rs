@@ -149,15 +149,9 @@ mod tests {
                 summary: summary(&report.summary),
                 namespaces: &report.namespaces,
             };
-            let mut expected = serde_json::to_vec_pretty(&whole).expect("serializes");
-            expected.push(b'\n');
             let mut out = Vec::new();
             write(&report, &mut out).expect("writes to memory");
-            assert!(
-                out == expected,
-                "{}",
-                String::from_utf8_lossy(&out[..out.len().min(4000)])
-            );
+            fixtures::assert_pretty_json(&out, &whole);
         }
     }
 

@@ -170,11 +170,25 @@ pub mod fixtures {
         row
     }
 
-    /// [`report`] with its failing rows repeated to `count` (to end batches and shares inside them).
+    /// [`report`] with its failing rows repeated to `count` (so batches and shares end inside
+    /// them).
     pub fn report_with_failing(count: usize) -> Report {
         let mut report = report();
         report.failing = report.failing.iter().cycle().take(count).cloned().collect();
         report
+    }
+
+    /// Asserts that `written` is byte for byte what serde_json's own pretty printer writes of
+    /// `whole` (and a new line): a writer that renders parts of a document apart lays it out the
+    /// same.
+    pub fn assert_pretty_json(written: &[u8], whole: &impl serde::Serialize) {
+        let mut expected = serde_json::to_vec_pretty(whole).expect("serializes");
+        expected.push(b'\n');
+        assert!(
+            written == expected,
+            "{}",
+            String::from_utf8_lossy(&written[..written.len().min(4000)])
+        );
     }
 
     /// [`report`] without findings.

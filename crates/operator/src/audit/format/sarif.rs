@@ -346,15 +346,9 @@ mod tests {
                     results: results.map(|row| result(row, rule_index(row))).collect(),
                 }],
             };
-            let mut expected = serde_json::to_vec_pretty(&whole).expect("serializes");
-            expected.push(b'\n');
             let mut out = Vec::new();
             write(&report, &errors, &mut out).expect("writes to memory");
-            assert!(
-                out == expected,
-                "{}",
-                String::from_utf8_lossy(&out[..out.len().min(4000)])
-            );
+            fixtures::assert_pretty_json(&out, &whole);
         }
     }
 
