@@ -116,7 +116,7 @@ mod tests {
             .filter(|finding| matches!(finding.check, INVALID | "pod.privileged" | "rbac.cluster-admin-binding"))
             .map(|finding| {
                 let resource = format!("{}/{}", finding.resource.kind, finding.resource.name);
-                (finding.check.to_string(), resource, finding.message)
+                (finding.check.to_string(), resource, finding.message.into_owned())
             })
             .collect()
     }

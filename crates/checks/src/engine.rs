@@ -1,9 +1,11 @@
 //! Runs catalog checks over an inventory. Pure: the caller supplies the clock and parameters.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{
-    ContainerPort, EnvFromSource, EnvVar, Lifecycle, PodSpec, Probe, ResourceRequirements, SecurityContext,
+    ContainerPort, EnvFromSource, Lifecycle, Probe, ResourceRequirements, SecurityContext,
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -13,7 +15,9 @@ use serde::Serialize;
 use crate::annotated;
 use crate::catalog::{CheckDef, Eval, PssLevel};
 use crate::exemption::Annotations;
-use crate::inventory::{ClusterInventory, Inventory, NamespaceInventory, Source, StoredVolume, Workload};
+use crate::inventory::{
+    ClusterInventory, Inventory, NamespaceInventory, PodLevel, Source, StoredEnv, StoredVolume, Workload,
+};
 use crate::pss::PssVersion;
 
 pub use crate::exemption::{EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION};
@@ -83,11 +87,13 @@ impl ResourceRef {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Finding {
     pub check: &'static str,
-    pub resource: ResourceRef,
+    /// Shared by the findings on one resource.
+    pub resource: Arc<ResourceRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub container: Option<String>,
-    /// Never contains a secret's or a literal env var's value.
-    pub message: String,
+    pub container: Option<Arc<str>>,
+    /// Never contains a secret's or a literal env var's value. Most are fixed texts, held
+    /// without a copy each.
+    pub message: Cow<'static, str>,
     /// The reason given by a `palisade.dev/exempt` annotation on the resource that covers this
     /// check. Whether it counts is the baseline's decision.
     #[serde(skip)]
@@ -95,10 +101,14 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(check: &'static str, resource: ResourceRef, message: impl Into<String>) -> Finding {
+    pub fn new(
+        check: &'static str,
+        resource: impl Into<Arc<ResourceRef>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Finding {
         Finding {
             check,
-            resource,
+            resource: resource.into(),
             container: None,
             message: message.into(),
             annotation_exemption: None,
@@ -116,21 +126,21 @@ impl Finding {
 /// What a workload check found: a message, and the container when it is about one.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Violation {
-    pub container: Option<String>,
-    pub message: String,
+    pub container: Option<Arc<str>>,
+    pub message: Cow<'static, str>,
 }
 
 impl Violation {
-    pub fn pod(message: impl Into<String>) -> Violation {
+    pub fn pod(message: impl Into<Cow<'static, str>>) -> Violation {
         Violation {
             container: None,
             message: message.into(),
         }
     }
 
-    pub fn container(container: &ContainerView, message: impl Into<String>) -> Violation {
+    pub fn container(container: &ContainerView, message: impl Into<Cow<'static, str>>) -> Violation {
         Violation {
-            container: Some(container.name.to_string()),
+            container: Some(Arc::clone(container.name)),
             message: message.into(),
         }
     }
@@ -149,11 +159,11 @@ pub enum ContainerKind {
 #[derive(Clone, Copy, Debug)]
 pub struct ContainerView<'a> {
     pub kind: ContainerKind,
-    pub name: &'a str,
+    pub name: &'a Arc<str>,
     pub image: Option<&'a str>,
     pub security_context: Option<&'a SecurityContext>,
     pub ports: &'a [ContainerPort],
-    pub env: &'a [EnvVar],
+    pub env: &'a [StoredEnv],
     pub env_from: &'a [EnvFromSource],
     /// Stored as the credentials they carry only (see [`crate::inventory::strip`]).
     pub command: &'a [String],
@@ -171,9 +181,8 @@ pub struct WorkloadCtx<'a> {
 }
 
 impl WorkloadCtx<'_> {
-    /// The pod-level fields; its container and volume lists are empty (see
-    /// [`WorkloadCtx::containers`], [`WorkloadCtx::volumes`]).
-    pub fn spec(&self) -> &PodSpec {
+    /// The pod-level fields (see [`WorkloadCtx::containers`], [`WorkloadCtx::volumes`]).
+    pub fn spec(&self) -> &PodLevel {
         &self.workload.spec.pod
     }
 
@@ -415,11 +424,18 @@ fn workload_findings<'a>(mut found: Vec<Found<'a>>, namespace: &'a str) -> impl 
     found.retain(|_| keep.next().unwrap_or(true));
     found.sort_by(|a, b| (a.identity(), a.workload.source).cmp(&(b.identity(), b.workload.source)));
     found.dedup_by(|a, b| a.identity() == b.identity());
+    // Sorted by identity, a workload's findings are adjacent: they share one resource.
+    let mut previous: Option<Arc<ResourceRef>> = None;
     found.into_iter().map(move |found| {
         let (kind, name) = found.reported_as;
+        let resource = match previous.take() {
+            Some(resource) if resource.kind == kind && resource.name == name => resource,
+            _ => Arc::new(ResourceRef::new(kind, Some(namespace), name)),
+        };
+        previous = Some(Arc::clone(&resource));
         Finding {
             check: found.check,
-            resource: ResourceRef::new(kind, Some(namespace), name),
+            resource,
             container: found.violation.container,
             message: found.violation.message,
             annotation_exemption: crate::exemption::covering(found.workload.annotations(), found.check),
@@ -551,4 +567,44 @@ fn cluster_grants(cluster: &ClusterInventory) -> Vec<GrantWithAnnotations<'_>> {
             (grant, binding.metadata.annotations.as_ref())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AddOptions;
+    use serde_json::json;
+
+    #[test]
+    fn findings_on_one_workload_share_its_resource_and_container_name() {
+        let mut inventory = Inventory::default();
+        for name in ["a", "b"] {
+            let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "shop"},
+                "spec": {"containers": [{"name": "c", "image": "x", "securityContext": {"privileged": true}}]}});
+            inventory.add_object(pod, &AddOptions::default()).expect("valid");
+        }
+        let namespace = &inventory.namespaces["shop"];
+        let evaluation = evaluate_namespace(namespace, &inventory.cluster, &Params::default(), crate::catalog());
+        for name in ["a", "b"] {
+            let mut on_pod = evaluation
+                .findings
+                .iter()
+                .filter(|finding| finding.resource.name == name);
+            let first = on_pod.next().expect("a finding on the pod");
+            let rest: Vec<_> = on_pod.collect();
+            assert!(!rest.is_empty(), "a privileged pod fails several checks");
+            assert!(
+                rest.iter()
+                    .all(|finding| Arc::ptr_eq(&finding.resource, &first.resource))
+            );
+            let mut containers = rest
+                .iter()
+                .chain([&first])
+                .filter_map(|finding| finding.container.as_ref());
+            let container = containers.next().expect("a finding on the container");
+            assert!(containers.all(|other| Arc::ptr_eq(other, container)));
+        }
+        let [a, b] = ["a", "b"].map(|name| evaluation.findings.iter().find(|finding| finding.resource.name == name));
+        assert!(!Arc::ptr_eq(&a.expect("a").resource, &b.expect("b").resource));
+    }
 }

@@ -102,7 +102,7 @@ pub fn apply(findings: Vec<Finding>, baseline: &ResolvedBaseline, now: Timestamp
                     true
                 }
                 Some(refusal) => {
-                    finding.message = format!("{} ({refusal})", finding.message);
+                    finding.message = format!("{} ({refusal})", finding.message).into();
                     false
                 }
             }
@@ -145,7 +145,7 @@ mod tests {
 
     fn finding(check: &'static str, kind: &str, name: &str, container: Option<&str>) -> Finding {
         let mut finding = Finding::new(check, ResourceRef::new(kind, Some("shop"), name), "m");
-        finding.container = container.map(str::to_string);
+        finding.container = container.map(Into::into);
         finding
     }
 

@@ -282,7 +282,7 @@ mod tests {
                 .map(|finding| {
                     (
                         format!("{}/{}", finding.resource.kind, finding.resource.name),
-                        finding.container,
+                        finding.container.as_deref().map(str::to_string),
                     )
                 })
                 .collect()

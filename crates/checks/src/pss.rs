@@ -4,6 +4,7 @@
 mod version;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 
@@ -17,8 +18,8 @@ use crate::inventory::{NamespaceInventory, Workload};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PssViolation {
     pub check: &'static str,
-    pub container: Option<String>,
-    pub message: String,
+    pub container: Option<Arc<str>>,
+    pub message: Cow<'static, str>,
 }
 
 /// Every control of `level` (and of the levels below it) at `version` that the pod violates;

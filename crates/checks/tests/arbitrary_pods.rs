@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Pod;
 use palisade_checks::pss::{PssViolation, violations};
@@ -27,12 +28,12 @@ fn literal_env_values(pod: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-type Key = (String, Option<String>, String);
+type Key = (String, Option<Arc<str>>, String);
 
 fn keys(violations: &[PssViolation]) -> BTreeSet<Key> {
     violations
         .iter()
-        .map(|v| (v.check.to_string(), v.container.clone(), v.message.clone()))
+        .map(|v| (v.check.to_string(), v.container.clone(), v.message.to_string()))
         .collect()
 }
 
@@ -74,7 +75,7 @@ fn problems(value: &serde_json::Value) -> Vec<String> {
             (
                 finding.check.to_string(),
                 finding.container.clone(),
-                finding.message.clone(),
+                finding.message.to_string(),
             )
         })
         .collect();
@@ -88,11 +89,11 @@ fn problems(value: &serde_json::Value) -> Vec<String> {
     let messages = evaluation
         .findings
         .iter()
-        .flat_map(|finding| [Some(finding.message.as_str()), finding.container.as_deref()])
+        .flat_map(|finding| [Some(finding.message.as_ref()), finding.container.as_deref()])
         .chain(
             restricted
                 .iter()
-                .flat_map(|v| [Some(v.message.as_str()), v.container.as_deref()]),
+                .flat_map(|v| [Some(v.message.as_ref()), v.container.as_deref()]),
         )
         .flatten();
     for message in messages {

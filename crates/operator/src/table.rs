@@ -92,7 +92,7 @@ impl Style {
 /// visible escaped form such as `\u{1b}` or `\n`, so input cannot move the cursor, clear the
 /// screen or disguise itself on a terminal.
 pub fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_hidden) {
+    if is_printable_ascii(text) || !text.chars().any(is_hidden) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -104,6 +104,20 @@ pub fn visible(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Nearly every cell is printable ASCII, which a byte scan proves without decoding characters.
+fn is_printable_ascii(text: &str) -> bool {
+    text.bytes().all(|byte| (b' '..=b'~').contains(&byte))
+}
+
+/// How many characters `text` takes once made [`visible`].
+fn visible_width(text: &str) -> usize {
+    if is_printable_ascii(text) {
+        text.len()
+    } else {
+        visible(text).chars().count()
+    }
 }
 
 fn is_hidden(c: char) -> bool {
@@ -148,8 +162,8 @@ pub fn write_rows<'a, R: Sync, C: AsRef<str>>(
     let measure = |share: &'a [R]| {
         let mut widths = header_widths.clone();
         for row in share {
-            for (width, cell) in widths.iter_mut().zip(visible_cells(&cells(row), columns)) {
-                *width = (*width).max(cell.chars().count());
+            for (width, cell) in widths.iter_mut().zip(cells(row)) {
+                *width = (*width).max(visible_width(cell.as_ref()));
             }
         }
         widths

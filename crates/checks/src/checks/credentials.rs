@@ -200,7 +200,12 @@ mod tests {
         let findings = check.fixtures[fixture].findings(check).expect("valid fixture");
         findings
             .into_iter()
-            .map(|finding| (finding.container, finding.message))
+            .map(|finding| {
+                (
+                    finding.container.as_deref().map(str::to_string),
+                    finding.message.into_owned(),
+                )
+            })
             .collect()
     }
 

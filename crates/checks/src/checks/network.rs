@@ -3,6 +3,8 @@
 //! direction by default when one policy selects every pod for that direction and none of its
 //! rules re-opens it to every peer; narrower policies then allow what is needed.
 
+use std::borrow::Cow;
+
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -446,7 +448,7 @@ fn allows_dns(rule: &Rule) -> bool {
 pub(crate) fn namespace_finding(
     check: &'static str,
     namespace: &NamespaceInventory,
-    message: impl Into<String>,
+    message: impl Into<Cow<'static, str>>,
 ) -> Finding {
     let annotations = namespace
         .namespace
@@ -597,7 +599,7 @@ mod tests {
         let [finding] = found.as_slice() else {
             panic!("expected one finding, got {found:?}");
         };
-        assert_eq!(finding.resource, ResourceRef::new("Namespace", Some("shop"), "shop"));
+        assert_eq!(*finding.resource, ResourceRef::new("Namespace", Some("shop"), "shop"));
         assert_eq!(finding.annotation_exemption.as_deref(), Some("mesh"));
     }
 
@@ -609,7 +611,7 @@ mod tests {
             panic!("expected one finding, got {found:?}");
         };
         assert_eq!(
-            finding.resource,
+            *finding.resource,
             ResourceRef::new("NetworkPolicy", Some("shop"), "open")
         );
         assert_eq!(finding.message, "ingress rule 1 allows any source (ipBlock 0.0.0.0/0)");

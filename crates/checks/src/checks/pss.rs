@@ -6,6 +6,8 @@
 //! control that did not exist yet passes, and allowed values, the Windows exemptions (v1.25)
 //! and the user-namespace relaxations (v1.35) apply from the version that introduced them.
 
+use std::sync::Arc;
+
 use palisade_crds::{Profile, Severity};
 
 use crate::catalog::{Category, CheckDef, Eval, Expect, Fixture, PssControl, PssLevel};
@@ -783,8 +785,8 @@ fn apparmor(ctx: &WorkloadCtx) -> Vec<Violation> {
         };
         if !value.is_empty() && value != "runtime/default" && !value.starts_with("localhost/") {
             violations.push(Violation {
-                container: Some(container.to_string()),
-                message: format!("annotation {key} is {value:?}"),
+                container: Some(Arc::from(container)),
+                message: format!("annotation {key} is {value:?}").into(),
             });
         }
     }

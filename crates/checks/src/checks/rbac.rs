@@ -1055,7 +1055,7 @@ mod tests {
             .map(|finding| {
                 (
                     format!("{}/{}", finding.resource.kind, finding.resource.name),
-                    finding.message.as_str(),
+                    finding.message.as_ref(),
                     finding.annotation_exemption.as_deref(),
                 )
             })

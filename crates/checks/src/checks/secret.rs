@@ -2,6 +2,7 @@
 //! credentials kept in secrets and values shared across namespaces. The checks that read values
 //! never put a value, or anything derived from it, into a finding: messages name keys only.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
@@ -343,7 +344,7 @@ fn reused_value(ctx: &ClusterCtx) -> Vec<Finding> {
         .collect()
 }
 
-fn finding(check: &'static str, namespace: &str, secret: &Secret, message: impl Into<String>) -> Finding {
+fn finding(check: &'static str, namespace: &str, secret: &Secret, message: impl Into<Cow<'static, str>>) -> Finding {
     let resource = ResourceRef::new("Secret", Some(namespace), name(secret));
     Finding::new(check, resource, message).exempt_by(secret.metadata.annotations.as_ref())
 }
@@ -409,13 +410,7 @@ fn pod_secret_names(spec: &StoredSpec) -> Vec<&str> {
                 .filter_map(|source| Some(source.secret_ref.as_ref()?.name.as_str())),
         );
     }
-    names.extend(
-        spec.pod
-            .image_pull_secrets
-            .iter()
-            .flatten()
-            .map(|secret| secret.name.as_str()),
-    );
+    names.extend(spec.pod.image_pull_secrets.iter().map(|secret| secret.name.as_str()));
     names
 }
 
@@ -520,7 +515,7 @@ mod tests {
             .map(|finding| {
                 (
                     finding.resource.namespace.clone().unwrap_or_default(),
-                    finding.message.as_str(),
+                    finding.message.as_ref(),
                 )
             })
             .collect();
@@ -542,7 +537,7 @@ mod tests {
             .find(|check| check.id == "secret.cloud-credentials")
             .expect("check");
         let (findings, _) = evaluate_fixture(cloud, &cloud.fixtures[1]);
-        let messages: Vec<&str> = findings.iter().map(|finding| finding.message.as_str()).collect();
+        let messages: Vec<&str> = findings.iter().map(|finding| finding.message.as_ref()).collect();
         assert_eq!(messages, vec!["key credentials holds an AWS access key ID"]);
     }
 

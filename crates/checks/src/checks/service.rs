@@ -255,7 +255,7 @@ mod tests {
         let [finding] = found.as_slice() else {
             panic!("expected one finding, got {found:?}");
         };
-        assert_eq!(finding.resource, ResourceRef::new("Service", Some("shop"), "edge"));
+        assert_eq!(*finding.resource, ResourceRef::new("Service", Some("shop"), "edge"));
         assert_eq!(
             finding.message,
             "LoadBalancer Service accepts traffic from all public IPv6 addresses: loadBalancerSourceRanges ::/0"

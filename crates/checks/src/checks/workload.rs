@@ -1,10 +1,10 @@
 //! Runtime and identity hygiene of workloads beyond the Pod Security Standards.
 
-use k8s_openapi::api::core::v1::PodSpec;
 use palisade_crds::{Profile, Severity};
 
 use crate::catalog::{Category, CheckDef, Eval, Expect, Fixture};
 use crate::engine::{ContainerKind, Violation, WorkloadCtx};
+use crate::inventory::PodLevel;
 
 const NSA_TOKENS: &[&str] = &["Pod security: protecting pod service account tokens"];
 
@@ -260,7 +260,7 @@ fn runtime_socket(ctx: &WorkloadCtx) -> Vec<Violation> {
 
 /// The service account a pod runs as; the inventory stores it in `serviceAccountName` alone,
 /// absent for `default` (see `strip::pod_spec`).
-fn service_account_name(spec: &PodSpec) -> &str {
+fn service_account_name(spec: &PodLevel) -> &str {
     spec.service_account_name.as_deref().unwrap_or("default")
 }
 

@@ -23,7 +23,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 pub use generated::{generated_name, shown_name};
 pub use keyed::Keyed;
 pub use object::{AddError, Kind, Object, ObjectRef};
-pub use spec::{StoredContainer, StoredSpec, StoredVolume};
+pub use spec::{PodLevel, StoredContainer, StoredEnv, StoredSpec, StoredVolume};
 
 /// Everything known about a cluster or a set of manifests.
 #[derive(Clone, Debug, Default)]

@@ -2,10 +2,13 @@
 //! lifecycle and security context are held inline), and a 10k-manifest audit held 60 MB of
 //! them; a stored container keeps only what checks read, its large optional parts boxed. A
 //! `Volume` (3.2 KiB, every source type inline) is kept as the names of its sources and what
-//! checks read of them.
+//! checks read of them, and the pod-level fields (1.5 KiB as a `PodSpec`) as those checks read.
+
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{
-    ContainerPort, EnvFromSource, EnvVar, Lifecycle, PodSpec, Probe, ResourceRequirements, SecurityContext, Volume,
+    ContainerPort, EnvFromSource, EnvVar, EnvVarSource, Lifecycle, LocalObjectReference, PodOS, PodSecurityContext,
+    PodSpec, Probe, ResourceRequirements, SecurityContext, Volume,
 };
 
 use crate::engine::{ContainerKind, ContainerView};
@@ -13,12 +16,61 @@ use crate::engine::{ContainerKind, ContainerView};
 /// A pod spec as stored once stripped (see [`super::strip::pod_spec`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StoredSpec {
-    /// The pod-level fields. Its container and volume lists are always empty: they are read
-    /// through [`StoredSpec::containers`] and [`StoredSpec::volumes`].
-    pub pod: PodSpec,
+    pub pod: PodLevel,
     /// Init, regular and ephemeral containers, in that order.
     pub containers: Box<[StoredContainer]>,
     pub volumes: Box<[StoredVolume]>,
+}
+
+/// The pod-level fields checks read, named as in [`PodSpec`]; the containers and volumes are
+/// read through [`StoredSpec::containers`] and [`StoredSpec::volumes`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PodLevel {
+    pub security_context: Option<Box<PodSecurityContext>>,
+    pub host_network: Option<bool>,
+    pub host_pid: Option<bool>,
+    pub host_ipc: Option<bool>,
+    pub host_users: Option<bool>,
+    pub os: Option<PodOS>,
+    /// Absent for `default` (see [`super::strip::pod_spec`]).
+    pub service_account_name: Option<String>,
+    pub automount_service_account_token: Option<bool>,
+    pub image_pull_secrets: Box<[LocalObjectReference]>,
+}
+
+impl From<PodSpec> for PodLevel {
+    fn from(pod: PodSpec) -> PodLevel {
+        PodLevel {
+            security_context: pod.security_context.map(Box::new),
+            host_network: pod.host_network,
+            host_pid: pod.host_pid,
+            host_ipc: pod.host_ipc,
+            host_users: pod.host_users,
+            os: pod.os,
+            service_account_name: pod.service_account_name,
+            automount_service_account_token: pod.automount_service_account_token,
+            image_pull_secrets: pod.image_pull_secrets.unwrap_or_default().into(),
+        }
+    }
+}
+
+/// An environment variable, its source boxed (an `EnvVar` is 360 bytes, its source inline).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredEnv {
+    pub name: String,
+    /// For a literal value, only the credential it carries (see [`super::strip`]).
+    pub value: Option<String>,
+    pub value_from: Option<Box<EnvVarSource>>,
+}
+
+impl From<EnvVar> for StoredEnv {
+    fn from(env: EnvVar) -> StoredEnv {
+        StoredEnv {
+            name: env.name,
+            value: env.value,
+            value_from: env.value_from.map(Box::new),
+        }
+    }
 }
 
 /// What checks read of a volume.
@@ -36,11 +88,12 @@ pub struct StoredVolume {
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredContainer {
     pub kind: ContainerKind,
-    pub name: String,
+    /// Shared by the findings on the container.
+    pub name: Arc<str>,
     pub image: Option<String>,
     pub security_context: Option<Box<SecurityContext>>,
     pub ports: Box<[ContainerPort]>,
-    pub env: Box<[EnvVar]>,
+    pub env: Box<[StoredEnv]>,
     pub env_from: Box<[EnvFromSource]>,
     /// Only the credentials they carry (see [`super::strip`]).
     pub command: Box<[String]>,
@@ -76,11 +129,11 @@ macro_rules! stored_container {
         let c = $container;
         StoredContainer {
             kind: $kind,
-            name: c.name,
+            name: Arc::from(c.name),
             image: c.image,
             security_context: c.security_context.map(Box::new),
             ports: c.ports.unwrap_or_default().into(),
-            env: c.env.unwrap_or_default().into(),
+            env: c.env.into_iter().flatten().map(StoredEnv::from).collect(),
             env_from: c.env_from.unwrap_or_default().into(),
             command: c.command.unwrap_or_default().into(),
             args: c.args.unwrap_or_default().into(),
@@ -120,7 +173,7 @@ impl From<PodSpec> for StoredSpec {
             .map(StoredVolume::from)
             .collect();
         StoredSpec {
-            pod,
+            pod: PodLevel::from(pod),
             containers,
             volumes,
         }
@@ -208,11 +261,10 @@ mod tests {
             "ephemeralContainers": [{"name": "debug", "image": "busybox"}]}))
         .expect("spec");
         let stored = StoredSpec::from(spec.clone());
-        assert!(stored.pod.host_network == Some(true) && stored.pod.containers.is_empty());
-        assert!(stored.pod.init_containers.is_none() && stored.pod.ephemeral_containers.is_none());
+        assert!(stored.pod.host_network == Some(true));
         let seen: Vec<(ContainerKind, &str, Option<&str>)> = stored
             .containers()
-            .map(|container| (container.kind, container.name, container.image))
+            .map(|container| (container.kind, &**container.name, container.image))
             .collect();
         assert_eq!(
             seen,
@@ -226,7 +278,9 @@ mod tests {
         let original = &spec.containers[0];
         assert_eq!(app.security_context, original.security_context.as_ref());
         assert_eq!(app.ports, original.ports.as_deref().expect("ports"));
-        assert_eq!(app.env, original.env.as_deref().expect("env"));
+        let original_env: Vec<StoredEnv> = original.env.iter().flatten().cloned().map(StoredEnv::from).collect();
+        assert_eq!(app.env, original_env);
+        assert_eq!(app.env[0].value.as_deref(), Some("debug"));
         assert_eq!(app.env_from, original.env_from.as_deref().expect("envFrom"));
         assert_eq!(app.command, ["/app"]);
         assert_eq!(app.resources, original.resources.as_ref());
@@ -245,7 +299,6 @@ mod tests {
             {"name": "bare"}]}))
         .expect("spec");
         let stored = StoredSpec::from(spec);
-        assert!(stored.pod.volumes.is_none());
         let seen: Vec<String> = stored
             .volumes
             .iter()
@@ -276,5 +329,7 @@ mod tests {
         let api = size_of::<k8s_openapi::api::core::v1::Container>();
         let stored = size_of::<StoredContainer>();
         assert!(stored * 6 < api, "stored {stored} B, API {api} B");
+        assert!(size_of::<PodLevel>() * 10 < size_of::<PodSpec>());
+        assert!(size_of::<StoredEnv>() * 5 < size_of::<EnvVar>());
     }
 }

@@ -239,7 +239,7 @@ fn check_results(
                     AffectedResource {
                         kind: resource.kind.clone(),
                         name: resource.name.clone(),
-                        container: finding.container.clone(),
+                        container: finding.container.as_deref().map(str::to_string),
                         message: bounded(&finding.message),
                         first_seen: Some(first_seen(&key).unwrap_or_else(|| now.clone())),
                     }

@@ -144,9 +144,9 @@ pub mod fixtures {
     fn row(check: &'static str, resource: ResourceRef, container: Option<&str>, message: &str) -> Row {
         Row {
             check,
-            resource,
-            container: container.map(str::to_string),
-            message: message.to_string(),
+            resource: resource.into(),
+            container: container.map(Into::into),
+            message: message.to_string().into(),
             severity: palisade_checks::find(check).map_or(Severity::Info, |check| check.severity),
             mode: CheckMode::Required,
             file: None,

@@ -113,7 +113,7 @@ fn failing_cells(row: &Row, with_files: bool) -> Vec<Cow<'_, str>> {
     if with_files {
         cells.push(location(row).map_or(Cow::Borrowed("-"), Cow::Owned));
     }
-    cells.push(Cow::Borrowed(row.message.as_str()));
+    cells.push(Cow::Borrowed(&row.message));
     cells
 }
 
