@@ -4,9 +4,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{
-    ContainerPort, EnvFromSource, Lifecycle, Probe, ResourceRequirements, SecurityContext,
-};
+use k8s_openapi::api::core::v1::{ContainerPort, EnvFromSource, SecurityContext};
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
@@ -168,9 +166,10 @@ pub struct ContainerView<'a> {
     /// Stored as the credentials they carry only (see [`crate::inventory::strip`]).
     pub command: &'a [String],
     pub args: &'a [String],
-    pub resources: Option<&'a ResourceRequirements>,
-    pub probes: [Option<&'a Probe>; 3],
-    pub lifecycle: Option<&'a Lifecycle>,
+    /// The resources it sets a limit for.
+    pub limits: &'a [String],
+    /// The non-empty hosts its probes and lifecycle hooks target.
+    pub handler_hosts: &'a [String],
 }
 
 /// What a workload check sees.

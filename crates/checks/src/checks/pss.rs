@@ -728,31 +728,7 @@ fn probe_host(ctx: &WorkloadCtx) -> Vec<Violation> {
         return Vec::new();
     }
     each_container(ctx, |container| {
-        let lifecycle = container.lifecycle;
-        let handlers = container
-            .probes
-            .iter()
-            .flatten()
-            .map(|probe| (probe.http_get.as_ref(), probe.tcp_socket.as_ref()))
-            .chain(
-                [
-                    lifecycle.and_then(|l| l.post_start.as_ref()),
-                    lifecycle.and_then(|l| l.pre_stop.as_ref()),
-                ]
-                .into_iter()
-                .flatten()
-                .map(|handler| (handler.http_get.as_ref(), handler.tcp_socket.as_ref())),
-            );
-        let hosts: Vec<&str> = handlers
-            .flat_map(|(http, tcp)| {
-                [
-                    http.and_then(|h| h.host.as_deref()),
-                    tcp.and_then(|t| t.host.as_deref()),
-                ]
-            })
-            .flatten()
-            .filter(|host| !host.is_empty())
-            .collect();
+        let hosts = container.handler_hosts;
         (!hosts.is_empty()).then(|| format!("probes or lifecycle hooks target host {}", hosts.join(", ")))
     })
 }

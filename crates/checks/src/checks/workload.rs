@@ -359,10 +359,9 @@ fn resource_limits(ctx: &WorkloadCtx) -> Vec<Violation> {
     ctx.containers()
         .filter(|container| container.kind != ContainerKind::Ephemeral)
         .filter_map(|container| {
-            let limits = container.resources.and_then(|resources| resources.limits.as_ref());
             let missing: Vec<&str> = ["cpu", "memory"]
                 .into_iter()
-                .filter(|resource| limits.is_none_or(|limits| !limits.contains_key(*resource)))
+                .filter(|resource| !container.limits.iter().any(|limited| limited == resource))
                 .collect();
             (!missing.is_empty())
                 .then(|| Violation::container(&container, format!("no {} limit", missing.join(" or "))))

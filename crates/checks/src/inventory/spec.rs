@@ -4,11 +4,12 @@
 //! `Volume` (3.2 KiB, every source type inline) is kept as the names of its sources and what
 //! checks read of them, and the pod-level fields (1.5 KiB as a `PodSpec`) as those checks read.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{
-    ContainerPort, EnvFromSource, EnvVar, EnvVarSource, Lifecycle, LocalObjectReference, PodOS, PodSecurityContext,
-    PodSpec, Probe, ResourceRequirements, SecurityContext, Volume,
+    ContainerPort, EnvFromSource, EnvVar, EnvVarSource, Lifecycle, LifecycleHandler, LocalObjectReference, PodOS,
+    PodSecurityContext, PodSpec, Probe, ResourceRequirements, SecurityContext, Volume,
 };
 
 use crate::engine::{ContainerKind, ContainerView};
@@ -98,10 +99,11 @@ pub struct StoredContainer {
     /// Only the credentials they carry (see [`super::strip`]).
     pub command: Box<[String]>,
     pub args: Box<[String]>,
-    pub resources: Option<ResourceRequirements>,
-    /// Liveness, readiness and startup probes.
-    pub probes: [Option<Box<Probe>>; 3],
-    pub lifecycle: Option<Box<Lifecycle>>,
+    /// The resources it sets a limit for (a `Probe` is 328 bytes and a `ResourceRequirements`
+    /// with its maps over 1 KiB; checks read only these names and hosts).
+    pub limits: Box<[String]>,
+    /// The hosts its probes and lifecycle hooks target (see [`handler_hosts`]).
+    pub handler_hosts: Box<[String]>,
 }
 
 impl StoredSpec {
@@ -116,9 +118,8 @@ impl StoredSpec {
             env_from: &container.env_from,
             command: &container.command,
             args: &container.args,
-            resources: container.resources.as_ref(),
-            probes: container.probes.each_ref().map(Option::as_deref),
-            lifecycle: container.lifecycle.as_deref(),
+            limits: &container.limits,
+            handler_hosts: &container.handler_hosts,
         })
     }
 }
@@ -137,11 +138,39 @@ macro_rules! stored_container {
             env_from: c.env_from.unwrap_or_default().into(),
             command: c.command.unwrap_or_default().into(),
             args: c.args.unwrap_or_default().into(),
-            resources: c.resources,
-            probes: [c.liveness_probe, c.readiness_probe, c.startup_probe].map(|probe| probe.map(Box::new)),
-            lifecycle: c.lifecycle.map(Box::new),
+            limits: limits(c.resources),
+            handler_hosts: handler_hosts([c.liveness_probe, c.readiness_probe, c.startup_probe], c.lifecycle),
         }
     }};
+}
+
+fn limits(resources: Option<ResourceRequirements>) -> Box<[String]> {
+    resources
+        .and_then(|resources| resources.limits)
+        .into_iter()
+        .flat_map(BTreeMap::into_keys)
+        .collect()
+}
+
+/// The non-empty `host` of every HTTP and TCP handler of the liveness, readiness and startup
+/// probes, then of the `postStart` and `preStop` hooks, in that order.
+fn handler_hosts(probes: [Option<Probe>; 3], lifecycle: Option<Lifecycle>) -> Box<[String]> {
+    let (post_start, pre_stop) = lifecycle.map_or((None, None), |lifecycle| (lifecycle.post_start, lifecycle.pre_stop));
+    let probe_handlers = probes
+        .into_iter()
+        .flatten()
+        .map(|probe| (probe.http_get, probe.tcp_socket));
+    let hook_handlers = [post_start, pre_stop].into_iter().flatten().map(
+        |LifecycleHandler {
+             http_get, tcp_socket, ..
+         }| (http_get, tcp_socket),
+    );
+    probe_handlers
+        .chain(hook_handlers)
+        .flat_map(|(http, tcp)| [http.and_then(|http| http.host), tcp.and_then(|tcp| tcp.host)])
+        .flatten()
+        .filter(|host| !host.is_empty())
+        .collect()
 }
 
 impl From<PodSpec> for StoredSpec {
@@ -256,8 +285,12 @@ mod tests {
             "containers": [{"name": "app", "image": "app:1", "command": ["/app"],
                 "securityContext": {"privileged": true}, "ports": [{"containerPort": 80, "hostPort": 80}],
                 "env": [{"name": "LEVEL", "value": "debug"}], "envFrom": [{"secretRef": {"name": "db"}}],
-                "resources": {"limits": {"memory": "1Gi"}}, "readinessProbe": {"httpGet": {"port": 80}},
-                "lifecycle": {"preStop": {"sleep": {"seconds": 5}}}}],
+                "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "1"}},
+                "livenessProbe": {"tcpSocket": {"port": 80, "host": ""}},
+                "readinessProbe": {"httpGet": {"port": 80, "host": "10.0.0.1"}},
+                "startupProbe": {"tcpSocket": {"port": 80, "host": "10.0.0.2"}},
+                "lifecycle": {"postStart": {"httpGet": {"port": 80, "host": "10.0.0.3"}},
+                    "preStop": {"tcpSocket": {"port": 80, "host": "10.0.0.4"}}}}],
             "ephemeralContainers": [{"name": "debug", "image": "busybox"}]}))
         .expect("spec");
         let stored = StoredSpec::from(spec.clone());
@@ -283,9 +316,8 @@ mod tests {
         assert_eq!(app.env[0].value.as_deref(), Some("debug"));
         assert_eq!(app.env_from, original.env_from.as_deref().expect("envFrom"));
         assert_eq!(app.command, ["/app"]);
-        assert_eq!(app.resources, original.resources.as_ref());
-        assert_eq!(app.probes, [None, original.readiness_probe.as_ref(), None]);
-        assert_eq!(app.lifecycle, original.lifecycle.as_ref());
+        assert_eq!(app.limits, ["memory"]);
+        assert_eq!(app.handler_hosts, ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
         assert_eq!(stored.containers().next().expect("setup").args, ["a"]);
     }
 

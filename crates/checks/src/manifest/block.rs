@@ -21,9 +21,6 @@ const MAX_KEY_BYTES: usize = 1024;
 /// The value of one YAML document whose top level is a block mapping, or `None` when the
 /// document is not plain block YAML (see the module's documentation).
 pub(super) fn read(text: &str) -> Option<Value> {
-    if !plain_characters(text) {
-        return None;
-    }
     let mut reader = Reader::new(text)?;
     if reader.peek()?.indent != 0 {
         return None;
@@ -45,9 +42,6 @@ pub(super) fn read(text: &str) -> Option<Value> {
 /// items handed over until then are its first ones, in order (nothing after them had been read),
 /// and the caller reads the rest with the full parser.
 pub(super) fn read_list(text: &str, on_item: &mut dyn FnMut(usize, Value)) -> Option<()> {
-    if !plain_characters(text) {
-        return None;
-    }
     let mut reader = Reader::new(text)?;
     let mut keys = std::collections::HashSet::new();
     while let Some(line) = reader.peek() {
@@ -77,17 +71,29 @@ pub(super) fn read_list(text: &str, on_item: &mut dyn FnMut(usize, Value)) -> Op
     Some(())
 }
 
-/// No tab, carriage return or other control character, and none of the characters some YAML
-/// versions read as line breaks or byte-order marks.
-fn plain_characters(text: &str) -> bool {
-    text.bytes().all(|byte| byte == b'\n' || (byte >= 0x20 && byte != 0x7F))
-        && (text.is_ascii()
-            || !text.chars().any(|c| {
-                matches!(
-                    c,
-                    '\u{80}'..='\u{9F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
-                )
-            }))
+/// `None` when the text has a tab, carriage return or other control character, or one of the
+/// characters some YAML versions read as line breaks or byte-order marks; otherwise whether a
+/// line starts with `-`, `.` or `%`, as document markers, end markers and directives do (so
+/// only such texts pay for looking at their lines). One pass, as every document is read here.
+fn plain_characters(text: &str) -> Option<bool> {
+    let mut line_start = true;
+    let mut marker_like = false;
+    let mut ascii = true;
+    for &byte in text.as_bytes() {
+        if (byte < 0x20 && byte != b'\n') || byte == 0x7F {
+            return None;
+        }
+        marker_like |= line_start && matches!(byte, b'-' | b'.' | b'%');
+        line_start = byte == b'\n';
+        ascii &= byte.is_ascii();
+    }
+    let special = |c: char| {
+        matches!(
+            c,
+            '\u{80}'..='\u{9F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
+        )
+    };
+    (ascii || !text.chars().any(special)).then_some(marker_like)
 }
 
 #[derive(Clone, Copy)]
@@ -128,9 +134,17 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    /// A reader of `text`, unless a line marks it as more than one document or as using
-    /// directives (the caller cuts a text into documents at its markers).
+    /// A reader of `text`, unless it has characters outside the subset (see [`plain_characters`])
+    /// or a line marks it as more than one document or as using directives (the caller cuts a
+    /// text into documents at its markers).
     fn new(text: &'a str) -> Option<Self> {
+        let reader = Reader {
+            raw: text.split_inclusive('\n'),
+            current: None,
+        };
+        if !plain_characters(text)? {
+            return Some(reader);
+        }
         let mut content_seen = false;
         for line in text.split_inclusive('\n').map(Line::of) {
             if line.indent == 0 {
@@ -147,10 +161,7 @@ impl<'a> Reader<'a> {
             }
             content_seen |= line.has_content();
         }
-        Some(Reader {
-            raw: text.split_inclusive('\n'),
-            current: None,
-        })
+        Some(reader)
     }
 
     /// The line the reader is at, blank or not (a document marker reads as a blank line).
@@ -368,6 +379,9 @@ fn is_entry(text: &str) -> bool {
 /// The key of a `key: value` line and what follows its colon, when the line is one and its key
 /// is a string the full parser reads alike.
 fn split_key(text: &str) -> Option<(String, &str)> {
+    if let Some(split) = split_simple_key(text) {
+        return Some(split);
+    }
     if text.starts_with(['"', '\'']) {
         let (key, after) = quoted(text)?;
         let rest = after.strip_prefix(':')?;
@@ -385,6 +399,23 @@ fn split_key(text: &str) -> Option<(String, &str)> {
         Value::String(key) => Some((key, &text[colon + 1..])),
         _ => None,
     }
+}
+
+/// [`split_key`] for the keys objects are made of (`apiVersion`, `app.kubernetes.io/name`): a
+/// letter, then letters, digits and `-_./` up to the colon. No such key is structure, a comment
+/// or a number, so it is the string it reads as unless it is a word the full parser types
+/// (`true`, `null`, `on`, …), which is left to the general reading.
+fn split_simple_key(text: &str) -> Option<(String, &str)> {
+    let bytes = text.as_bytes();
+    if !bytes.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let colon = bytes
+        .iter()
+        .position(|&byte| !(byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'/')))?;
+    let key = &text[..colon];
+    let ends_key = bytes[colon] == b':' && matches!(bytes.get(colon + 1), None | Some(b' '));
+    (ends_key && key.len() <= MAX_KEY_BYTES && !is_typed_word(key)).then(|| (key.to_string(), &text[colon + 1..]))
 }
 
 /// A single-line quoted scalar at the start of `text` and what follows it. Escapes in double
@@ -447,14 +478,16 @@ fn plain(text: &str) -> Option<Value> {
         "false" => return Some(Value::Bool(false)),
         _ => {}
     }
+    (!is_typed_word(text)).then(|| Value::String(text.to_string()))
+}
+
+/// A word some YAML version types as a boolean, null or float in some spelling.
+fn is_typed_word(text: &str) -> bool {
     const TYPED_WORDS: [&str; 12] = [
         "true", "false", "yes", "no", "on", "off", "y", "n", "null", "nan", "inf", "infinity",
     ];
     const LONGEST_TYPED_WORD: usize = "infinity".len();
-    if text.len() <= LONGEST_TYPED_WORD && TYPED_WORDS.iter().any(|word| text.eq_ignore_ascii_case(word)) {
-        return None;
-    }
-    Some(Value::String(text.to_string()))
+    text.len() <= LONGEST_TYPED_WORD && TYPED_WORDS.iter().any(|word| text.eq_ignore_ascii_case(word))
 }
 
 /// The text before a ` #` comment, and whether a `: ` comes before it: one pass over the
