@@ -139,22 +139,37 @@ pub fn build(
         .filter(|namespace| !excluded.contains(*namespace))
         .map(String::as_str)
         .collect();
-    let evaluations = crate::parallel::by_share(&namespaces, |share| {
-        let evaluate =
-            |namespace: &&str| posture::evaluate(inventory, Scope::Namespace(namespace), resolved, content_checks, now);
-        share.iter().map(evaluate).collect::<Vec<_>>()
+    // Each share's namespaces are added to one list as they are evaluated, and the shares to the
+    // first share's list: a list that grows is moved by `realloc`, which for lists this large
+    // remaps its pages rather than holding the findings twice (as a list made anew would).
+    let shares = crate::parallel::by_share(&namespaces, |share| {
+        share.iter().fold(Evaluation::default(), |mut evaluation, namespace| {
+            evaluation.absorb(posture::evaluate(
+                inventory,
+                Scope::Namespace(namespace),
+                resolved,
+                content_checks,
+                now,
+            ));
+            evaluation
+        })
     });
-    let mut evaluation = if cluster {
-        posture::evaluate(inventory, Scope::Cluster, resolved, content_checks, now)
-    } else {
-        Evaluation::default()
-    };
-    // Grown by doubling, the merged list would hold room for up to twice the findings.
-    let parts = evaluations.into_iter().flatten().collect::<Vec<_>>();
+    let mut shares = shares.into_iter();
+    let mut evaluation = shares.next().unwrap_or_default();
+    let rest: Vec<Evaluation> = shares.collect();
     evaluation
         .findings
-        .reserve_exact(parts.iter().map(|part| part.findings.len()).sum());
-    parts.into_iter().for_each(|part| evaluation.absorb(part));
+        .reserve_exact(rest.iter().map(|share| share.findings.len()).sum());
+    rest.into_iter().for_each(|share| evaluation.absorb(share));
+    if cluster {
+        evaluation.absorb(posture::evaluate(
+            inventory,
+            Scope::Cluster,
+            resolved,
+            content_checks,
+            now,
+        ));
+    }
     let resources_evaluated = evaluation.resources_evaluated;
     let posture = posture::assess(evaluation, resolved, content_checks, now);
     let expired: Vec<String> = posture
