@@ -20,6 +20,8 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use crate::selector::Labels as _;
+
 pub use generated::{generated_name, shown_name};
 pub use keyed::Keyed;
 pub use object::{AddError, Kind, Object, ObjectRef};
@@ -100,8 +102,26 @@ impl ClusterInventory {
 /// check reads) carry seccomp and AppArmor profiles and `palisade.dev/exempt`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PodMetadata {
-    pub labels: BTreeMap<String, String>,
+    pub labels: PodLabels,
     pub annotations: BTreeMap<String, String>,
+}
+
+/// A pod's labels sorted by key. Every workload holds its own, and a `BTreeMap` would take a
+/// 544-byte node for even one label.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodLabels(Box<[(String, String)]>);
+
+impl From<BTreeMap<String, String>> for PodLabels {
+    fn from(labels: BTreeMap<String, String>) -> PodLabels {
+        PodLabels(labels.into_iter().collect())
+    }
+}
+
+impl crate::selector::Labels for PodLabels {
+    fn label(&self, key: &str) -> Option<&str> {
+        let at = self.0.binary_search_by(|(label, _)| label.as_str().cmp(key)).ok()?;
+        Some(&self.0[at].1)
+    }
 }
 
 /// A controller that owns a ReplicaSet or Job.
@@ -181,7 +201,7 @@ impl Workload {
         }
     }
 
-    pub fn labels(&self) -> &BTreeMap<String, String> {
+    pub fn labels(&self) -> &PodLabels {
         &self.pod_metadata.labels
     }
 
@@ -311,8 +331,8 @@ fn deployment_by_hash<'a>(workload: &'a Workload, controller: &'a Owner) -> Opti
     if controller.kind != "ReplicaSet" {
         return None;
     }
-    let hash = workload.labels().get("pod-template-hash")?;
-    controller.name.strip_suffix(hash.as_str())?.strip_suffix('-')
+    let hash = workload.labels().label("pod-template-hash")?;
+    controller.name.strip_suffix(hash)?.strip_suffix('-')
 }
 
 /// Secret types some checks tell apart (token secrets, Helm release records, bootstrap tokens).
@@ -954,7 +974,7 @@ mod tests {
         }
         let metadata = |pod| &workloads.get(pod).expect("pod").pod_metadata;
         assert!(Arc::ptr_eq(metadata("Pod/web-1-a"), metadata("Pod/web-1-b")));
-        assert_eq!(metadata("Pod/web-1-a").labels["pod-template-hash"], "1");
+        assert_eq!(metadata("Pod/web-1-a").labels.label("pod-template-hash"), Some("1"));
     }
 
     #[test]

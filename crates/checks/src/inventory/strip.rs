@@ -63,7 +63,7 @@ pub fn pod_metadata(mut metadata: ObjectMeta) -> PodMetadata {
     self::metadata(&mut metadata, false);
     pod_annotations(&mut metadata);
     PodMetadata {
-        labels: metadata.labels.unwrap_or_default(),
+        labels: metadata.labels.unwrap_or_default().into(),
         annotations: metadata.annotations.unwrap_or_default(),
     }
 }
@@ -331,7 +331,10 @@ mod tests {
                 "seccomp.security.alpha.kubernetes.io/pod"
             ]
         );
-        assert_eq!(Some(kept.labels), metadata.labels);
+        assert_eq!(
+            Some(kept.labels),
+            metadata.labels.clone().map(crate::inventory::PodLabels::from)
+        );
         let owned: Vec<String> = owner_annotations(&metadata).into_keys().collect();
         assert_eq!(owned, ["palisade.dev/exempt", "palisade.dev/exempt-reason"]);
     }
