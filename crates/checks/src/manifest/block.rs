@@ -74,18 +74,17 @@ pub(super) fn read_list(text: &str, on_item: &mut dyn FnMut(usize, Value)) -> Op
 /// `None` when the text has a tab, carriage return or other control character, or one of the
 /// characters some YAML versions read as line breaks or byte-order marks; otherwise whether a
 /// line starts with `-`, `.` or `%`, as document markers, end markers and directives do (so
-/// only such texts pay for looking at their lines). One pass, as every document is read here.
+/// only such texts pay for looking at their lines). A marker alone on the first line, as every
+/// document but a file's first begins, does not count: the reader reads it as a blank line.
 fn plain_characters(text: &str) -> Option<bool> {
-    let mut line_start = true;
-    let mut marker_like = false;
-    let mut ascii = true;
-    for &byte in text.as_bytes() {
-        if (byte < 0x20 && byte != b'\n') || byte == 0x7F {
-            return None;
-        }
-        marker_like |= line_start && matches!(byte, b'-' | b'.' | b'%');
-        line_start = byte == b'\n';
-        ascii &= byte.is_ascii();
+    let control = |byte: u8| (byte < 0x20 && byte != b'\n') || byte == 0x7F;
+    // Folded a block at a time so the compiler can test many bytes at once.
+    if text
+        .as_bytes()
+        .chunks(64)
+        .any(|block| block.iter().fold(false, |found, &byte| found | control(byte)))
+    {
+        return None;
     }
     let special = |c: char| {
         matches!(
@@ -93,7 +92,27 @@ fn plain_characters(text: &str) -> Option<bool> {
             '\u{80}'..='\u{9F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
         )
     };
-    (ascii || !text.chars().any(special)).then_some(marker_like)
+    if !text.is_ascii() && text.chars().any(special) {
+        return None;
+    }
+    let body = after_leading_marker(text).as_bytes();
+    let marker_like = |byte: u8| matches!(byte, b'-' | b'.' | b'%');
+    let line_start_marker_like = body
+        .iter()
+        .zip(body.get(1..).unwrap_or_default())
+        .fold(false, |found, (&before, &byte)| {
+            found | (before == b'\n' && marker_like(byte))
+        });
+    Some(body.first().is_some_and(|&byte| marker_like(byte)) || line_start_marker_like)
+}
+
+/// The text after its first line when that line is a document marker alone or with a comment.
+fn after_leading_marker(text: &str) -> &str {
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    match first.strip_prefix("---").map(|after| after.trim_start_matches(' ')) {
+        Some(after) if after.is_empty() || after.starts_with('#') => rest,
+        _ => text,
+    }
 }
 
 #[derive(Clone, Copy)]

@@ -104,6 +104,13 @@ spec:
 }
 
 #[test]
+fn a_leading_document_marker_reads_as_a_blank_line() {
+    for text in ["---\na: 1\n", "--- # first\nrules:\n- verbs: []\n", "---   \n\na: 1\n"] {
+        assert!(agrees(text), "not read fast:\n{text}");
+    }
+}
+
+#[test]
 fn leaves_everything_else_to_the_full_parser() {
     let others = [
         "a: &x 1\nb: *x\n",
@@ -143,6 +150,11 @@ fn leaves_everything_else_to_the_full_parser() {
         "a: 1\n...\n",
         "%YAML 1.2\n---\na: 1\n",
         "--- !tag\na: 1\n",
+        "--- a: 1\n",
+        "---\na: 1\n---\nb: 2\n",
+        "---\na: 1\n--- # c\n",
+        "--- # c\na: 1\n...\n",
+        "---\na: 1\n%x\n",
         "a: b: c\n",
         "a: b:\n",
         "a: - b\n",
