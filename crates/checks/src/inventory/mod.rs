@@ -20,7 +20,7 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::selector::Labels as _;
+use crate::selector::Labels;
 
 pub use generated::{generated_name, shown_name};
 pub use keyed::Keyed;
@@ -117,7 +117,7 @@ impl From<BTreeMap<String, String>> for PodLabels {
     }
 }
 
-impl crate::selector::Labels for PodLabels {
+impl Labels for PodLabels {
     fn label(&self, key: &str) -> Option<&str> {
         let at = self.0.binary_search_by(|(label, _)| label.as_str().cmp(key)).ok()?;
         Some(&self.0[at].1)

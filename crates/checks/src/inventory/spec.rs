@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{
-    ContainerPort, EnvFromSource, EnvVar, EnvVarSource, Lifecycle, LifecycleHandler, LocalObjectReference, PodOS,
-    PodSecurityContext, PodSpec, Probe, ResourceRequirements, SecurityContext, Volume,
+    ContainerPort, EnvFromSource, EnvVar, EnvVarSource, Lifecycle, LocalObjectReference, PodOS, PodSecurityContext,
+    PodSpec, Probe, ResourceRequirements, SecurityContext, Volume,
 };
 
 use crate::engine::{ContainerKind, ContainerView};
@@ -160,11 +160,10 @@ fn handler_hosts(probes: [Option<Probe>; 3], lifecycle: Option<Lifecycle>) -> Bo
         .into_iter()
         .flatten()
         .map(|probe| (probe.http_get, probe.tcp_socket));
-    let hook_handlers = [post_start, pre_stop].into_iter().flatten().map(
-        |LifecycleHandler {
-             http_get, tcp_socket, ..
-         }| (http_get, tcp_socket),
-    );
+    let hook_handlers = [post_start, pre_stop]
+        .into_iter()
+        .flatten()
+        .map(|hook| (hook.http_get, hook.tcp_socket));
     probe_handlers
         .chain(hook_handlers)
         .flat_map(|(http, tcp)| [http.and_then(|http| http.host), tcp.and_then(|tcp| tcp.host)])

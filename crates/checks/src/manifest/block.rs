@@ -71,39 +71,59 @@ pub(super) fn read_list(text: &str, on_item: &mut dyn FnMut(usize, Value)) -> Op
     Some(())
 }
 
-/// `None` when the text has a tab, carriage return or other control character, or one of the
-/// characters some YAML versions read as line breaks or byte-order marks; otherwise whether a
-/// line starts with `-`, `.` or `%`, as document markers, end markers and directives do (so
-/// only such texts pay for looking at their lines). A marker alone on the first line, as every
-/// document but a file's first begins, does not count: the reader reads it as a blank line.
-fn plain_characters(text: &str) -> Option<bool> {
+/// No tab, carriage return or other control character, and none of the characters some YAML
+/// versions read as line breaks or byte-order marks.
+fn plain_characters(text: &str) -> bool {
     let control = |byte: u8| (byte < 0x20 && byte != b'\n') || byte == 0x7F;
-    // Folded a block at a time so the compiler can test many bytes at once.
-    if text
-        .as_bytes()
-        .chunks(64)
-        .any(|block| block.iter().fold(false, |found, &byte| found | control(byte)))
-    {
-        return None;
-    }
     let special = |c: char| {
         matches!(
             c,
             '\u{80}'..='\u{9F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
         )
     };
-    if !text.is_ascii() && text.chars().any(special) {
-        return None;
-    }
+    // Folded a block at a time so the compiler can test many bytes at once.
+    !text
+        .as_bytes()
+        .chunks(64)
+        .any(|block| block.iter().fold(false, |found, &byte| found | control(byte)))
+        && (text.is_ascii() || !text.chars().any(special))
+}
+
+/// Whether a line starts with `-`, `.` or `%`, as document markers, end markers and directives
+/// do, so only such texts pay for looking at their lines. A marker alone on the first line, as
+/// every document but a file's first begins, does not count: the reader reads it as a blank line.
+fn has_marker_like_line(text: &str) -> bool {
     let body = after_leading_marker(text).as_bytes();
     let marker_like = |byte: u8| matches!(byte, b'-' | b'.' | b'%');
-    let line_start_marker_like = body
+    let after_a_break = body
         .iter()
         .zip(body.get(1..).unwrap_or_default())
         .fold(false, |found, (&before, &byte)| {
             found | (before == b'\n' && marker_like(byte))
         });
-    Some(body.first().is_some_and(|&byte| marker_like(byte)) || line_start_marker_like)
+    body.first().is_some_and(|&byte| marker_like(byte)) || after_a_break
+}
+
+/// Whether no end marker or directive starts a line and every document marker comes before the
+/// content, alone on its line or with a comment.
+fn one_document(text: &str) -> bool {
+    let mut content_seen = false;
+    for line in text.split_inclusive('\n').map(Line::of) {
+        if line.indent == 0 {
+            if let Some(after) = line.text.strip_prefix("---") {
+                // A document marker is only read before the content. Whatever else follows it is
+                // left to the full parser.
+                let after = after.trim_start_matches(' ');
+                if content_seen || !(after.is_empty() || after.starts_with('#')) {
+                    return false;
+                }
+            } else if line.text.starts_with("...") || line.text.starts_with('%') {
+                return false;
+            }
+        }
+        content_seen |= line.has_content();
+    }
+    true
 }
 
 /// The text after its first line when that line is a document marker alone or with a comment.
@@ -155,32 +175,15 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader of `text`, unless it has characters outside the subset (see [`plain_characters`])
     /// or a line marks it as more than one document or as using directives (the caller cuts a
-    /// text into documents at its markers).
+    /// text into documents at its markers; see [`one_document`]).
     fn new(text: &'a str) -> Option<Self> {
-        let reader = Reader {
+        if !plain_characters(text) || (has_marker_like_line(text) && !one_document(text)) {
+            return None;
+        }
+        Some(Reader {
             raw: text.split_inclusive('\n'),
             current: None,
-        };
-        if !plain_characters(text)? {
-            return Some(reader);
-        }
-        let mut content_seen = false;
-        for line in text.split_inclusive('\n').map(Line::of) {
-            if line.indent == 0 {
-                if let Some(after) = line.text.strip_prefix("---") {
-                    // A document marker is only read before the content. Whatever else follows
-                    // it is left to the full parser.
-                    let after = after.trim_start_matches(' ');
-                    if content_seen || !(after.is_empty() || after.starts_with('#')) {
-                        return None;
-                    }
-                } else if line.text.starts_with("...") || line.text.starts_with('%') {
-                    return None;
-                }
-            }
-            content_seen |= line.has_content();
-        }
-        Some(reader)
+        })
     }
 
     /// The line the reader is at, blank or not (a document marker reads as a blank line).
