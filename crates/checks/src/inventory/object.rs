@@ -94,7 +94,7 @@ impl Object {
     /// Drops every field no check reads (see [`super::strip`]). The inventory does it on apply;
     /// a watch does it as soon as an object arrives, so what waits to be applied is small too.
     pub fn strip(&mut self) {
-        use super::strip::{metadata, pod_annotations, pod_spec};
+        use super::strip::{metadata, pod_annotations, pod_spec, unlabelled_metadata};
         match self {
             Object::Namespace(namespace) => {
                 // Whether it is being deleted decides whether its report may still be written.
@@ -128,7 +128,7 @@ impl Object {
                 }
             }
             Object::Service(service) => {
-                metadata(&mut service.metadata, false);
+                unlabelled_metadata(&mut service.metadata, false);
                 service.status = None;
                 if let Some(spec) = service.spec.as_mut() {
                     spec.cluster_ip = None;
@@ -140,18 +140,18 @@ impl Object {
                 }
             }
             Object::Ingress(ingress) => {
-                metadata(&mut ingress.metadata, false);
+                unlabelled_metadata(&mut ingress.metadata, false);
                 ingress.status = None;
             }
             Object::Secret(secret) => {
-                metadata(&mut secret.metadata, true);
+                unlabelled_metadata(&mut secret.metadata, true);
                 crate::checks::record_secret_values(secret);
             }
             Object::ConfigMap(object) => super::strip::config_map(object),
-            Object::ServiceAccount(object) => metadata(&mut object.metadata, false),
+            Object::ServiceAccount(object) => unlabelled_metadata(&mut object.metadata, false),
             Object::Role(object) => metadata(&mut object.metadata, false),
             Object::RoleBinding(object) => metadata(&mut object.metadata, false),
-            Object::NetworkPolicy(object) => metadata(&mut object.metadata, false),
+            Object::NetworkPolicy(object) => unlabelled_metadata(&mut object.metadata, false),
             Object::ClusterRole(object) => metadata(&mut object.metadata, false),
             Object::ClusterRoleBinding(object) => metadata(&mut object.metadata, false),
         }

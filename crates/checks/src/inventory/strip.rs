@@ -89,11 +89,23 @@ pub fn pod_annotations(metadata: &mut ObjectMeta) {
     }
 }
 
+/// [`metadata`] of a kind whose labels nothing reads: only Namespaces', pods', RBAC objects'
+/// (bootstrap defaults, aggregation) and ClusterRoles' labels are selected by or judged.
+pub fn unlabelled_metadata(metadata: &mut ObjectMeta, keep_created: bool) {
+    self::metadata(metadata, keep_created);
+    metadata.labels = None;
+}
+
 /// Of a workload controller's annotations, Palisade's own (exemptions), which its pods inherit.
 pub fn owner_annotations(metadata: &ObjectMeta) -> BTreeMap<String, String> {
-    let mut annotations = metadata.annotations.clone().unwrap_or_default();
-    annotations.retain(|key, _| key.starts_with(PALISADE_ANNOTATION_PREFIX));
-    annotations
+    // Collected rather than cloned and retained: an emptied map keeps its node (544 bytes).
+    metadata
+        .annotations
+        .iter()
+        .flatten()
+        .filter(|(key, _)| key.starts_with(PALISADE_ANNOTATION_PREFIX))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
 }
 
 /// Drops the scheduling, lifecycle and runtime fields of a pod spec that no check reads.
