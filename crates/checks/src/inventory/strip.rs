@@ -89,8 +89,8 @@ pub fn pod_annotations(metadata: &mut ObjectMeta) {
     }
 }
 
-/// [`metadata`] of a kind whose labels nothing reads: only Namespaces', pods', RBAC objects'
-/// (bootstrap defaults, aggregation) and ClusterRoles' labels are selected by or judged.
+/// [`metadata`] of a kind whose labels nothing reads: only Namespaces', pods' and RBAC objects'
+/// labels (baseline selection, policies, bootstrap defaults, aggregation) are selected by or judged.
 pub fn unlabelled_metadata(metadata: &mut ObjectMeta, keep_created: bool) {
     self::metadata(metadata, keep_created);
     metadata.labels = None;
