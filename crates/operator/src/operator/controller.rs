@@ -975,9 +975,128 @@ fn far_future() -> Instant {
 
 #[cfg(test)]
 mod tests {
+    use std::net::TcpListener;
+
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+    use palisade_checks::AddOptions;
+    use palisade_crds::{HardeningBaseline, Profile};
+    use serde_json::json;
 
     use super::*;
+
+    /// A writer whose requests are never answered while `server` lives: nobody accepts its
+    /// connections, so every write stays in flight, as with an API server that has fallen behind.
+    fn writer_to(server: &TcpListener) -> Writer {
+        let url = format!("http://{}", server.local_addr().expect("address"));
+        let client = kube::Client::try_from(kube::Config::new(url.parse().expect("url"))).expect("client");
+        Writer::new(client, Arc::new(Metrics::default()), "test")
+    }
+
+    /// A leader whose caches synced and whose reports were read back (none), `namespaces`
+    /// namespaces known and all due now.
+    fn leader(writer: Writer, namespaces: usize) -> Controller {
+        let settings = Settings {
+            scope: Scope::new(BTreeSet::new(), Profile::Restricted, false),
+            limits: Limits::default(),
+            debounce: Duration::from_millis(100),
+            concurrency: 2,
+            openreports: false,
+        };
+        let mut controller = Controller::new(settings, Arc::new(Metrics::default()), writer, Arc::default(), 1);
+        {
+            let mut world = controller.world.write().expect("world");
+            for index in 0..namespaces {
+                let namespace =
+                    json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": format!("team-{index:03}")}});
+                world
+                    .inventory
+                    .add_object(namespace, &AddOptions::default())
+                    .expect("namespace");
+            }
+            let baseline: HardeningBaseline = serde_json::from_value(json!({
+                "apiVersion": "palisade.dev/v1alpha1", "kind": "HardeningBaseline",
+                "metadata": {"name": "all", "generation": 1},
+                "spec": {"namespaceSelector": {}, "profile": "baseline"}}))
+            .expect("baseline");
+            world.apply_baseline(baseline);
+            let now = Instant::now();
+            controller.due = world
+                .namespaces()
+                .map(|namespace| (namespace.to_string(), now))
+                .collect();
+        }
+        controller.leading = true;
+        controller.loaded = true;
+        controller.streams_synced.insert(0);
+        controller
+    }
+
+    #[tokio::test]
+    async fn namespaces_are_evaluated_at_most_a_write_queue_ahead_of_their_writes() {
+        let server = TcpListener::bind("127.0.0.1:0").expect("listen");
+        let mut controller = leader(writer_to(&server), 100);
+        let queue = controller.write_queue;
+        assert!(queue < 100, "the test needs more namespaces than the queue holds");
+
+        controller.evaluate_due().await;
+        assert_eq!(controller.writing.len(), queue, "a first batch fills the queue");
+        assert_eq!(controller.due.len(), 100 - queue, "the rest stay due");
+        assert_eq!(
+            controller.next_due(),
+            None,
+            "with no room, what is due waits for a write to finish rather than waking the loop"
+        );
+        controller.evaluate_due().await;
+        assert_eq!(
+            controller.writing.len(),
+            queue,
+            "nothing more is evaluated while no write finished"
+        );
+
+        // The server goes away: every write fails, is retried later, and the queue is free again.
+        drop(server);
+        let drained = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(written) = controller.writes.join_next_with_id().await {
+                controller.namespace_written(written);
+            }
+        });
+        drained.await.expect("writes fail once the server is gone");
+        assert!(controller.writing.is_empty());
+        assert!(controller.next_due().is_some());
+        controller.evaluate_due().await;
+        assert_eq!(controller.writing.len(), queue, "the next batch fills the queue again");
+        assert_eq!(
+            controller.due.len(),
+            100 - queue,
+            "the failed writes are due again, later"
+        );
+    }
+
+    #[tokio::test]
+    async fn baseline_statuses_wait_for_the_cluster_report_while_reports_are_being_written() {
+        let server = TcpListener::bind("127.0.0.1:0").expect("listen");
+        let mut controller = leader(writer_to(&server), 10);
+        controller.evaluate_due().await;
+        assert_eq!(controller.writing.len(), 10);
+        assert!(
+            controller.summaries.is_none(),
+            "no baseline status is written after a batch of evaluations while its reports are in flight"
+        );
+
+        controller.start_summaries(true, Timestamp::now());
+        let written = controller.summaries.take().expect("the cluster report is written");
+        written.abort();
+
+        controller.baselines_due = Some(Instant::now());
+        controller.start_summaries(false, Timestamp::now());
+        assert!(
+            controller.summaries.take().is_some_and(|written| {
+                written.abort();
+                true
+            }),
+            "baseline statuses due on their own are written without the cluster report"
+        );
+    }
 
     #[test]
     fn a_new_baseline_has_no_verdict_yet() {
