@@ -14,7 +14,12 @@
 //! 2. a document that cannot be read costs no other: a stream reads as its pieces read alone;
 //! 3. whatever is read goes through the inventory, every check of the catalog, baseline
 //!    resolution and the posture pipeline without a panic, also within [`TIME_BOUND`];
-//! 4. no reader error, inventory error, baseline problem, finding or verdict shows a planted value.
+//! 4. no reader error, inventory error, baseline problem, finding or verdict shows a planted value;
+//! 5. documents read straight into typed objects, as `palisade audit` reads plain block YAML,
+//!    give the inventory what their values give, and the same problems.
+//!
+//! As most seeds are in flow style or JSON, the seeds are also printed in block style, as tools
+//! print manifests, and mutated that way.
 //!
 //! Properties 1 and 4 also hold for [`manifest::from_yaml`], which reads a single-document file.
 //!
@@ -40,6 +45,7 @@ use palisade_checks::manifest::{self, Document};
 use palisade_checks::posture::{self, Scope};
 use palisade_checks::{AddOptions, Added, Inventory};
 use palisade_crds::{HardeningBaseline, Profile};
+use palisade_podgen::block_yaml;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
@@ -312,6 +318,11 @@ enum Recipe {
         seed: Index,
         mutations: Vec<Mutation>,
     },
+    /// A seed's documents printed in block style, as tools print them, with mutations applied.
+    BlockSeed {
+        seed: Index,
+        mutations: Vec<Mutation>,
+    },
     Bytes(Vec<u8>),
     Soup(Vec<&'static str>),
 }
@@ -319,13 +330,9 @@ enum Recipe {
 impl Recipe {
     fn text(&self) -> String {
         match self {
-            Recipe::Seed { seed, mutations } => {
-                let corpus = corpus();
-                let mut bytes = seed.get(corpus).bytes.clone();
-                for mutation in mutations {
-                    mutation.apply(&mut bytes, corpus);
-                }
-                text_of(&bytes)
+            Recipe::Seed { seed, mutations } => mutated(seed.get(corpus()).bytes.clone(), mutations),
+            Recipe::BlockSeed { seed, mutations } => {
+                mutated(in_block_style(seed.get(corpus())).into_bytes(), mutations)
             }
             Recipe::Bytes(bytes) => text_of(bytes),
             Recipe::Soup(pieces) => pieces.concat(),
@@ -337,18 +344,41 @@ impl Recipe {
     fn is_json(&self) -> bool {
         match self {
             Recipe::Seed { seed, .. } => seed.get(corpus()).is_json(),
-            Recipe::Bytes(_) | Recipe::Soup(_) => false,
+            Recipe::BlockSeed { .. } | Recipe::Bytes(_) | Recipe::Soup(_) => false,
         }
     }
+}
+
+fn mutated(mut bytes: Vec<u8>, mutations: &[Mutation]) -> String {
+    for mutation in mutations {
+        mutation.apply(&mut bytes, corpus());
+    }
+    text_of(&bytes)
+}
+
+/// A seed's documents printed in block style: what `palisade audit` reads straight into typed
+/// objects (the seeds themselves are mostly in flow style or JSON).
+fn in_block_style(seed: &Seed) -> String {
+    let (documents, _) = manifest::split(&text_of(&seed.bytes), seed.is_json());
+    documents
+        .iter()
+        .filter(|document| document.object.is_object())
+        .map(|document| format!("---\n{}", block_yaml(&document.object)))
+        .collect()
 }
 
 fn mutated_seed() -> impl Strategy<Value = Recipe> {
     (any::<Index>(), vec(mutation(), 0..4)).prop_map(|(seed, mutations)| Recipe::Seed { seed, mutations })
 }
 
+fn mutated_block_seed() -> impl Strategy<Value = Recipe> {
+    (any::<Index>(), vec(mutation(), 0..3)).prop_map(|(seed, mutations)| Recipe::BlockSeed { seed, mutations })
+}
+
 fn recipe() -> impl Strategy<Value = Recipe> {
     prop_oneof![
-        6 => mutated_seed(),
+        4 => mutated_seed(),
+        2 => mutated_block_seed(),
         1 => vec(any::<u8>(), 0..1024).prop_map(Recipe::Bytes),
         2 => vec(select(SYNTAX), 0..200).prop_map(Recipe::Soup),
     ]
@@ -500,7 +530,6 @@ fn read_and_evaluate(text: &str, json: bool, content_checks: bool) -> Result<Exe
 /// Everything the inventory, baseline resolution, the catalog and the posture pipeline say
 /// about the documents: errors, problems, findings and verdicts.
 fn evaluate(documents: Vec<Document>, content_checks: bool, exercised: &mut Exercised) -> Vec<String> {
-    let now: Timestamp = NOW.parse().expect("a timestamp");
     let options = AddOptions {
         keep_secret_data: content_checks,
         ..AddOptions::default()
@@ -536,6 +565,7 @@ fn evaluate(documents: Vec<Document>, content_checks: bool, exercised: &mut Exer
             Err(error) => outputs.push(error.to_string()),
         }
     }
+    let now: Timestamp = NOW.parse().expect("a timestamp");
     let scopes: Vec<Scope> = inventory
         .namespaces
         .keys()
@@ -553,6 +583,82 @@ fn evaluate(documents: Vec<Document>, content_checks: bool, exercised: &mut Exer
         }
     }
     outputs
+}
+
+/// Everything an inventory holds, as text (how it shares equal parts between objects aside).
+fn stored(inventory: &Inventory) -> String {
+    let mut text = format!("{:?}", inventory.cluster);
+    for (name, namespace) in &inventory.namespaces {
+        text.push_str(&format!(
+            "\n{name}: {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+            namespace.namespace,
+            namespace.workloads,
+            namespace.owners,
+            namespace.service_accounts,
+            namespace.services,
+            namespace.roles,
+            namespace.role_bindings,
+            namespace.network_policies,
+            namespace.secrets,
+            namespace.config_maps,
+            namespace.ingresses
+        ));
+    }
+    text
+}
+
+/// Reads a text as `palisade audit` reads a file: documents in plain block YAML straight into
+/// their typed objects, the others by way of their values.
+struct Straight {
+    inventory: Inventory,
+    options: AddOptions,
+    /// Documents read straight.
+    taken: usize,
+    errors: Vec<String>,
+}
+
+impl manifest::Sink for Straight {
+    fn offered(&mut self, _line: usize, text: &str) -> bool {
+        let taken = self.inventory.add_plain(text, &self.options).is_some();
+        self.taken += usize::from(taken);
+        taken
+    }
+
+    fn document(&mut self, document: Document) {
+        if let Err(error) = self.inventory.add_object(document.object, &self.options) {
+            self.errors.push(error.to_string());
+        }
+    }
+}
+
+/// Property 5: documents read straight into typed objects are added as their values are: the
+/// inventory holds the same, and the same problems are found. Returns how many were read straight.
+fn read_straight_as_by_value(text: &str, content_checks: bool) -> Result<usize, TestCaseError> {
+    let options = AddOptions {
+        keep_secret_data: content_checks,
+        ..AddOptions::default()
+    };
+    let (documents, errors) = manifest::split(text, false);
+    let mut by_value = Straight {
+        inventory: Inventory::default(),
+        options: options.clone(),
+        taken: 0,
+        errors: errors.iter().map(ToString::to_string).collect(),
+    };
+    documents
+        .into_iter()
+        .for_each(|document| manifest::Sink::document(&mut by_value, document));
+    let mut straight = Straight {
+        inventory: Inventory::default(),
+        options,
+        taken: 0,
+        errors: Vec::new(),
+    };
+    let errors = manifest::read(text, false, &mut straight);
+    straight.errors.splice(0..0, errors.iter().map(ToString::to_string));
+    prop_assert_eq!(&straight.errors, &by_value.errors);
+    prop_assert_eq!(stored(&straight.inventory), stored(&by_value.inventory));
+    Ok(straight.taken)
 }
 
 /// Property 2: the documents and errors of a stream are those of its pieces read alone, in order,
@@ -661,6 +767,18 @@ fn every_seed_keeps_the_properties_and_reaches_what_they_check() {
             .map(|seed| text_of(&seed.bytes))
             .collect();
         read_as_pieces(&yaml).unwrap_or_else(|failure| panic!("{failure}"));
+        let mut straight = 0;
+        let in_block_style = corpus.iter().map(in_block_style);
+        for text in yaml.iter().cloned().chain(in_block_style) {
+            for content_checks in [false, true] {
+                straight += read_straight_as_by_value(&text, content_checks)
+                    .unwrap_or_else(|failure| panic!("{failure}\n  text: {text:?}"));
+            }
+        }
+        assert!(
+            straight >= 60,
+            "only {straight} seed documents were read straight into objects"
+        );
     });
 }
 
@@ -678,6 +796,19 @@ fn mutated_manifests_read_and_evaluate_in_time_without_leaks() {
                     .map_err(|failure| TestCaseError::fail(format!("{failure}\n  text: {text:?}")))
             },
         );
+    });
+}
+
+#[test]
+fn mutated_manifests_read_straight_as_by_value() {
+    on_parser_stack(|| {
+        let recipe = prop_oneof![1 => mutated_seed(), 3 => mutated_block_seed()];
+        run((recipe, any::<bool>()), |(recipe, content_checks)| {
+            let text = recipe.text();
+            read_straight_as_by_value(&text, content_checks)
+                .map(drop)
+                .map_err(|failure| TestCaseError::fail(format!("{failure}\n  text: {text:?}")))
+        });
     });
 }
 

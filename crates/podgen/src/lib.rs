@@ -18,6 +18,12 @@
 //!
 //! Containers carry env vars whose literal values start with [`SECRET_VALUE_PREFIX`] (and
 //! never appear anywhere else in the pod), so tests can prove no finding leaks them.
+//!
+//! [`block_yaml`] prints a manifest as tools print one, for tests of the readers.
+
+mod block_yaml;
+
+pub use block_yaml::block_yaml;
 
 use serde_json::{Map, Value, json};
 

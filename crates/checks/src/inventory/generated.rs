@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::fmt::{self, Debug, Write};
 use std::hash::{DefaultHasher, Hasher};
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
 /// What follows a `generateName` prefix in the name an object is shown by. No Kubernetes name
@@ -29,13 +30,12 @@ pub fn shown_name(object: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
-/// Names a manifest object that has a `generateName` and no name by [`generated_name`].
-pub(super) fn name_generated(object: &mut Value) {
-    let Some(Cow::Owned(name)) = shown_name(object) else {
-        return;
-    };
-    if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
-        metadata.insert("name".to_string(), Value::String(name));
+/// Names an object that has a `generateName` and no name by [`generated_name`].
+pub(super) fn name_generated(metadata: &mut ObjectMeta) {
+    if metadata.name.as_deref().is_none_or(str::is_empty)
+        && let Some(prefix) = &metadata.generate_name
+    {
+        metadata.name = Some(generated_name(prefix));
     }
 }
 
@@ -71,20 +71,20 @@ mod tests {
     #[test]
     fn only_nameless_objects_are_named_by_their_prefix() {
         let named = |metadata: Value| {
-            let mut object = json!({"kind": "Pod", "metadata": metadata});
-            name_generated(&mut object);
-            object["metadata"]["name"].clone()
+            let mut metadata: ObjectMeta = serde_json::from_value(metadata).expect("metadata");
+            name_generated(&mut metadata);
+            metadata.name
         };
-        assert_eq!(named(json!({"generateName": "web-"})), json!("web-*"));
-        assert_eq!(named(json!({"generateName": "web-", "name": ""})), json!("web-*"));
+        assert_eq!(named(json!({"generateName": "web-"})).as_deref(), Some("web-*"));
         assert_eq!(
-            named(json!({"generateName": "web-", "name": "web-x1"})),
-            json!("web-x1")
+            named(json!({"generateName": "web-", "name": ""})).as_deref(),
+            Some("web-*")
         );
-        assert_eq!(named(json!({})), Value::Null);
-        let mut no_metadata = json!({"kind": "Pod", "metadata": "odd"});
-        name_generated(&mut no_metadata);
-        assert_eq!(no_metadata["metadata"], json!("odd"));
+        assert_eq!(
+            named(json!({"generateName": "web-", "name": "web-x1"})).as_deref(),
+            Some("web-x1")
+        );
+        assert_eq!(named(json!({})), None);
     }
 
     #[test]

@@ -566,6 +566,26 @@ impl Inventory {
         }
     }
 
+    /// Adds one manifest document given as its text when it is one object of a kind checks read
+    /// in plain block YAML, read straight into its typed object with no value in between (several
+    /// times less work). `None` for any other document, which is left to [`Inventory::add_object`]
+    /// by way of its value: that reading finds what is wrong with it, if anything.
+    pub fn add_plain(&mut self, text: &str, options: &AddOptions) -> Option<PlainAdded> {
+        let (api_version, kind) = crate::manifest::block_header(text)?;
+        let mut object = object::typed_object(&api_version, &kind, object::PlainText(text), options).ok()??;
+        let metadata = object.metadata_mut();
+        let added = PlainAdded {
+            kind: kind.into_owned(),
+            namespace: metadata
+                .namespace
+                .clone()
+                .unwrap_or_else(|| options.default_namespace.clone()),
+            name: metadata.name.clone().unwrap_or_default(),
+        };
+        self.apply(object);
+        Some(added)
+    }
+
     /// Adds every item it can; a bad item does not cost the others, and the first one is
     /// reported with its position.
     fn add_list_items(&mut self, items: Vec<serde_json::Value>, options: &AddOptions) -> Result<Added, AddError> {
@@ -772,6 +792,15 @@ pub enum Added {
     Objects(usize),
     /// No check reads this kind; it was skipped.
     UnknownKind { api_version: String, kind: String },
+}
+
+/// The object [`Inventory::add_plain`] added, as findings name it.
+#[derive(Debug)]
+pub struct PlainAdded {
+    pub kind: String,
+    pub namespace: String,
+    /// Its name, or its `generateName` as [`generated_name`] shows it.
+    pub name: String,
 }
 
 /// How manifests are read into an inventory.

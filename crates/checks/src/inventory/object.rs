@@ -91,6 +91,24 @@ pub enum Object {
 }
 
 impl Object {
+    pub(super) fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        match self {
+            Object::Namespace(object) => &mut object.metadata,
+            Object::Pod(object) => &mut object.metadata,
+            Object::Controller { metadata, .. } => metadata,
+            Object::ServiceAccount(object) => &mut object.metadata,
+            Object::Service(object) => &mut object.metadata,
+            Object::Secret(object) => &mut object.metadata,
+            Object::ConfigMap(object) => &mut object.metadata,
+            Object::Role(object) => &mut object.metadata,
+            Object::RoleBinding(object) => &mut object.metadata,
+            Object::ClusterRole(object) => &mut object.metadata,
+            Object::ClusterRoleBinding(object) => &mut object.metadata,
+            Object::NetworkPolicy(object) => &mut object.metadata,
+            Object::Ingress(object) => &mut object.metadata,
+        }
+    }
+
     /// Drops every field no check reads (see [`super::strip`]). The inventory does it on apply;
     /// a watch does it as soon as an object arrives, so what waits to be applied is small too.
     pub fn strip(&mut self) {
@@ -202,37 +220,99 @@ pub(super) fn parse(mut object: serde_json::Value, options: &AddOptions) -> Resu
     {
         return Ok(Parsed::List(items));
     }
-    super::generated::name_generated(&mut object);
+    match typed_object(&api_version, &kind, object, options)? {
+        Some(object) => Ok(Parsed::One(Box::new(object))),
+        None => Ok(Parsed::Unknown { api_version, kind }),
+    }
+}
+
+/// What an object of a kind checks read is typed from: a manifest's value, or its text.
+pub(crate) trait Source: Sized {
+    type Error;
+
+    fn typed<T: DeserializeOwned>(self, kind: &str) -> Result<T, Self::Error>;
+
+    /// A Secret, its values dropped before it is typed unless `keep`: they never reach an
+    /// inventory (or an error message) unless content checks asked for them.
+    fn secret(self, keep: bool) -> Result<Secret, Self::Error>;
+}
+
+impl Source for serde_json::Value {
+    type Error = AddError;
+
+    fn typed<T: DeserializeOwned>(self, kind: &str) -> Result<T, AddError> {
+        crate::manifest::typed(self).map_err(|message| AddError::Invalid {
+            kind: kind.to_string(),
+            message,
+        })
+    }
+
+    fn secret(mut self, keep: bool) -> Result<Secret, AddError> {
+        if !keep && let Some(fields) = self.as_object_mut() {
+            fields.remove("data");
+            fields.remove("stringData");
+        }
+        self.typed("Secret")
+    }
+}
+
+/// A manifest document's text, typed straight from its plain block YAML (see
+/// [`crate::manifest::block_typed`]); anything else fails, and the document is then read into a
+/// value, which says what is wrong with it, if anything.
+pub(super) struct PlainText<'a>(pub &'a str);
+
+impl Source for PlainText<'_> {
+    type Error = ();
+
+    fn typed<T: DeserializeOwned>(self, _kind: &str) -> Result<T, ()> {
+        crate::manifest::block_typed(self.0).ok_or(())
+    }
+
+    fn secret(self, keep: bool) -> Result<Secret, ()> {
+        let value: serde_json::Value = self.typed("Secret")?;
+        value.secret(keep).map_err(drop)
+    }
+}
+
+/// The object `source` holds when `api_version` and `kind` are of a kind checks read (`None`
+/// for others). Namespaced objects that name no namespace get the default one; objects with
+/// only a `generateName` are named by it.
+pub(crate) fn typed_object<S: Source>(
+    api_version: &str,
+    kind: &str,
+    source: S,
+    options: &AddOptions,
+) -> Result<Option<Object>, S::Error> {
     let ns = options.default_namespace.as_str();
     let controller = |kind: Kind, metadata: ObjectMeta, template: Option<PodTemplateSpec>| Object::Controller {
         kind,
         metadata: in_namespace(metadata, ns),
         template,
     };
-    let parsed = match (api_version.as_str(), kind.as_str()) {
+    let mut typed = match (api_version, kind) {
         ("v1", "Pod") => {
-            let mut pod: Pod = typed(&kind, object)?;
+            let mut pod: Pod = source.typed(kind)?;
             pod.metadata = in_namespace(pod.metadata, ns);
             Object::Pod(pod)
         }
         ("apps/v1", "Deployment") => {
-            let object: Deployment = typed(&kind, object)?;
+            let object: Deployment = source.typed(kind)?;
             controller(Kind::Deployment, object.metadata, Some(object.spec.template))
         }
         ("apps/v1", "StatefulSet") => {
-            let object: StatefulSet = typed(&kind, object)?;
+            let object: StatefulSet = source.typed(kind)?;
             controller(Kind::StatefulSet, object.metadata, Some(object.spec.template))
         }
         ("apps/v1", "DaemonSet") => {
-            let object: DaemonSet = typed(&kind, object)?;
+            let object: DaemonSet = source.typed(kind)?;
             controller(Kind::DaemonSet, object.metadata, Some(object.spec.template))
         }
         ("apps/v1", "ReplicaSet") => {
-            let object: ReplicaSet = typed(&kind, object)?;
+            let object: ReplicaSet = source.typed(kind)?;
             controller(Kind::ReplicaSet, object.metadata, object.spec.template)
         }
         ("v1", "ReplicationController") => {
-            let object: ReplicationController = typed(&kind, object)?;
+            let object: ReplicationController = source.typed(kind)?;
             controller(
                 Kind::ReplicationController,
                 object.metadata,
@@ -240,80 +320,64 @@ pub(super) fn parse(mut object: serde_json::Value, options: &AddOptions) -> Resu
             )
         }
         ("batch/v1", "Job") => {
-            let object: Job = typed(&kind, object)?;
+            let object: Job = source.typed(kind)?;
             controller(Kind::Job, object.metadata, object.spec.map(|spec| spec.template))
         }
         ("batch/v1", "CronJob") => {
-            let object: CronJob = typed(&kind, object)?;
+            let object: CronJob = source.typed(kind)?;
             let template = object.spec.job_template.spec.map(|job| job.template);
             controller(Kind::CronJob, object.metadata, template)
         }
-        ("v1", "Namespace") => Object::Namespace(typed(&kind, object)?),
+        ("v1", "Namespace") => Object::Namespace(source.typed(kind)?),
         ("v1", "ServiceAccount") => {
-            let mut object: ServiceAccount = typed(&kind, object)?;
+            let mut object: ServiceAccount = source.typed(kind)?;
             object.metadata = in_namespace(object.metadata, ns);
             Object::ServiceAccount(object)
         }
         ("v1", "Service") => {
-            let mut object: Service = typed(&kind, object)?;
+            let mut object: Service = source.typed(kind)?;
             object.metadata = in_namespace(object.metadata, ns);
             Object::Service(object)
         }
         ("v1", "Secret") => {
-            let mut secret: Secret = typed(&kind, strip_secret_data(object, options.keep_secret_data))?;
+            let mut secret = source.secret(options.keep_secret_data)?;
             secret.metadata = in_namespace(secret.metadata, ns);
             Object::Secret(secret)
         }
         ("v1", "ConfigMap") => {
-            let mut object: ConfigMap = typed(&kind, object)?;
+            let mut object: ConfigMap = source.typed(kind)?;
             object.metadata = in_namespace(object.metadata, ns);
             Object::ConfigMap(object)
         }
         ("rbac.authorization.k8s.io/v1", "Role") => {
-            let mut object: Role = typed(&kind, object)?;
+            let mut object: Role = source.typed(kind)?;
             object.metadata = in_namespace(object.metadata, ns);
             Object::Role(object)
         }
         ("rbac.authorization.k8s.io/v1", "RoleBinding") => {
-            let mut object: RoleBinding = typed(&kind, object)?;
+            let mut object: RoleBinding = source.typed(kind)?;
             object.metadata = in_namespace(object.metadata, ns);
             Object::RoleBinding(object)
         }
-        ("rbac.authorization.k8s.io/v1", "ClusterRole") => Object::ClusterRole(typed(&kind, object)?),
-        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => Object::ClusterRoleBinding(typed(&kind, object)?),
+        ("rbac.authorization.k8s.io/v1", "ClusterRole") => Object::ClusterRole(source.typed(kind)?),
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => Object::ClusterRoleBinding(source.typed(kind)?),
         ("networking.k8s.io/v1", "NetworkPolicy") => {
-            let mut object: NetworkPolicy = typed(&kind, object)?;
+            let mut object: NetworkPolicy = source.typed(kind)?;
             object.metadata = in_namespace(object.metadata, ns);
             Object::NetworkPolicy(object)
         }
         ("networking.k8s.io/v1", "Ingress") => {
-            let mut object: Ingress = typed(&kind, object)?;
+            let mut object: Ingress = source.typed(kind)?;
             object.metadata = in_namespace(object.metadata, ns);
             Object::Ingress(object)
         }
-        _ => return Ok(Parsed::Unknown { api_version, kind }),
+        _ => return Ok(None),
     };
-    Ok(Parsed::One(Box::new(parsed)))
+    super::generated::name_generated(typed.metadata_mut());
+    Ok(Some(typed))
 }
 
 fn in_namespace(mut metadata: ObjectMeta, default_ns: &str) -> ObjectMeta {
     metadata.namespace.get_or_insert_with(|| default_ns.to_string());
     metadata
-}
-
-fn typed<T: DeserializeOwned>(kind: &str, object: serde_json::Value) -> Result<T, AddError> {
-    crate::manifest::typed(object).map_err(|message| AddError::Invalid {
-        kind: kind.to_string(),
-        message,
-    })
-}
-
-/// Drops secret values before the object is typed, so they never reach an inventory (or an
-/// error message) unless content checks asked for them.
-fn strip_secret_data(mut object: serde_json::Value, keep: bool) -> serde_json::Value {
-    if !keep && let Some(fields) = object.as_object_mut() {
-        fields.remove("data");
-        fields.remove("stringData");
-    }
-    object
 }

@@ -2,7 +2,9 @@
 //! `kustomize build` print: block mappings and sequences, single-line plain and quoted scalars,
 //! block scalars (`|`, `|-`, `>`, `>-`), empty flow collections and comments. Such a document is
 //! read several times faster than by the full parser, into exactly the value the full parser
-//! gives. A large `List` is read item by item, its lines one at a time, so it is never held whole.
+//! gives, or straight into the type that value would be typed as (a Pod, say), with no value
+//! built in between ([`de`]). A large `List` is read item by item, its lines one at a time, so
+//! it is never held whole.
 //!
 //! Anything outside that subset makes it give up (`None`) so the full parser reads the document,
 //! with its limits and its error messages: anchors, aliases, tags, merge keys, directives, flow
@@ -11,7 +13,14 @@
 //! `.5`, …), duplicate keys, tabs, carriage returns and characters YAML treats specially. The
 //! reader never errs: giving up is always safe, so each rule here errs on the side of it.
 
-use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
+
+use serde::de::{DeserializeOwned, DeserializeSeed};
+use serde_json::Value;
+
+use de::{GiveUp, Node, NodeDeserializer, Scalar};
+
+mod de;
 
 /// Deepest nesting read here; deeper documents go to the full parser and its depth limit.
 const MAX_DEPTH: usize = 64;
@@ -21,54 +30,79 @@ const MAX_KEY_BYTES: usize = 1024;
 /// The value of one YAML document whose top level is a block mapping, or `None` when the
 /// document is not plain block YAML (see the module's documentation).
 pub(super) fn read(text: &str) -> Option<Value> {
-    let mut reader = Reader::new(text)?;
-    if reader.peek()?.indent != 0 {
-        return None;
-    }
-    let value = reader.mapping(0, 1, None)?;
-    // Every line with content must have been read: at the top level a line less indented
-    // than the mapping cannot occur, so anything left is outside the subset.
-    match reader.peek() {
-        None => Some(value),
-        Some(_) => None,
-    }
+    typed(text)
+}
+
+/// One YAML document whose top level is a block mapping read straight into `T`, with no value
+/// in between: what typing the full parser's value as `T` gives, or `None` when the document is
+/// not plain block YAML or its value is not a `T` (the full parser and typing then say why).
+pub(crate) fn typed<T: DeserializeOwned>(text: &str) -> Option<T> {
+    document(text, std::marker::PhantomData)
 }
 
 /// Reads a `…List` document whose top level is a block mapping, handing each entry of its
 /// `items` block sequence to `on_item` (with its index) as soon as it is read; the other fields
 /// are read and dropped. So a List is never held whole, nor its lines.
 ///
-/// `None` when the document is not plain block YAML or its `items` is not a block sequence: the
+/// `None` when the document is not plain block YAML or its `items` is not a sequence: the
 /// items handed over until then are its first ones, in order (nothing after them had been read),
 /// and the caller reads the rest with the full parser.
 pub(super) fn read_list(text: &str, on_item: &mut dyn FnMut(usize, Value)) -> Option<()> {
-    let mut reader = Reader::new(text)?;
-    let mut keys = std::collections::HashSet::new();
-    while let Some(line) = reader.peek() {
-        if line.indent != 0 {
-            return None;
+    document(text, super::ListItems(on_item))
+}
+
+/// The top-level `apiVersion` and `kind` of a document when both are plain or quoted one-line
+/// strings, found by its lines alone: a line that starts with a key can only be a top-level
+/// key (block scalars and continued lines inside a top-level mapping are indented). Only the
+/// lines up to both are read (tools print them first): typing the document reads every line,
+/// refuses a key written twice, and checks both again, as every object's type knows its own.
+pub(crate) fn header(text: &str) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
+    let (mut api_version, mut kind) = (None, None);
+    for line in text.lines().filter(|line| line.starts_with(['a', 'k'])) {
+        if api_version.is_some() && kind.is_some() {
+            break;
         }
-        reader.advance();
-        let (key, rest) = split_key(line.text)?;
-        if !keys.insert(key.clone()) {
-            return None;
-        }
-        if key != "items" {
-            reader.value_of_key(rest, 0, 1)?;
+        let Some((key, rest)) = split_simple_key(line) else {
             continue;
-        }
-        let rest = rest.trim_start_matches(' ');
-        let entry = match reader.peek() {
-            Some(next) if (rest.is_empty() || rest.starts_with('#')) && is_entry(next.text) => next,
-            _ => return None,
         };
-        let mut index = 0;
-        reader.entries(entry.indent, 2, &mut |item| {
-            on_item(index, item);
-            index += 1;
-        })?;
+        let field = match key.as_ref() {
+            "apiVersion" => &mut api_version,
+            "kind" => &mut kind,
+            _ => continue,
+        };
+        let rest = rest.trim_start_matches(' ');
+        let value = match rest.as_bytes().first()? {
+            b'"' | b'\'' => quoted(rest).filter(|(_, after)| ends_line(after))?.0,
+            _ => match plain(rest)? {
+                Scalar::String(value) => value,
+                _ => return None,
+            },
+        };
+        if field.replace(value).is_some() {
+            return None;
+        }
     }
-    Some(())
+    Some((api_version?, kind?))
+}
+
+/// Reads a whole document as `seed` makes it, its top level a block mapping.
+fn document<'a, S: DeserializeSeed<'a>>(text: &'a str, seed: S) -> Option<S::Value> {
+    let mut reader = Reader::new(text)?;
+    if reader.peek()?.indent != 0 {
+        return None;
+    }
+    let top = Node::Mapping {
+        indent: 0,
+        depth: 1,
+        first: None,
+    };
+    let value = seed.deserialize(NodeDeserializer::new(&mut reader, top)).ok()?;
+    // Every line with content must have been read: at the top level a line less indented
+    // than the mapping cannot occur, so anything left is outside the subset.
+    match reader.peek() {
+        None => Some(value),
+        Some(_) => None,
+    }
 }
 
 /// No tab, carriage return or other control character, and none of the characters some YAML
@@ -216,130 +250,116 @@ impl<'a> Reader<'a> {
         None
     }
 
-    /// A block mapping whose keys are at `indent`; its `first` entry already split when it starts
-    /// on a sequence entry's line.
-    fn mapping(&mut self, indent: usize, depth: usize, mut first: Option<(String, &'a str)>) -> Option<Value> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        let mut map = Map::new();
-        loop {
-            let (key, rest) = match first.take() {
-                Some(entry) => entry,
-                None => {
-                    let Some(line) = self.peek() else { break };
-                    if line.indent < indent {
-                        break;
-                    }
-                    if line.indent > indent {
-                        return None;
-                    }
-                    self.advance();
-                    split_key(line.text)?
-                }
-            };
-            let value = self.value_of_key(rest, indent, depth)?;
-            if map.insert(key, value).is_some() {
-                return None;
-            }
-        }
-        Some(Value::Object(map))
-    }
-
-    /// The value of a mapping key at `indent`, given what follows its colon on the key's line.
-    fn value_of_key(&mut self, rest: &'a str, indent: usize, depth: usize) -> Option<Value> {
+    /// What the value of a mapping key at `indent` is, given what follows its colon on the key's
+    /// line; a scalar is read, a collection is read as it is deserialized.
+    fn value_of_key(&mut self, rest: &'a str, indent: usize, depth: usize) -> Result<Node<'a>, GiveUp> {
         let rest = rest.trim_start_matches(' ');
         if !(rest.is_empty() || rest.starts_with('#')) {
             return self.inline(rest, indent, indent + 1);
         }
-        match self.peek() {
+        Ok(match self.peek() {
             Some(next) if next.indent > indent => self.block(next.indent, depth + 1),
             // A sequence may sit at its key's own indentation, as kubectl prints it.
-            Some(next) if next.indent == indent && is_entry(next.text) => self.sequence(indent, depth + 1),
-            _ => Some(Value::Null),
-        }
+            Some(next) if next.indent == indent && is_entry(next.text) => Node::Sequence {
+                indent,
+                depth: depth + 1,
+            },
+            _ => Node::Scalar(Scalar::Null),
+        })
     }
 
     /// A block mapping or sequence at `indent`.
-    fn block(&mut self, indent: usize, depth: usize) -> Option<Value> {
+    fn block(&mut self, indent: usize, depth: usize) -> Node<'a> {
         match self.peek() {
-            Some(line) if is_entry(line.text) => self.sequence(indent, depth),
-            _ => self.mapping(indent, depth, None),
+            Some(line) if is_entry(line.text) => Node::Sequence { indent, depth },
+            _ => Node::Mapping {
+                indent,
+                depth,
+                first: None,
+            },
         }
     }
 
-    /// A block sequence whose `-` are at `indent`.
-    fn sequence(&mut self, indent: usize, depth: usize) -> Option<Value> {
-        let mut items = Vec::new();
-        self.entries(indent, depth, &mut |item| items.push(item))?;
-        Some(Value::Array(items))
+    /// The next entry of a block sequence whose `-` are at `indent`, `None` after the last.
+    fn entry(&mut self, indent: usize, depth: usize) -> Result<Option<Node<'a>>, GiveUp> {
+        let Some(line) = self.peek() else { return Ok(None) };
+        if line.indent < indent || (line.indent == indent && !is_entry(line.text)) {
+            return Ok(None);
+        }
+        if line.indent > indent {
+            return Err(GiveUp);
+        }
+        let after_dash = &line.text[1..];
+        let rest = after_dash.trim_start_matches(' ');
+        self.advance();
+        let node = if rest.is_empty() || rest.starts_with('#') {
+            match self.peek() {
+                Some(next) if next.indent > indent => self.block(next.indent, depth + 1),
+                _ => Node::Scalar(Scalar::Null),
+            }
+        } else if is_entry(rest) {
+            return Err(GiveUp);
+        } else if let Some(first) = split_key(rest) {
+            // A mapping that starts on the entry's line: its keys line up with the first.
+            Node::Mapping {
+                indent: indent + 1 + (after_dash.len() - rest.len()),
+                depth: depth + 1,
+                first: Some(first),
+            }
+        } else {
+            self.inline(rest, indent, indent + 2)?
+        };
+        Ok(Some(node))
     }
 
-    /// The entries of a block sequence whose `-` are at `indent`, each handed to `each` once read.
-    fn entries(&mut self, indent: usize, depth: usize, each: &mut dyn FnMut(Value)) -> Option<()> {
-        if depth > MAX_DEPTH {
-            return None;
+    /// The next key of a block mapping whose keys are at `indent` and what follows its colon,
+    /// `None` after the last.
+    fn key(&mut self, indent: usize) -> Result<Option<(Cow<'a, str>, &'a str)>, GiveUp> {
+        let Some(line) = self.peek() else { return Ok(None) };
+        if line.indent < indent {
+            return Ok(None);
         }
-        while let Some(line) = self.peek() {
-            if line.indent < indent || (line.indent == indent && !is_entry(line.text)) {
-                break;
-            }
-            if line.indent > indent {
-                return None;
-            }
-            let after_dash = &line.text[1..];
-            let rest = after_dash.trim_start_matches(' ');
-            self.advance();
-            let item = if rest.is_empty() || rest.starts_with('#') {
-                match self.peek() {
-                    Some(next) if next.indent > indent => self.block(next.indent, depth + 1)?,
-                    _ => Value::Null,
-                }
-            } else if is_entry(rest) {
-                return None;
-            } else if let Some(first) = split_key(rest) {
-                // A mapping that starts on the entry's line: its keys line up with the first.
-                let column = indent + 1 + (after_dash.len() - rest.len());
-                self.mapping(column, depth + 1, Some(first))?
-            } else {
-                self.inline(rest, indent, indent + 2)?
-            };
-            each(item);
+        if line.indent > indent {
+            return Err(GiveUp);
         }
-        Some(())
+        self.advance();
+        split_key(line.text).map(Some).ok_or(GiveUp)
     }
 
     /// A value written on its key's or entry's line (`rest`, not empty, no comment), under a
     /// parent at `indent`. A literal block scalar's lines must be indented at least
     /// `content_indent`.
-    fn inline(&mut self, rest: &'a str, indent: usize, content_indent: usize) -> Option<Value> {
-        let value = match rest.as_bytes()[0] {
+    fn inline(&mut self, rest: &'a str, indent: usize, content_indent: usize) -> Result<Node<'a>, GiveUp> {
+        let scalar = match rest.as_bytes()[0] {
             b'"' | b'\'' => {
-                let (text, after) = quoted(rest)?;
+                let (text, after) = quoted(rest).ok_or(GiveUp)?;
                 if !ends_line(after) {
-                    return None;
+                    return Err(GiveUp);
                 }
-                Value::String(text)
+                Scalar::String(text)
             }
             b'|' | b'>' => {
                 let keep_last_break = match rest[1..].trim_end_matches(' ') {
                     "" => true,
                     "-" => false,
-                    _ => return None,
+                    _ => return Err(GiveUp),
                 };
-                return self.block_scalar(content_indent, rest.starts_with('>'), keep_last_break);
+                let text = self
+                    .block_scalar(content_indent, rest.starts_with('>'), keep_last_break)
+                    .ok_or(GiveUp)?;
+                return Ok(Node::Scalar(Scalar::String(Cow::Owned(text))));
             }
             b'[' | b'{' => match rest.trim_end_matches(' ') {
-                "[]" => Value::Array(Vec::new()),
-                "{}" => Value::Object(Map::new()),
-                _ => return None,
+                "[]" => Scalar::EmptySequence,
+                "{}" => Scalar::EmptyMapping,
+                _ => return Err(GiveUp),
             },
-            _ => plain(rest)?,
+            _ => plain(rest).ok_or(GiveUp)?,
         };
         // A more indented line after a one-line scalar continues it (or is an error).
         match self.peek() {
-            Some(next) if next.indent > indent => None,
-            _ => Some(value),
+            Some(next) if next.indent > indent => Err(GiveUp),
+            _ => Ok(Node::Scalar(scalar)),
         }
     }
 
@@ -348,7 +368,7 @@ impl<'a> Reader<'a> {
     /// kept; the last line break kept (`|`, `>`) or not (`|-`, `>-`), trailing blank lines
     /// dropped. A folded scalar (`>`) is read only when its lines are all at one indentation
     /// with no blank line between them (as tools print a long string); they join with spaces.
-    fn block_scalar(&mut self, content_indent: usize, folded: bool, keep_last_break: bool) -> Option<Value> {
+    fn block_scalar(&mut self, content_indent: usize, folded: bool, keep_last_break: bool) -> Option<String> {
         let mut text = String::new();
         let mut block_indent = None;
         let mut blank_lines = 0;
@@ -389,7 +409,7 @@ impl<'a> Reader<'a> {
         if !keep_last_break {
             text.pop();
         }
-        Some(Value::String(text))
+        Some(text)
     }
 }
 
@@ -400,7 +420,7 @@ fn is_entry(text: &str) -> bool {
 
 /// The key of a `key: value` line and what follows its colon, when the line is one and its key
 /// is a string the full parser reads alike.
-fn split_key(text: &str) -> Option<(String, &str)> {
+fn split_key(text: &str) -> Option<(Cow<'_, str>, &str)> {
     if let Some(split) = split_simple_key(text) {
         return Some(split);
     }
@@ -418,7 +438,7 @@ fn split_key(text: &str) -> Option<(String, &str)> {
         return None;
     }
     match plain(key)? {
-        Value::String(key) => Some((key, &text[colon + 1..])),
+        Scalar::String(key) => Some((key, &text[colon + 1..])),
         _ => None,
     }
 }
@@ -427,7 +447,7 @@ fn split_key(text: &str) -> Option<(String, &str)> {
 /// letter, then letters, digits and `-_./` up to the colon. No such key is structure, a comment
 /// or a number, so it is the string it reads as unless it is a word the full parser types
 /// (`true`, `null`, `on`, …), which is left to the general reading.
-fn split_simple_key(text: &str) -> Option<(String, &str)> {
+fn split_simple_key(text: &str) -> Option<(Cow<'_, str>, &str)> {
     let bytes = text.as_bytes();
     if !bytes.first()?.is_ascii_alphabetic() {
         return None;
@@ -437,18 +457,23 @@ fn split_simple_key(text: &str) -> Option<(String, &str)> {
         .position(|&byte| !(byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'/')))?;
     let key = &text[..colon];
     let ends_key = bytes[colon] == b':' && matches!(bytes.get(colon + 1), None | Some(b' '));
-    (ends_key && key.len() <= MAX_KEY_BYTES && !is_typed_word(key)).then(|| (key.to_string(), &text[colon + 1..]))
+    (ends_key && key.len() <= MAX_KEY_BYTES && !is_typed_word(key)).then(|| (Cow::Borrowed(key), &text[colon + 1..]))
 }
 
 /// A single-line quoted scalar at the start of `text` and what follows it. Escapes in double
 /// quotes are left to the full parser.
-fn quoted(text: &str) -> Option<(String, &str)> {
+fn quoted(text: &str) -> Option<(Cow<'_, str>, &str)> {
     let quote = text.chars().next()?;
     let body = &text[1..];
     if quote == '"' {
         let end = body.find(['"', '\\'])?;
-        return (body.as_bytes()[end] == b'"').then(|| (body[..end].to_string(), &body[end + 1..]));
+        return (body.as_bytes()[end] == b'"').then(|| (Cow::Borrowed(&body[..end]), &body[end + 1..]));
     }
+    let end = body.find('\'')?;
+    if !body[end + 1..].starts_with('\'') {
+        return Some((Cow::Borrowed(&body[..end]), &body[end + 1..]));
+    }
+    // A quote written twice stands for one.
     let mut value = String::new();
     let mut rest = body;
     loop {
@@ -459,7 +484,7 @@ fn quoted(text: &str) -> Option<(String, &str)> {
                 value.push('\'');
                 rest = after;
             }
-            None => return Some((value, &rest[end + 1..])),
+            None => return Some((Cow::Owned(value), &rest[end + 1..])),
         }
     }
 }
@@ -472,7 +497,7 @@ fn ends_line(after: &str) -> bool {
 
 /// A one-line plain scalar (its comment cut off) typed as the full parser types it, or `None`
 /// when the full parser could type it by rules not repeated here or read it as structure.
-fn plain(text: &str) -> Option<Value> {
+fn plain(text: &str) -> Option<Scalar<'_>> {
     let (text, colon_space) = cut_comment(text);
     let text = text.trim_end_matches(' ');
     let mut chars = text.chars();
@@ -492,15 +517,15 @@ fn plain(text: &str) -> Option<Value> {
         return None;
     }
     if matches!(first, '+' | '.' | '~') {
-        return (text == "~").then_some(Value::Null);
+        return (text == "~").then_some(Scalar::Null);
     }
     match text {
-        "null" | "Null" | "NULL" => return Some(Value::Null),
-        "true" => return Some(Value::Bool(true)),
-        "false" => return Some(Value::Bool(false)),
+        "null" | "Null" | "NULL" => return Some(Scalar::Null),
+        "true" => return Some(Scalar::Bool(true)),
+        "false" => return Some(Scalar::Bool(false)),
         _ => {}
     }
-    (!is_typed_word(text)).then(|| Value::String(text.to_string()))
+    (!is_typed_word(text)).then_some(Scalar::String(Cow::Borrowed(text)))
 }
 
 /// A word some YAML version types as a boolean, null or float in some spelling.
@@ -533,18 +558,18 @@ fn cut_comment(text: &str) -> (&str, bool) {
 /// number the full parser reads has (`128Mi`, `100m`, `8080/TCP`, `0.0.0.0/0`). Other numbers
 /// (`0.5`, `0x1F`, `1_000`, `1e3`, `0777`) and the strings made only of such characters are
 /// left to the full parser.
-fn numeric(text: &str) -> Option<Value> {
+fn numeric(text: &str) -> Option<Scalar<'_>> {
     const NUMBER_CHARACTERS: &str = "0123456789abcdefABCDEF_.+-xXoOpPnNiItTyY";
     match integer(text) {
         Some(number) => Some(number),
         None if text.chars().all(|c| NUMBER_CHARACTERS.contains(c)) => None,
-        None => Some(Value::String(text.to_string())),
+        None => Some(Scalar::String(Cow::Borrowed(text))),
     }
 }
 
 /// A decimal integer without sign, leading zeros or separators, small enough for any integer
 /// type (`-?(0|[1-9][0-9]{0,17})`).
-fn integer(text: &str) -> Option<Value> {
+fn integer(text: &str) -> Option<Scalar<'static>> {
     let digits = text.strip_prefix('-').unwrap_or(text);
     let canonical = !digits.is_empty()
         && digits.len() <= 18
@@ -554,9 +579,7 @@ fn integer(text: &str) -> Option<Value> {
     if !canonical {
         return None;
     }
-    text.parse::<i64>()
-        .ok()
-        .map(|number| Value::Number(Number::from(number)))
+    text.parse::<i64>().ok().map(Scalar::Integer)
 }
 
 #[cfg(test)]

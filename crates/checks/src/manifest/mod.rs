@@ -14,6 +14,8 @@
 
 mod block;
 
+pub(crate) use block::{header as block_header, typed as block_typed};
+
 use serde::de::DeserializeOwned;
 
 use crate::redact::redact;
@@ -49,27 +51,44 @@ pub struct Document {
 /// The documents of a text and the problems of those that could not be read (see [`read`]).
 pub fn split(text: &str, json: bool) -> (Vec<Document>, Vec<ManifestError>) {
     let mut documents = Vec::new();
-    let errors = read(text, json, &mut |document| documents.push(document));
+    let errors = read(text, json, &mut |document: Document| documents.push(document));
     (documents, errors)
 }
 
-/// Hands each document of a text to `on_document` as it is parsed and returns the problems of
-/// those that could not be read. The items of a large `…List` are handed over one by one as they
+/// Where the documents of a text go.
+pub trait Sink {
+    /// A YAML document's text (`line` as in [`Document`]), offered before it is parsed: the
+    /// sink may read it itself, straight into what it needs, and take it (`true`).
+    fn offered(&mut self, _line: usize, _text: &str) -> bool {
+        false
+    }
+
+    fn document(&mut self, document: Document);
+}
+
+impl<F: FnMut(Document)> Sink for F {
+    fn document(&mut self, document: Document) {
+        self(document);
+    }
+}
+
+/// Hands each document of a text to `sink` as it is parsed and returns the problems of those
+/// that could not be read. The items of a large `…List` are handed over one by one as they
 /// are parsed, so memory follows one item rather than the whole list. `json` reads the text as
 /// JSON; otherwise text that starts like JSON is tried as JSON first and read as YAML when that
 /// fails (YAML flow style also starts with `{`).
-pub fn read(text: &str, json: bool, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestError> {
+pub fn read(text: &str, json: bool, sink: &mut dyn Sink) -> Vec<ManifestError> {
     if json {
-        return read_json(text, on_document);
+        return read_json(text, &mut |document| sink.document(document));
     }
     if text.trim_start().starts_with(['{', '[']) {
         let mut documents = Vec::new();
         if read_json(text, &mut |document| documents.push(document)).is_empty() {
-            documents.into_iter().for_each(on_document);
+            documents.into_iter().for_each(|document| sink.document(document));
             return Vec::new();
         }
     }
-    read_yaml(text, on_document)
+    read_yaml(text, sink)
 }
 
 /// Reads one YAML document (a baseline file, say) into a typed value with the reader's limits.
@@ -97,7 +116,7 @@ pub fn typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, String>
     })
 }
 
-fn read_yaml(text: &str, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestError> {
+fn read_yaml(text: &str, sink: &mut dyn Sink) -> Vec<ManifestError> {
     let mut errors = Vec::new();
     let mut index = 0;
     for chunk in chunks(text) {
@@ -108,7 +127,7 @@ fn read_yaml(text: &str, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestE
         if is_large_list(chunk.text) {
             index += 1;
             let mut on_item = |item, object| {
-                on_document(Document {
+                sink.document(Document {
                     index,
                     line,
                     item: Some(item),
@@ -144,9 +163,13 @@ fn read_yaml(text: &str, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestE
             }
             continue;
         }
+        if sink.offered(line, chunk.text) {
+            index += 1;
+            continue;
+        }
         if let Some(object) = block::read(chunk.text) {
             index += 1;
-            on_document(Document {
+            sink.document(Document {
                 index,
                 line,
                 item: None,
@@ -160,7 +183,7 @@ fn read_yaml(text: &str, on_document: &mut dyn FnMut(Document)) -> Vec<ManifestE
                 for object in values {
                     index += 1;
                     if !object.is_null() {
-                        on_document(Document {
+                        sink.document(Document {
                             index,
                             line,
                             item: None,
@@ -612,7 +635,7 @@ mod tests {
             );
             assert_eq!(block::read_list(&text, &mut |_, _| {}).is_some(), fast, "{case}");
             let mut items = Vec::new();
-            let errors = read(&text, false, &mut |document| {
+            let errors = read(&text, false, &mut |document: Document| {
                 items.push((document.item.expect("an item"), document.object));
             });
             let (expected, erred) = items_by_full_parser(&text);
@@ -639,7 +662,7 @@ mod tests {
             assert!(text.len() >= LARGE_LIST_BYTES);
             let mut items = Vec::new();
             let mut others = 0;
-            let errors = read(text, is_json, &mut |document| match document.item {
+            let errors = read(text, is_json, &mut |document: Document| match document.item {
                 Some(position) => items.push((document.index, position, document.object["metadata"]["name"].clone())),
                 None => others += 1,
             });

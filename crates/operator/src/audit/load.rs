@@ -58,19 +58,13 @@ impl Loaded {
     }
 
     fn add_source(&mut self, source: &Source, options: &AddOptions) {
-        let file = Arc::new(source.name.clone());
-        let errors = manifest::read(&source.text, source.json, &mut |document| {
-            let location = Location {
-                file: &source.name,
-                origin: Some(Origin {
-                    file: file.clone(),
-                    line: Some(document.line),
-                }),
-                document: Some(document.index),
-                item: document.item.map(|item| format!("items[{item}]")),
-            };
-            self.add(document.object, &location, options);
-        });
+        let mut sink = SourceSink {
+            file: Arc::new(source.name.clone()),
+            source,
+            options,
+            loaded: self,
+        };
+        let errors = manifest::read(&source.text, source.json, &mut sink);
         self.errors.extend(errors.into_iter().map(|error| InputError {
             file: source.name.clone(),
             document: Some(error.document),
@@ -143,8 +137,7 @@ impl Loaded {
         match self.inventory.add_object(object, options) {
             Ok(Added::Objects(_)) => {
                 if let Some(origin) = &location.origin {
-                    self.origins.record(&kind, &namespace, &name, origin);
-                    self.record_workload(&kind, &namespace, &name, origin);
+                    self.record(&kind, &namespace, &name, origin);
                 }
             }
             Ok(Added::UnknownKind { api_version, kind }) => {
@@ -159,9 +152,10 @@ impl Loaded {
         }
     }
 
-    /// Records a workload object under the name the engine reports it by (a pod as its
-    /// Deployment, say).
-    fn record_workload(&mut self, kind: &str, namespace: &str, name: &str, origin: &Origin) {
+    /// Records where an object added from a file is, also under the name the engine reports it
+    /// by when that is another object's (a pod as its Deployment, say).
+    fn record(&mut self, kind: &str, namespace: &str, name: &str, origin: &Origin) {
+        self.origins.record(kind, namespace, name, origin);
         let reported = self
             .inventory
             .namespaces
@@ -173,6 +167,46 @@ impl Loaded {
             let (reported_kind, reported_name) = (reported_kind.to_string(), reported_name.to_string());
             self.origins.record(&reported_kind, namespace, &reported_name, origin);
         }
+    }
+}
+
+/// Adds the documents of one file: those in plain block YAML straight into their typed objects,
+/// the others by way of their values.
+struct SourceSink<'a> {
+    loaded: &'a mut Loaded,
+    source: &'a Source,
+    file: Arc<String>,
+    options: &'a AddOptions,
+}
+
+impl SourceSink<'_> {
+    fn origin(&self, line: usize) -> Origin {
+        Origin {
+            file: self.file.clone(),
+            line: Some(line),
+        }
+    }
+}
+
+impl manifest::Sink for SourceSink<'_> {
+    fn offered(&mut self, line: usize, text: &str) -> bool {
+        let Some(added) = self.loaded.inventory.add_plain(text, self.options) else {
+            return false;
+        };
+        self.loaded.objects += 1;
+        let origin = self.origin(line);
+        self.loaded.record(&added.kind, &added.namespace, &added.name, &origin);
+        true
+    }
+
+    fn document(&mut self, document: manifest::Document) {
+        let location = Location {
+            file: &self.source.name,
+            origin: Some(self.origin(document.line)),
+            document: Some(document.index),
+            item: document.item.map(|item| format!("items[{item}]")),
+        };
+        self.loaded.add(document.object, &location, self.options);
     }
 }
 

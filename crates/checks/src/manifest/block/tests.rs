@@ -2,10 +2,14 @@
 //! must be the one the full parser gives (with the limits the manifest reader sets), and it must
 //! read what tools print.
 
+use k8s_openapi::api::core::v1::Pod;
 use proptest::prelude::*;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::read;
+use palisade_podgen::block_yaml;
+
+use super::{read, typed};
 
 /// The full parser's value of a one-document text, with the manifest reader's options.
 fn full(text: &str) -> Option<Value> {
@@ -176,89 +180,6 @@ fn leaves_everything_else_to_the_full_parser() {
     assert!(read(&deep).is_none());
 }
 
-/// A block-style YAML text of a JSON value, as kubectl prints one: strings plain when they look
-/// like words, else in double quotes (JSON's escapes are YAML's).
-fn emit(value: &Value) -> String {
-    let mut out = String::new();
-    emit_node(value, 0, &mut out);
-    out
-}
-
-fn emit_node(value: &Value, indent: usize, out: &mut String) {
-    let pad = " ".repeat(indent);
-    match value {
-        Value::Object(fields) => {
-            for (key, value) in fields {
-                out.push_str(&format!("{pad}{}:", scalar(&Value::String(key.clone()))));
-                emit_value(value, indent, true, out);
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                match item {
-                    Value::Object(fields) if !fields.is_empty() => {
-                        let mut nested = String::new();
-                        emit_node(item, indent + 2, &mut nested);
-                        out.push_str(&format!("{pad}- {}", &nested[indent + 2..]));
-                    }
-                    _ => {
-                        out.push_str(&format!("{pad}-"));
-                        emit_value(item, indent, false, out);
-                    }
-                }
-            }
-        }
-        scalar_value => out.push_str(&format!("{pad}{}\n", scalar(scalar_value))),
-    }
-}
-
-/// A value after its key's colon or its entry's dash.
-fn emit_value(value: &Value, indent: usize, of_key: bool, out: &mut String) {
-    match value {
-        Value::Object(fields) if !fields.is_empty() => {
-            out.push('\n');
-            emit_node(value, indent + 2, out);
-        }
-        // kubectl prints a key's sequence at the key's own indentation.
-        Value::Array(items) if !items.is_empty() => {
-            out.push('\n');
-            emit_node(value, if of_key { indent } else { indent + 2 }, out);
-        }
-        Value::String(text) if text.contains('\n') && !text.contains(['\r', '\t']) && !text.starts_with(' ') => {
-            let chomp = if text.ends_with('\n') { "" } else { "-" };
-            out.push_str(&format!(" |{chomp}\n"));
-            for line in text.strip_suffix('\n').unwrap_or(text).split('\n') {
-                if !line.is_empty() {
-                    out.push_str(&" ".repeat(indent + 2));
-                }
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        scalar_value => out.push_str(&format!(" {}\n", scalar(scalar_value))),
-    }
-}
-
-fn scalar(value: &Value) -> String {
-    match value {
-        Value::String(text)
-            if text
-                .chars()
-                .next()
-                .is_some_and(|first| first.is_ascii_alphabetic() || first == '/')
-                && text.chars().all(|c| c.is_ascii_alphanumeric() || "./-_=:".contains(c))
-                && !text.ends_with(':')
-                && !["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
-                    .contains(&text.to_ascii_lowercase().as_str()) =>
-        {
-            text.clone()
-        }
-        Value::Object(_) => "{}".to_string(),
-        Value::Array(_) => "[]".to_string(),
-        other => other.to_string(),
-    }
-}
-
 #[test]
 fn generated_pods_are_read_fast_and_alike() {
     let mut generator = palisade_podgen::PodGenerator::new(7);
@@ -273,9 +194,78 @@ fn generated_pods_are_read_fast_and_alike() {
         if !pod.is_object() {
             continue;
         }
-        let text = emit(&pod);
+        let text = block_yaml(&pod);
         assert_eq!(full(&text).as_ref(), Some(&pod), "the emitter is wrong:\n{text}");
         assert!(agrees(&text) || mangled, "not read fast:\n{text}");
+        types_alike::<Pod>(&text);
+    }
+}
+
+/// Reading a document straight into `T` gives what typing the full parser's value gives, and
+/// fails only where reading it fast or typing its value fails.
+fn types_alike<T: DeserializeOwned + PartialEq + std::fmt::Debug>(text: &str) {
+    let by_value = full(text).and_then(|value| crate::manifest::typed::<T>(value).ok());
+    let straight = typed::<T>(text);
+    match straight {
+        Some(_) => assert_eq!(straight, by_value, "typed apart:\n{text}"),
+        None => assert!(
+            read(text).is_none() || by_value.is_none(),
+            "not typed straight:\n{text}"
+        ),
+    }
+}
+
+#[test]
+fn types_straight_as_values_type() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {}\nspec:\n  containers:\n  - name: c\n";
+    types_alike::<Pod>(pod);
+    assert!(typed::<Pod>(pod).is_some());
+    let cases = [
+        // Wrong types, a wrong kind, a missing required field: typing fails both ways.
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: c\n    securityContext:\n      privileged: \"true\"\n",
+        "apiVersion: v1\nkind: Pod\nspec:\n  hostPID: 1\n",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n",
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - image: x\n",
+        // Null, empty collections, integers, quoted and block strings, unknown fields.
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: 'it''s'\n  annotations:\nspec:\n  volumes: []\n  \
+         priority: -3\n  containers:\n  - name: \"c\"\n    args:\n    - |\n      two\n      lines\n    ports:\n    \
+         - containerPort: 8080\n    future: {}\n",
+        // A key twice is refused by the full parser: never typed straight.
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n",
+    ];
+    for text in cases {
+        types_alike::<Pod>(text);
+    }
+    assert!(typed::<Pod>(cases[4]).is_some());
+    assert!(typed::<Pod>(cases[5]).is_none());
+    // Unknown fields are read past: what follows them is still read.
+    let after_unknown = typed::<Pod>(cases[4])
+        .and_then(|pod| pod.spec)
+        .map(|spec| spec.containers[0].ports.clone());
+    assert_eq!(after_unknown.flatten().map(|ports| ports[0].container_port), Some(8080));
+}
+
+#[test]
+fn headers_are_the_top_level_api_version_and_kind() {
+    let header =
+        |text: &str| super::header(text).map(|(api_version, kind)| (api_version.into_owned(), kind.into_owned()));
+    let pod = Some(("v1".to_string(), "Pod".to_string()));
+    assert_eq!(header("apiVersion: v1\nkind: Pod\n"), pod);
+    assert_eq!(
+        header("kind: 'Pod' # a comment\nmetadata:\n  kind: Other\napiVersion: \"v1\"\n"),
+        pod
+    );
+    // What follows both is left to typing, which refuses a key written twice.
+    assert_eq!(header("apiVersion: v1\nkind: Pod\nkind: Secret\n"), pod);
+    assert!(typed::<Pod>("apiVersion: v1\nkind: Pod\nkind: Pod\n").is_none());
+    for text in [
+        "kind: Pod\n",
+        "apiVersion: v1\nkind: kind: Pod\n",
+        "apiVersion: v1\nkind: 1\n",
+        "apiVersion: v1\nkind: |\n  Pod\n",
+        "apiVersion: v1\nkind: \"Pod\" x\n",
+    ] {
+        assert_eq!(header(text), None, "{text}");
     }
 }
 
