@@ -60,7 +60,6 @@ impl Loaded {
     fn add_source(&mut self, source: &Source, options: &AddOptions) {
         let mut sink = SourceSink {
             file: Arc::new(source.name.clone()),
-            source,
             options,
             loaded: self,
         };
@@ -174,7 +173,6 @@ impl Loaded {
 /// the others by way of their values.
 struct SourceSink<'a> {
     loaded: &'a mut Loaded,
-    source: &'a Source,
     file: Arc<String>,
     options: &'a AddOptions,
 }
@@ -201,7 +199,7 @@ impl manifest::Sink for SourceSink<'_> {
 
     fn document(&mut self, document: manifest::Document) {
         let location = Location {
-            file: &self.source.name,
+            file: &self.file,
             origin: Some(self.origin(document.line)),
             document: Some(document.index),
             item: document.item.map(|item| format!("items[{item}]")),

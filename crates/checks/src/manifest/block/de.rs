@@ -9,7 +9,9 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
-use serde::de::value::{BorrowedStrDeserializer, MapDeserializer, SeqDeserializer, StringDeserializer};
+use serde::de::value::{
+    BorrowedStrDeserializer, CowStrDeserializer, MapDeserializer, SeqDeserializer, StringDeserializer,
+};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{MAX_DEPTH, Reader};
@@ -114,12 +116,7 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'_, 'de> {
         visitor: V,
     ) -> Result<V::Value, GiveUp> {
         match self.node {
-            Node::Scalar(Scalar::String(Cow::Borrowed(variant))) => {
-                visitor.visit_enum(BorrowedStrDeserializer::<GiveUp>::new(variant))
-            }
-            Node::Scalar(Scalar::String(Cow::Owned(variant))) => {
-                visitor.visit_enum(StringDeserializer::<GiveUp>::new(variant))
-            }
+            Node::Scalar(Scalar::String(variant)) => visitor.visit_enum(CowStrDeserializer::<GiveUp>::new(variant)),
             _ => Err(GiveUp),
         }
     }
