@@ -1,6 +1,7 @@
 //! Runs catalog checks over an inventory. Pure: the caller supplies the clock and parameters.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -81,8 +82,8 @@ impl ResourceRef {
     }
 }
 
-/// One failing check on one resource (and container).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// One failing check on one resource (and container). Ordered by its fields in turn.
+#[derive(Clone, Debug, Serialize)]
 pub struct Finding {
     pub check: &'static str,
     /// Shared by the findings on one resource.
@@ -120,6 +121,39 @@ impl Finding {
         self
     }
 }
+
+/// Findings are sorted by the tens of thousands and most share their check's id, their resource
+/// and their message with others: those compare equal by their address alone, without reading
+/// their text again.
+impl Ord for Finding {
+    fn cmp(&self, other: &Self) -> Ordering {
+        fn shared<T: ?Sized + Ord>(a: &T, b: &T) -> Ordering {
+            if std::ptr::eq(a, b) { Ordering::Equal } else { a.cmp(b) }
+        }
+        shared(self.check, other.check)
+            .then_with(|| shared(&*self.resource, &*other.resource))
+            .then_with(|| match (&self.container, &other.container) {
+                (Some(a), Some(b)) => shared(&**a, &**b),
+                (a, b) => a.cmp(b),
+            })
+            .then_with(|| shared(&*self.message, &*other.message))
+            .then_with(|| self.annotation_exemption.cmp(&other.annotation_exemption))
+    }
+}
+
+impl PartialOrd for Finding {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Finding {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Finding {}
 
 /// What a workload check found: a message, and the container when it is about one.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -605,5 +639,60 @@ mod tests {
         }
         let [a, b] = ["a", "b"].map(|name| evaluation.findings.iter().find(|finding| finding.resource.name == name));
         assert!(!Arc::ptr_eq(&a.expect("a").resource, &b.expect("b").resource));
+    }
+
+    #[test]
+    fn findings_order_by_their_fields_whether_shared_or_copied() {
+        let copied_id: &'static str = String::from("pod.a").leak();
+        let web = Arc::new(ResourceRef::new("Deployment", Some("shop"), "web"));
+        let resources = [
+            Arc::clone(&web),
+            web,
+            Arc::new(ResourceRef::new("Deployment", Some("shop"), "web")),
+            Arc::new(ResourceRef::new("Deployment", Some("shop"), "api")),
+            Arc::new(ResourceRef::new("Pod", None, "web")),
+        ];
+        let app: Arc<str> = Arc::from("app");
+        let containers = [
+            None,
+            Some(Arc::clone(&app)),
+            Some(app),
+            Some(Arc::from("app")),
+            Some(Arc::from("init")),
+        ];
+        let messages: [Cow<'static, str>; 3] = ["runs as root".into(), String::from("runs as root").into(), "b".into()];
+        let mut findings = Vec::new();
+        for check in ["pod.a", copied_id, "pod.b"] {
+            for resource in &resources {
+                for container in &containers {
+                    for message in &messages {
+                        for exemption in [None, Some("vendor image".to_string())] {
+                            findings.push(Finding {
+                                check,
+                                resource: Arc::clone(resource),
+                                container: container.clone(),
+                                message: message.clone(),
+                                annotation_exemption: exemption,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        let fields = |finding: &Finding| {
+            (
+                finding.check,
+                ResourceRef::clone(&finding.resource),
+                finding.container.as_deref().map(str::to_string),
+                finding.message.to_string(),
+                finding.annotation_exemption.clone(),
+            )
+        };
+        for a in &findings {
+            for b in &findings {
+                assert_eq!(a.cmp(b), fields(a).cmp(&fields(b)), "{a:?} against {b:?}");
+                assert_eq!(a == b, fields(a) == fields(b));
+            }
+        }
     }
 }

@@ -334,41 +334,47 @@ struct Chunk<'a> {
 
 /// Cuts YAML text at document markers. Comments, blank lines and directives before the first
 /// marker belong to the first document rather than making one of their own; after that, a marker
-/// right after a marker makes an empty document.
+/// right after a marker makes an empty document. Only the lines that start with `---` and those
+/// up to a document's first content are looked at, so most of the text is only searched.
 fn chunks(text: &str) -> Vec<Chunk<'_>> {
     let mut chunks = Vec::new();
     let mut start = 0;
     let mut first_line = 1;
-    let mut content_line = None;
-    let mut offset = 0;
     // A marker on the first line leaves `start` at 0: what follows it up to the next marker is a
     // document of its own all the same (a bad directive there must not cost the next document).
     let mut after_marker = false;
-    for (number, line) in text.split_inclusive('\n').enumerate().map(|(i, line)| (i + 1, line)) {
-        if is_marker(line) && (content_line.is_some() || after_marker) {
+    let line_starts = memchr::memmem::find_iter(text.as_bytes(), "\n---").map(|at| at + 1);
+    for marker in std::iter::once(0)
+        .chain(line_starts)
+        .filter(|&at| is_marker(&text[at..]))
+    {
+        let content_line = content_line(&text[start..marker], first_line);
+        if content_line.is_some() || after_marker {
             chunks.push(Chunk {
-                text: &text[start..offset],
+                text: &text[start..marker],
                 first_line,
                 content_line,
             });
-            start = offset;
-            first_line = number;
-            content_line = None;
+            first_line += memchr::memchr_iter(b'\n', &text.as_bytes()[start..marker]).count();
+            start = marker;
         }
-        after_marker |= is_marker(line);
-        if content_line.is_none() && is_content(line) {
-            content_line = Some(number);
-        }
-        offset += line.len();
+        after_marker = true;
     }
     if start < text.len() || chunks.is_empty() {
         chunks.push(Chunk {
             text: &text[start..],
             first_line,
-            content_line,
+            content_line: content_line(&text[start..], first_line),
         });
     }
     chunks
+}
+
+/// The 1-based line of the first content in `text`, whose first line is `first_line`.
+fn content_line(text: &str, first_line: usize) -> Option<usize> {
+    text.split_inclusive('\n')
+        .position(is_content)
+        .map(|index| first_line + index)
 }
 
 /// `---` at the start of a line, alone or followed by a space, tab or comment.
@@ -457,6 +463,65 @@ fn line_of(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How [`chunks`] cut texts when it looked at every line: what the search must agree with.
+    fn chunks_line_by_line(text: &str) -> Vec<Chunk<'_>> {
+        let mut chunks = Vec::new();
+        let mut start = 0;
+        let mut first_line = 1;
+        let mut content_line = None;
+        let mut offset = 0;
+        // A marker on the first line leaves `start` at 0: what follows it up to the next marker is a
+        // document of its own all the same (a bad directive there must not cost the next document).
+        let mut after_marker = false;
+        for (number, line) in text.split_inclusive('\n').enumerate().map(|(i, line)| (i + 1, line)) {
+            if is_marker(line) && (content_line.is_some() || after_marker) {
+                chunks.push(Chunk {
+                    text: &text[start..offset],
+                    first_line,
+                    content_line,
+                });
+                start = offset;
+                first_line = number;
+                content_line = None;
+            }
+            after_marker |= is_marker(line);
+            if content_line.is_none() && is_content(line) {
+                content_line = Some(number);
+            }
+            offset += line.len();
+        }
+        if start < text.len() || chunks.is_empty() {
+            chunks.push(Chunk {
+                text: &text[start..],
+                first_line,
+                content_line,
+            });
+        }
+        chunks
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn texts_are_cut_where_every_line_would_cut_them(
+            lines in proptest::collection::vec(proptest::sample::select(vec![
+                "---", "--- # c", "---x", "--- a: 1", "----", " ---", "---\t", "---\r", "--", "...",
+                "# comment", "", "  ", "%YAML 1.2", "a: 1", "  b: 2", "- x", "é: ü",
+            ]), 0..12),
+            last_broken in proptest::bool::ANY,
+        ) {
+            let mut text = lines.join("\n");
+            if last_broken {
+                text.push('\n');
+            }
+            let cut = |chunks: Vec<Chunk<'_>>| -> Vec<(String, usize, Option<usize>)> {
+                chunks.into_iter().map(|chunk| (chunk.text.to_string(), chunk.first_line, chunk.content_line)).collect()
+            };
+            proptest::prop_assert_eq!(cut(chunks(&text)), cut(chunks_line_by_line(&text)));
+        }
+    }
 
     fn indices(documents: &[Document]) -> Vec<usize> {
         documents.iter().map(|document| document.index).collect()

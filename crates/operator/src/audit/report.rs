@@ -4,10 +4,11 @@
 //! counts and score, and the checks evaluated.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
+use foldhash::fast::RandomState;
 use k8s_openapi::jiff::Timestamp;
 use palisade_checks::baseline::ResolvedBaseline;
 use palisade_checks::exceptions::Cover;
@@ -18,6 +19,7 @@ use palisade_crds::{CheckMode, Severity};
 use super::baseline_file::AuditBaseline;
 use super::governance::Governed;
 use super::load::Loaded;
+use super::origins::Origin;
 
 /// A finding as reported: its fields (less the annotation's exemption reason, which the posture
 /// has turned into `exception`) and how the baseline treats it. No larger than a finding, so the
@@ -187,9 +189,13 @@ pub fn build(
     let counts = &posture.summary;
     let score = posture.score;
 
-    let row = |finding: Finding, exception: Option<Box<Exception>>| {
+    // A resource's findings share its `Arc`: its origin is looked up once, by that address.
+    let mut origins: HashMap<*const ResourceRef, Option<&Origin>, RandomState> = HashMap::default();
+    let mut row = |finding: Finding, exception: Option<Box<Exception>>| {
         let treatment = resolved.treatment(finding.check);
-        let origin = loaded.origins.origin_of(&finding.resource);
+        let origin = *origins
+            .entry(Arc::as_ptr(&finding.resource))
+            .or_insert_with(|| loaded.origins.origin_of(&finding.resource));
         Row {
             check: finding.check,
             resource: finding.resource,
@@ -285,20 +291,28 @@ fn namespace_summaries(
     checks: &[&'static str],
     resolved: &ResolvedBaseline,
 ) -> Vec<NamespaceSummary> {
-    let mut by_name: BTreeMap<&str, (NamespaceSummary, BTreeSet<&str>)> = namespaces
+    let position: HashMap<&str, usize, RandomState> = namespaces
         .iter()
-        .map(|namespace| {
-            let summary = NamespaceSummary {
+        .enumerate()
+        .map(|(index, namespace)| (*namespace, index))
+        .collect();
+    let mut tallies: Vec<Tally> = namespaces
+        .iter()
+        .map(|namespace| Tally {
+            summary: NamespaceSummary {
                 namespace: (*namespace).to_string(),
                 ..NamespaceSummary::default()
-            };
-            (*namespace, (summary, BTreeSet::new()))
+            },
+            failed: BTreeSet::new(),
+            last_failed: None,
         })
         .collect();
+    let index_of = |row: &Row| position.get(namespace_of(row)?).copied();
     for row in failing {
-        let Some((summary, failed)) = namespace_of(row).and_then(|namespace| by_name.get_mut(namespace)) else {
+        let Some(tally) = index_of(row).and_then(|index| tallies.get_mut(index)) else {
             continue;
         };
+        let summary = &mut tally.summary;
         summary.failing += 1;
         summary.required += usize::from(row.mode == CheckMode::Required);
         *match row.severity {
@@ -308,20 +322,34 @@ fn namespace_summaries(
             Severity::Low => &mut summary.low,
             Severity::Info => &mut summary.info,
         } += 1;
-        failed.insert(row.check);
-    }
-    for row in excepted {
-        if let Some((summary, _)) = namespace_of(row).and_then(|namespace| by_name.get_mut(namespace)) {
-            summary.excepted += 1;
+        // Rows come by check within a severity: a namespace's rows of one check mostly follow
+        // each other, and the check is recorded once for them.
+        if tally.last_failed.is_none_or(|last| !std::ptr::eq(last, row.check)) {
+            tally.failed.insert(row.check);
+            tally.last_failed = Some(row.check);
         }
     }
-    by_name
-        .into_values()
-        .map(|(mut summary, failed)| {
-            summary.score = palisade_checks::score::score_of_failed_checks(checks.iter().copied(), &failed, resolved);
-            summary
+    for row in excepted {
+        if let Some(tally) = index_of(row).and_then(|index| tallies.get_mut(index)) {
+            tally.summary.excepted += 1;
+        }
+    }
+    tallies
+        .into_iter()
+        .map(|mut tally| {
+            tally.summary.score =
+                palisade_checks::score::score_of_failed_checks(checks.iter().copied(), &tally.failed, resolved);
+            tally.summary
         })
         .collect()
+}
+
+/// One namespace's counts while the rows are counted.
+struct Tally {
+    summary: NamespaceSummary,
+    failed: BTreeSet<&'static str>,
+    /// The check of the namespace's latest failing row.
+    last_failed: Option<&'static str>,
 }
 
 fn namespace_of(row: &Row) -> Option<&str> {

@@ -8,7 +8,9 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
+use std::hash::BuildHasher;
 
+use foldhash::fast::{FixedState, RandomState};
 use serde::de::value::{
     BorrowedStrDeserializer, CowStrDeserializer, MapDeserializer, SeqDeserializer, StringDeserializer,
 };
@@ -161,7 +163,7 @@ struct Entries<'r, 'a> {
     first: Option<(Cow<'a, str>, &'a str)>,
     /// What follows the colon of the key just read.
     rest: &'a str,
-    keys: SeenKeys<'a>,
+    keys: SeenKeys,
 }
 
 impl<'de> MapAccess<'de> for Entries<'_, 'de> {
@@ -174,7 +176,7 @@ impl<'de> MapAccess<'de> for Entries<'_, 'de> {
         };
         let Some((key, rest)) = entry else { return Ok(None) };
         // The full parser refuses a key written twice.
-        if !self.keys.insert(key.clone()) {
+        if !self.keys.insert(&key) {
             return Err(GiveUp);
         }
         self.rest = rest;
@@ -209,26 +211,34 @@ impl<'de> SeqAccess<'de> for Items<'_, 'de> {
     }
 }
 
-/// The keys of one mapping read so far. Mappings are mostly small: their keys are compared one
-/// by one, and only a large mapping's are hashed, so no input makes the check quadratic.
+/// Fingerprints of the keys of one mapping read so far. Two keys with one fingerprint count as
+/// one key written twice: reading straight gives up, and the full parser, which compares the keys
+/// themselves, decides, so a collision costs time and never changes a result. Mappings are mostly
+/// small: their fingerprints are kept in place and compared one by one (no allocation, no string
+/// compared); a large mapping's are hashed, so no input makes the check quadratic.
 #[derive(Default)]
-struct SeenKeys<'a> {
-    listed: Vec<Cow<'a, str>>,
-    hashed: HashSet<Cow<'a, str>>,
+struct SeenKeys {
+    state: RandomState,
+    listed: [u64; SeenKeys::LISTED],
+    count: usize,
+    /// Fingerprints are random already: a fixed hasher spreads them.
+    hashed: HashSet<u64, FixedState>,
 }
 
-impl<'a> SeenKeys<'a> {
+impl SeenKeys {
     const LISTED: usize = 16;
 
-    /// Whether `key` was not seen before in its mapping.
-    fn insert(&mut self, key: Cow<'a, str>) -> bool {
-        if self.listed.contains(&key) {
+    /// Whether no key with the fingerprint of `key` was seen before in its mapping.
+    fn insert(&mut self, key: &str) -> bool {
+        let fingerprint = self.state.hash_one(key);
+        if self.listed[..self.count].contains(&fingerprint) {
             return false;
         }
-        if self.listed.len() < Self::LISTED {
-            self.listed.push(key);
+        if let Some(free) = self.listed.get_mut(self.count) {
+            *free = fingerprint;
+            self.count += 1;
             return true;
         }
-        self.hashed.insert(key)
+        self.hashed.insert(fingerprint)
     }
 }

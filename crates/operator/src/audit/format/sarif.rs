@@ -269,7 +269,12 @@ pub fn write(report: &Report, errors: &[InputError], out: &mut dyn std::io::Writ
     out.write_all(b",\n      \"invocations\": ")?;
     pretty::write_value(&invocations, 3, out)?;
     out.write_all(b",\n      \"results\": ")?;
-    pretty::write_array(&[&report.failing, &report.excepted], 3, result, out)?;
+    pretty::write_array(
+        &[&report.failing, &report.excepted],
+        3,
+        |row, depth, out| pretty::write_value(&result(row), depth, out),
+        out,
+    )?;
     out.write_all(b"\n    }\n  ]\n}\n")
 }
 
