@@ -2,9 +2,10 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+use foldhash::fast::RandomState;
 use k8s_openapi::api::core::v1::{ContainerPort, EnvFromSource, SecurityContext};
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -154,6 +155,52 @@ impl PartialEq for Finding {
 }
 
 impl Eq for Finding {}
+
+/// Sorts findings as their `Ord` orders them, comparing numbers where it can: the check ids and
+/// resources are ranked once, and only findings of one check on one resource are compared by
+/// their other fields. An audit sorts 72k findings on 9.5k resources; comparing the resources'
+/// texts on every comparison was a tenth of a one-core audit.
+pub fn sort_findings(findings: &mut [Finding]) {
+    let checks = Ranks::of(findings.iter().map(|finding| finding.check));
+    let resources = Ranks::of(findings.iter().map(|finding| &*finding.resource));
+    findings.sort_by_cached_key(|finding| (checks.rank(finding.check), resources.rank(&finding.resource)));
+    let same_check_and_resource =
+        |a: &Finding, b: &Finding| (std::ptr::eq(a.check, b.check) || a.check == b.check) && a.resource == b.resource;
+    for run in findings.chunk_by_mut(same_check_and_resource) {
+        run.sort_unstable();
+    }
+}
+
+/// The rank of each of some values in their order, by the value's address: equal values at
+/// different addresses share one.
+struct Ranks<T: ?Sized>(HashMap<*const T, usize, RandomState>);
+
+impl<'a, T: ?Sized + Ord + 'a> Ranks<T> {
+    fn of(values: impl Iterator<Item = &'a T>) -> Ranks<T> {
+        let mut by_address: HashMap<*const T, usize, RandomState> = HashMap::default();
+        let mut distinct: Vec<&T> = Vec::new();
+        for value in values {
+            by_address.entry(std::ptr::from_ref(value)).or_insert_with(|| {
+                distinct.push(value);
+                0
+            });
+        }
+        distinct.sort_unstable();
+        let mut rank = 0;
+        for (index, value) in distinct.iter().enumerate() {
+            if index > 0 && distinct[index - 1] != *value {
+                rank += 1;
+            }
+            by_address.insert(std::ptr::from_ref(*value), rank);
+        }
+        Ranks(by_address)
+    }
+
+    /// The rank of a value given to [`Ranks::of`] (any other ranks first).
+    fn rank(&self, value: &T) -> usize {
+        self.0.get(&std::ptr::from_ref(value)).copied().unwrap_or_default()
+    }
+}
 
 /// What a workload check found: a message, and the container when it is about one.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -693,6 +740,21 @@ mod tests {
                 assert_eq!(a.cmp(b), fields(a).cmp(&fields(b)), "{a:?} against {b:?}");
                 assert_eq!(a == b, fields(a) == fields(b));
             }
+        }
+        // Ranked and sorted, from orders that put equal values at different addresses first.
+        let mut expected: Vec<_> = findings.iter().map(fields).collect();
+        expected.sort();
+        for seed in 0..20u64 {
+            let mut shuffled = findings.clone();
+            let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            for index in (1..shuffled.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                shuffled.swap(index, usize::try_from(state % (index as u64 + 1)).expect("in range"));
+            }
+            sort_findings(&mut shuffled);
+            assert_eq!(shuffled.iter().map(fields).collect::<Vec<_>>(), expected);
         }
     }
 }

@@ -81,7 +81,7 @@ pub fn assess(evaluation: Evaluation, baseline: &ResolvedBaseline, content_check
     let mut findings = evaluation.findings;
     // In place: a stable sort would copy every finding into a scratch buffer (7 MB for an
     // audit's 72k findings, its peak), and findings that compare equal are equal in every field.
-    findings.sort_unstable();
+    crate::engine::sort_findings(&mut findings);
     findings.dedup();
     let applied = apply(findings, baseline, now);
     let summary = summarize(

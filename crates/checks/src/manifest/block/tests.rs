@@ -517,3 +517,24 @@ proptest! {
         agrees(&RandomYaml::document(seed));
     }
 }
+
+#[test]
+fn lines_are_split_as_the_standard_library_splits_them() {
+    for text in [
+        "",
+        "\n",
+        "\n\n",
+        "a",
+        "a\n",
+        "a\nb",
+        "a\n\nb\n",
+        "é: ü\n  - ✓\r\n\n",
+        "a long line that spans more than one vector of bytes: 0123456789abcdef0123456789abcdef\nb",
+    ] {
+        assert_eq!(
+            super::RawLines(text).collect::<Vec<_>>(),
+            text.split_inclusive('\n').collect::<Vec<_>>(),
+            "{text:?}"
+        );
+    }
+}
