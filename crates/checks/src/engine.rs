@@ -159,7 +159,7 @@ impl Eq for Finding {}
 /// Sorts findings as their `Ord` orders them, comparing numbers where it can: the check ids and
 /// resources are ranked once, and only findings of one check on one resource are compared by
 /// their other fields. An audit sorts 72k findings on 9.5k resources; comparing the resources'
-/// texts on every comparison was a tenth of a one-core audit.
+/// texts again at every comparison took about 3% of a one-core audit.
 pub fn sort_findings(findings: &mut [Finding]) {
     let checks = Ranks::of(findings.iter().map(|finding| finding.check));
     let resources = Ranks::of(findings.iter().map(|finding| &*finding.resource));

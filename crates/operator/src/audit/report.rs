@@ -281,8 +281,8 @@ fn evaluated_checks(resolved: &ResolvedBaseline, content_checks: bool) -> Vec<&'
         .collect()
 }
 
-/// Counts and scores each namespace from the rows (cluster-scoped findings belong to none), in
-/// one pass over them. The score depends on which checks fail, not how often: only their ids
+/// Counts and scores each of `namespaces` (sorted, each once) from the rows (cluster-scoped
+/// findings belong to none), in one pass over them, in the order of `namespaces`. The score depends on which checks fail, not how often: only their ids
 /// are kept.
 fn namespace_summaries(
     namespaces: &[&str],

@@ -50,8 +50,8 @@ pub fn write_array<'a, T: Sync>(
 
 /// A JSON object written a field at a time in the layout of [`write_value`], `depth` levels into
 /// a document, for records printed by the tens of thousands: serde_json looks at every byte of a
-/// string on its own to escape it, which was a tenth of a one-core audit; here a string is
-/// checked many bytes at a time and copied whole unless it needs escaping.
+/// string on its own to escape it (7% of a one-core audit's samples); here a string is checked
+/// eight bytes at a time and copied whole unless it needs escaping.
 pub struct Object<'o> {
     out: &'o mut Vec<u8>,
     depth: usize,
