@@ -89,6 +89,12 @@ def peer_table(sized):
         ("report bytes: Kyverno / Palisade", lambda p, o: f"{p['report_bytes'] / 1024:,.0f} / {o['stored']['posture_report_bytes'] / 1024 + o['stored']['cluster_report_bytes'] / 1024:,.0f} KiB"),
     ]:
         lines.append(f"| {label} | " + " | ".join(cell(run["peer"], run["operator"]) for run in with_peer) + " |")
+    for run in with_peer:
+        earlier = run["peer"].get("from_run")
+        if earlier:
+            lines += ["", f"At {run['size']:,} pods the peer's figures are from an earlier run of this script on a "
+                      f"cluster generated alike (the same loadgen seed), on {earlier['date']} with Palisade at "
+                      f"{earlier['commit']}; Palisade's beside them are from {run['date']} at {run['commit']}."]
     return lines
 
 
