@@ -128,9 +128,6 @@ impl Finding {
 /// their text again.
 impl Ord for Finding {
     fn cmp(&self, other: &Self) -> Ordering {
-        fn shared<T: ?Sized + Ord>(a: &T, b: &T) -> Ordering {
-            if std::ptr::eq(a, b) { Ordering::Equal } else { a.cmp(b) }
-        }
         shared(self.check, other.check)
             .then_with(|| shared(&*self.resource, &*other.resource))
             .then_with(|| match (&self.container, &other.container) {
@@ -140,6 +137,11 @@ impl Ord for Finding {
             .then_with(|| shared(&*self.message, &*other.message))
             .then_with(|| self.annotation_exemption.cmp(&other.annotation_exemption))
     }
+}
+
+/// Two values compared, equal without reading them when they are one value at one address.
+fn shared<T: ?Sized + Ord>(a: &T, b: &T) -> Ordering {
+    if std::ptr::eq(a, b) { Ordering::Equal } else { a.cmp(b) }
 }
 
 impl PartialOrd for Finding {
@@ -164,8 +166,11 @@ pub fn sort_findings(findings: &mut [Finding]) {
     let checks = Ranks::of(findings.iter().map(|finding| finding.check));
     let resources = Ranks::of(findings.iter().map(|finding| &*finding.resource));
     findings.sort_by_cached_key(|finding| (checks.rank(finding.check), resources.rank(&finding.resource)));
-    let same_check_and_resource =
-        |a: &Finding, b: &Finding| (std::ptr::eq(a.check, b.check) || a.check == b.check) && a.resource == b.resource;
+    let same_check_and_resource = |a: &Finding, b: &Finding| {
+        shared(a.check, b.check)
+            .then_with(|| shared(&*a.resource, &*b.resource))
+            .is_eq()
+    };
     for run in findings.chunk_by_mut(same_check_and_resource) {
         run.sort_unstable();
     }

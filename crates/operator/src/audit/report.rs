@@ -282,8 +282,8 @@ fn evaluated_checks(resolved: &ResolvedBaseline, content_checks: bool) -> Vec<&'
 }
 
 /// Counts and scores each of `namespaces` (sorted, each once) from the rows (cluster-scoped
-/// findings belong to none), in one pass over them, in the order of `namespaces`. The score depends on which checks fail, not how often: only their ids
-/// are kept.
+/// findings belong to none), in one pass over them, in the order of `namespaces`. The score
+/// depends on which checks fail, not how often: only their ids are kept.
 fn namespace_summaries(
     namespaces: &[&str],
     failing: &[Row],

@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::audit::governance::Governed;
 use crate::audit::report::{Report, Row, Summary};
 
-use super::pretty;
+use super::{mode_name, pretty};
+use crate::catalog::severity_name;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,8 +45,8 @@ fn write_finding(row: &Row, depth: usize, out: &mut Vec<u8>) -> io::Result<()> {
     let mut object = pretty::Object::open(out, depth);
     object.string("check", row.check);
     object.string("title", row.title());
-    object.value("severity", &row.severity)?;
-    object.value("mode", &row.mode)?;
+    object.string("severity", severity_name(row.severity));
+    object.string("mode", mode_name(row.mode));
     let mut resource = object.object("resource");
     resource.string("kind", &row.resource.kind);
     resource.optional_string("namespace", row.resource.namespace.as_deref());
