@@ -21,6 +21,10 @@
 #   LATENCY_LANES=8 LATENCY_ROUNDS=25
 #                     then bench/latency.py: per kind of change, LANES namespaces changed ROUNDS
 #                     times each, all at once (8 × 25 = 200 changes of each of six kinds)
+#   APISERVER_PROFILE=1
+#                     a CPU profile of kube-apiserver through the first start (SIZE/500 seconds, 5 to
+#                     60), summarized by bench/apiserver-profile.py: where the API server's CPU went
+#                     (0: skip)
 #   WRITE_COST_ROUNDS=3
 #                     then bench/report-write-cost.py: the API server's CPU per report write, by way
 #                     of writing and by report size, in this many alternating rounds (0: skip)
@@ -43,6 +47,7 @@ steady_seconds="${STEADY_SECONDS:-300}"
 latency_lanes="${LATENCY_LANES:-8}"
 latency_rounds="${LATENCY_ROUNDS:-25}"
 write_cost_rounds="${WRITE_COST_ROUNDS:-3}"
+apiserver_profile="${APISERVER_PROFILE:-1}"
 runs="${RUNS:-1}"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive integer" >&2; exit 2; }
 [[ "$steady_seconds" =~ ^[1-9][0-9]*$ ]] || { echo "STEADY_SECONDS must be a positive integer" >&2; exit 2; }
@@ -313,6 +318,12 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
     operator_json='{"ran": false, "reason": "this palisade has no operator subcommand"}'
     log "palisade has no operator subcommand yet; stopping after the floor"
   else
+    profile_pid=""
+    if [[ "$apiserver_profile" != 0 ]]; then
+      profile_seconds=$(( size / 500 < 5 ? 5 : (size / 500 > 60 ? 60 : size / 500) ))
+      curl_api -o "$work/apiserver.pprof" "$api/debug/pprof/profile?seconds=$profile_seconds" &
+      profile_pid=$!
+    fi
     log "starting the operator"
     start_operator "$work/operator.log"
     await_convergence
@@ -331,6 +342,11 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
     sleep $((steady_seconds - steady_seconds / 2))
     writes_steady="$(metric palisade_report_writes_total)"
     requests_steady="$(metric palisade_api_responses_total)"
+    echo null > "$work/apiserver-profile.json"
+    if [[ -n "$profile_pid" ]] && wait "$profile_pid"; then
+      python3 bench/apiserver-profile.py "$work/apiserver.pprof" > "$work/apiserver-profile.json" \
+        || { log "reading the API server's profile failed"; echo null > "$work/apiserver-profile.json"; }
+    fi
     # How much of the convergence was reading: the caches synced (the operator's log) after start.
     synced_at="$(jq -r 'select(.message == "every cache synced; evaluation starts") | .timestamp' "$work/operator.log" | head -1)"
     synced_seconds="$(awk -v start="$started" -v at="$(date -d "$synced_at" +%s%N)" 'BEGIN { printf "%.3f\n", (at - start) / 1e9 }')"
@@ -394,7 +410,7 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
       --argjson synced "$synced_seconds" --slurpfile latency "$work/latency.json" --argjson cpu "$cpu_converge" \
       --arg restart "${restart_seconds:-}" --arg restart_writes "${restart_writes:-}" \
       --argjson scan_seconds "$scan_seconds" --argjson scan_peak "$scan_peak_kib" \
-      --slurpfile write_cost "$work/write-cost.json" '{
+      --slurpfile write_cost "$work/write-cost.json" --slurpfile apiserver_profile "$work/apiserver-profile.json" '{
         ran: true,
         converged: ($converged != ""),
         converge_seconds: (if $converged == "" then null else ($converged | tonumber) end),
@@ -405,6 +421,7 @@ if [[ "${SKIP_OPERATOR:-}" != 1 ]]; then
         restart_writes: (if $restart_writes == "" then null else ($restart_writes | tonumber) end),
         change_latency: $latency[0],
         report_write_cost: $write_cost[0],
+        apiserver_profile_first_start: $apiserver_profile[0],
         scan: {seconds: $scan_seconds, peak_rss_mib: ($scan_peak / 1024 | . * 10 | round / 10)},
         reports: $reports,
         peak_rss_mib: ($peak / 1024 | . * 10 | round / 10),
@@ -568,6 +585,14 @@ echo "$json" > "bench/results/operator-scale-$size.json"
         "| way of writing | status JSON (avg bytes) | API-server CPU ms per report | samples |",
         "|---|---|---|---|",
         (.ways | to_entries[] | "| \(.key) | \(.value.status_bytes_avg) | \(.value.apiserver_cpu_ms_per_report) | \(.value.samples_ms | map(tostring) | join(", ")) |")' <<<"$json"
+    fi
+    if [[ "$(jq -r '.operator.apiserver_profile_first_start != null' <<<"$json")" == true ]]; then
+      echo
+      jq -r '.operator.apiserver_profile_first_start | "Where the API server'"'"'s CPU went in the first \(.profile_seconds) s after the operator started (`bench/apiserver-profile.py`: a CPU profile of kube-apiserver, \(.cpu_seconds) CPU seconds sampled; a part counts the samples with its function on the stack, so parts nest and overlap):",
+        "",
+        "| part | CPU s | share |",
+        "|---|---|---|",
+        (.parts[] | "| \(.part | sub("^  "; "… ")) | \(.cpu_seconds) | \(.percent) % |")' <<<"$json"
     fi
   else
     echo "Operator not measured: $(jq -r .operator.reason <<<"$json")."

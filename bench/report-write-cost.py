@@ -8,8 +8,10 @@ Palisade's own reports are untouched. For each way of writing, every report is w
 rounds that alternate the ways; the API server's CPU time (user + system, from /proc) spent per
 report is the measure. Ways of writing:
 
-  create+status   a server-side apply creating the report, then one of its status (a first write today)
+  create+status   a server-side apply creating the report, then one of its status
   status          a server-side apply of the status of a report that exists (a rewrite)
+  create+replace  a server-side apply creating the report, then a JSON patch replacing its status
+  replace         a JSON patch replacing the status of a report that exists (a rewrite)
   one-apply       a single server-side apply carrying the status (no status subresource)
   one-create      a single plain create (POST) carrying the status (no status subresource)
 
@@ -106,6 +108,21 @@ def status_only(namespace, status):
     request("PATCH", path + MANAGER, manifest(WITH_SUBRESOURCE, status=status), APPLY)
 
 
+def replace_status(namespace, status):
+    path = reports_path(WITH_SUBRESOURCE, namespace) + "/posture/status?fieldManager=palisade"
+    request("PATCH", path, [{"op": "add", "path": "/status", "value": status}], "application/json-patch+json")
+
+
+def create_then_replace(namespace, status):
+    path = reports_path(WITH_SUBRESOURCE, namespace) + "/posture"
+    request("PATCH", path + MANAGER, manifest(WITH_SUBRESOURCE, metadata={"name": "posture"}, spec={}), APPLY)
+    replace_status(namespace, status)
+
+
+def replaced(namespace, status):
+    replace_status(namespace, dict(status, lastEvaluated="2000-01-01T00:00:00Z"))
+
+
 def one_apply(namespace, status):
     body = manifest(WITHOUT, metadata={"name": "posture"}, spec={}, status=status)
     request("PATCH", reports_path(WITHOUT, namespace) + "/posture" + MANAGER, body, APPLY)
@@ -148,6 +165,7 @@ if not reports:
     raise SystemExit("no PostureReports on the cluster: run the operator first")
 ways = {
     "create+status": (create_then_status, reports),
+    "create+replace": (create_then_replace, reports),
     "one-apply": (one_apply, reports),
     "one-create": (one_create, reports),
 }
@@ -156,7 +174,8 @@ shapes = {
     "10-per-check": [(ns, shrunk(status, per_check=10)) for ns, status in reports],
     "none-listed": [(ns, shrunk(status, per_check=0)) for ns, status in reports],
 }
-samples = {name: [] for name in [*ways, "status", *shapes]}
+rewrites = {"status": status_only, "replace": replaced}
+samples = {name: [] for name in [*ways, *rewrites, *shapes]}
 copy_crd(WITH_SUBRESOURCE, subresource=True)
 copy_crd(WITHOUT, subresource=False)
 try:
@@ -164,10 +183,11 @@ try:
         for name, (write, written) in ways.items():
             clear(reports)
             samples[name].append(measure(write, written))
-        clear(reports)
-        for namespace, status in reports:
-            create_then_status(namespace, status)
-        samples["status"].append(measure(status_only, reports))
+        for name, write in rewrites.items():
+            clear(reports)
+            for namespace, status in reports:
+                create_then_status(namespace, status)
+            samples[name].append(measure(write, reports))
         for name, written in shapes.items():
             clear(reports)
             samples[name].append(measure(one_apply, written))
@@ -177,7 +197,7 @@ finally:
         request("DELETE", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/posturereports.{group}")
 
 sizes = {name: statistics.mean(len(json.dumps(status)) for _, status in written) for name, written in shapes.items()}
-sizes.update({name: statistics.mean(len(json.dumps(status)) for _, status in reports) for name in [*ways, "status"]})
+sizes.update({name: statistics.mean(len(json.dumps(status)) for _, status in reports) for name in [*ways, *rewrites]})
 print(json.dumps({
     "reports": len(reports),
     "rounds": args.rounds,
