@@ -96,10 +96,15 @@ def manifest(group, **fields):
     return {"apiVersion": f"{group}/v1alpha1", "kind": "PostureReport", **fields}
 
 
-def create_then_status(namespace, status):
+def create(namespace):
     path = reports_path(WITH_SUBRESOURCE, namespace) + "/posture"
     request("PATCH", path + MANAGER, manifest(WITH_SUBRESOURCE, metadata={"name": "posture"}, spec={}), APPLY)
-    request("PATCH", path + "/status" + MANAGER, manifest(WITH_SUBRESOURCE, status=status), APPLY)
+
+
+def create_then_status(namespace, status):
+    create(namespace)
+    path = reports_path(WITH_SUBRESOURCE, namespace) + "/posture/status"
+    request("PATCH", path + MANAGER, manifest(WITH_SUBRESOURCE, status=status), APPLY)
 
 
 def status_only(namespace, status):
@@ -114,8 +119,7 @@ def replace_status(namespace, status):
 
 
 def create_then_replace(namespace, status):
-    path = reports_path(WITH_SUBRESOURCE, namespace) + "/posture"
-    request("PATCH", path + MANAGER, manifest(WITH_SUBRESOURCE, metadata={"name": "posture"}, spec={}), APPLY)
+    create(namespace)
     replace_status(namespace, status)
 
 

@@ -50,7 +50,7 @@ impl Writer {
         &self.client
     }
 
-    /// Applies a namespace's report status, creating the report first when it may not exist.
+    /// Writes a namespace's report status, creating the report first when it may not exist.
     pub async fn namespace_report(
         &self,
         namespace: &str,
@@ -58,7 +58,7 @@ impl Writer {
         exists: bool,
     ) -> Result<(), kube::Error> {
         let api = Api::<PostureReport>::namespaced(self.client.clone(), namespace);
-        let result = apply_status(&api, REPORT_NAME, status, exists).await;
+        let result = write_status(&api, REPORT_NAME, status, exists).await;
         self.count("PostureReport", &result);
         result
     }
@@ -87,14 +87,14 @@ impl Writer {
 
     pub async fn cluster_report(&self, status: &ClusterPostureReportStatus, exists: bool) -> Result<(), kube::Error> {
         let api = Api::<ClusterPostureReport>::all(self.client.clone());
-        let result = apply_status(&api, CLUSTER_REPORT_NAME, status, exists).await;
+        let result = write_status(&api, CLUSTER_REPORT_NAME, status, exists).await;
         self.count("ClusterPostureReport", &result);
         result
     }
 
     pub async fn baseline_status(&self, name: &str, status: &HardeningBaselineStatus) -> Result<(), kube::Error> {
         let api = Api::<HardeningBaseline>::all(self.client.clone());
-        let result = apply_status(&api, name, status, true).await;
+        let result = write_status(&api, name, status, true).await;
         self.count("HardeningBaseline", &result);
         result
     }
@@ -124,10 +124,11 @@ impl Writer {
 /// An event to publish: whether it warns, its reason and its note.
 pub type EventText = (bool, &'static str, String);
 
-/// Whether someone other than Palisade changed an object's status after Palisade last applied it,
+/// Whether someone other than Palisade changed an object's status after Palisade last wrote it,
 /// or Palisade never did. Times have second precision, so an edit within the second of
-/// Palisade's own counts as later: restoring costs one more write, and an apply that changes
-/// nothing changes no time, so this cannot loop.
+/// Palisade's own counts as later: restoring costs one more write, and a write that changes
+/// nothing changes no time (the API server keeps the managed fields' times then), so this
+/// cannot loop.
 pub fn status_edited_by_others(fields: &[ManagedFieldsEntry]) -> bool {
     let of_status = || {
         fields
@@ -158,7 +159,7 @@ pub fn failure(error: &kube::Error) -> &'static str {
     }
 }
 
-async fn apply_status<K>(api: &Api<K>, name: &str, status: &impl Serialize, exists: bool) -> Result<(), kube::Error>
+async fn write_status<K>(api: &Api<K>, name: &str, status: &impl Serialize, exists: bool) -> Result<(), kube::Error>
 where
     K: Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
