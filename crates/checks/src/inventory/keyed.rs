@@ -67,6 +67,11 @@ impl<T> Keyed<T> {
         self.0.values().map(|object| &**object)
     }
 
+    /// Each key with its object, in key order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.0.iter().map(|(key, object)| (key.as_str(), &**object))
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }

@@ -6,6 +6,7 @@
 
 mod aggregation;
 mod generated;
+mod held;
 mod keyed;
 mod object;
 mod spec;

@@ -23,7 +23,7 @@ use super::openreports::{Applied, OpenReports};
 use super::read_back;
 use super::report::{Limits, Remembered, baseline_status};
 use super::summaries::{self, BaselineWrite, ClusterInputs, Written};
-use super::watch::{Gone, Message, StreamEvent, Update};
+use super::watch::{Gone, Kept, Message, StreamEvent, Update};
 use super::world::{Scope, World};
 use super::writer::{self, Writer};
 
@@ -66,10 +66,14 @@ pub struct Controller {
     metrics: Arc<Metrics>,
     writer: Writer,
     synced: Arc<AtomicBool>,
-    streams: usize,
+    /// Where each stream's objects are kept, by stream.
+    streams: Vec<Kept>,
     streams_synced: BTreeSet<usize>,
-    /// Per stream: what it has seen, and what it saw again during a relist in progress.
+    /// Streams that began a list: a stream's first list has nothing to find deleted.
+    lists_begun: BTreeSet<usize>,
+    /// What each stream the index does not keep has seen (baselines, reports).
     known: HashMap<usize, HashSet<Gone>>,
+    /// What each stream relisting saw again so far.
     relisting: HashMap<usize, HashSet<Gone>>,
     /// Dirty namespaces and when each is due.
     due: BTreeMap<String, Instant>,
@@ -118,7 +122,7 @@ impl Controller {
         metrics: Arc<Metrics>,
         writer: Writer,
         synced: Arc<AtomicBool>,
-        streams: usize,
+        streams: Vec<Kept>,
     ) -> Controller {
         let in_flight = settings.concurrency * 4;
         Controller {
@@ -130,6 +134,7 @@ impl Controller {
             synced,
             streams,
             streams_synced: BTreeSet::new(),
+            lists_begun: BTreeSet::new(),
             known: HashMap::new(),
             relisting: HashMap::new(),
             due: BTreeMap::new(),
@@ -227,7 +232,7 @@ impl Controller {
     /// Applies a message and every other one already waiting, under one lock.
     fn receive(&mut self, first: Message, messages: &mut mpsc::Receiver<Message>) {
         let mut dirty = Dirty::default();
-        let was_synced = self.streams_synced.len() == self.streams;
+        let was_synced = self.streams_synced.len() == self.streams.len();
         {
             let lock = Arc::clone(&self.world);
             let mut world = lock.write().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -241,7 +246,7 @@ impl Controller {
                 next = messages.try_recv().ok();
             }
         }
-        let just_synced = !was_synced && self.streams_synced.len() == self.streams;
+        let just_synced = !was_synced && self.streams_synced.len() == self.streams.len();
         let at = match just_synced {
             // The caches hold the whole cluster now: nothing is gained by waiting for more.
             true => Instant::now(),
@@ -267,7 +272,9 @@ impl Controller {
                 if let Some(relisting) = self.relisting.get_mut(&stream) {
                     relisting.insert(gone.clone());
                 }
-                self.known.entry(stream).or_default().insert(gone);
+                if self.kept(stream) == Kept::Remembered {
+                    self.known.entry(stream).or_default().insert(gone);
+                }
                 match *update {
                     Update::Apply(object) => world.apply(object),
                     Update::ApplyBaseline(baseline) => {
@@ -304,12 +311,13 @@ impl Controller {
                 }
             }
             StreamEvent::Deleted(gone) => {
-                self.known.entry(stream).or_default().remove(&gone);
+                if let Some(known) = self.known.get_mut(&stream) {
+                    known.remove(&gone);
+                }
                 self.forget(world, gone)
             }
             StreamEvent::Relist => {
-                // A first list has nothing to find vanished: what it sees is only known.
-                if self.known.get(&stream).is_some_and(|known| !known.is_empty()) {
+                if !self.lists_begun.insert(stream) {
                     self.relisting.insert(stream, HashSet::new());
                 }
                 Dirty::default()
@@ -317,20 +325,37 @@ impl Controller {
             StreamEvent::RelistDone => {
                 let mut dirty = Dirty::default();
                 if let Some(seen) = self.relisting.remove(&stream) {
-                    let known = std::mem::replace(self.known.entry(stream).or_default(), seen);
-                    let seen = &self.known[&stream];
-                    let vanished: Vec<Gone> = known.into_iter().filter(|gone| !seen.contains(gone)).collect();
-                    for vanished in vanished {
+                    for vanished in self.vanished(world, stream, seen) {
                         dirty.merge(self.forget(world, vanished));
                     }
                 }
-                if self.streams_synced.insert(stream) && self.streams_synced.len() == self.streams {
+                if self.streams_synced.insert(stream) && self.streams_synced.len() == self.streams.len() {
                     tracing::info!("every cache synced; evaluation starts");
                     self.synced.store(true, Ordering::Relaxed);
                     dirty.namespaces.extend(world.namespaces().map(str::to_string));
                     dirty.cluster = true;
                 }
                 dirty
+            }
+        }
+    }
+
+    fn kept(&self, stream: usize) -> Kept {
+        self.streams.get(stream).copied().unwrap_or(Kept::Remembered)
+    }
+
+    /// What `stream` had seen before its relist and did not see again (`seen`): deleted while
+    /// it was away. What it saw is remembered from now on, where the index does not keep it.
+    fn vanished(&mut self, world: &World, stream: usize, seen: HashSet<Gone>) -> Vec<Gone> {
+        match self.kept(stream) {
+            Kept::Indexed { kind, secret_type } => {
+                let held = world.inventory.held(kind, secret_type).into_iter().map(Gone::Object);
+                held.filter(|gone| !seen.contains(gone)).collect()
+            }
+            Kept::Remembered => {
+                let before = self.known.insert(stream, seen).unwrap_or_default();
+                let seen = &self.known[&stream];
+                before.into_iter().filter(|gone| !seen.contains(gone)).collect()
             }
         }
     }
@@ -366,7 +391,7 @@ impl Controller {
 
     /// The earliest instant something is due, once caches synced and while leading.
     fn next_due(&self) -> Option<Instant> {
-        if !self.leading || self.streams_synced.len() < self.streams {
+        if !self.leading || self.streams_synced.len() < self.streams.len() {
             return None;
         }
         if !self.loaded {
@@ -978,7 +1003,7 @@ mod tests {
     use std::net::TcpListener;
 
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
-    use palisade_checks::AddOptions;
+    use palisade_checks::{AddOptions, Kind, Object, ObjectRef};
     use palisade_crds::{HardeningBaseline, Profile};
     use serde_json::json;
 
@@ -1002,7 +1027,13 @@ mod tests {
             concurrency: 2,
             openreports: false,
         };
-        let mut controller = Controller::new(settings, Arc::new(Metrics::default()), writer, Arc::default(), 1);
+        let mut controller = Controller::new(
+            settings,
+            Arc::new(Metrics::default()),
+            writer,
+            Arc::default(),
+            vec![Kept::Remembered],
+        );
         {
             let mut world = controller.world.write().expect("world");
             for index in 0..namespaces {
@@ -1096,6 +1127,127 @@ mod tests {
             }),
             "baseline statuses due on their own are written without the cluster report"
         );
+    }
+
+    /// An object of namespace `shop` seen by `stream`.
+    fn seen(stream: usize, kind: Kind, name: &str, object: Object) -> Message {
+        let gone = Gone::Object(ObjectRef {
+            kind,
+            namespace: Some("shop".into()),
+            name: name.into(),
+        });
+        let event = StreamEvent::Seen(Box::new(Update::Apply(object)), gone);
+        Message {
+            stream,
+            kind: kind.as_str(),
+            event,
+        }
+    }
+
+    fn event(stream: usize, event: StreamEvent) -> Message {
+        Message {
+            stream,
+            kind: "test",
+            event,
+        }
+    }
+
+    fn pod(name: &str) -> Object {
+        Object::Pod(
+            serde_json::from_value(json!({"metadata": {"name": name, "namespace": "shop"},
+                "spec": {"containers": [{"name": "app", "image": "app:1"}]}}))
+            .expect("pod"),
+        )
+    }
+
+    fn secret(name: &str, secret_type: &str) -> Object {
+        Object::Secret(
+            serde_json::from_value(json!({"metadata": {"name": name, "namespace": "shop"}, "type": secret_type}))
+                .expect("secret"),
+        )
+    }
+
+    fn held(world: &World, kind: Kind) -> Vec<String> {
+        world
+            .inventory
+            .held(kind, None)
+            .into_iter()
+            .map(|object| object.name)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_relist_forgets_what_its_own_stream_no_longer_lists() {
+        const TLS: &str = "kubernetes.io/tls";
+        let server = TcpListener::bind("127.0.0.1:0").expect("listen");
+        let mut controller = leader(writer_to(&server), 0);
+        controller.streams = vec![
+            Kept::Indexed {
+                kind: Kind::Pod,
+                secret_type: None,
+            },
+            Kept::Indexed {
+                kind: Kind::Secret,
+                secret_type: Some(TLS),
+            },
+            Kept::Indexed {
+                kind: Kind::Secret,
+                secret_type: Some("Opaque"),
+            },
+            Kept::Remembered,
+        ];
+        let mut world = World::default();
+        let baseline: HardeningBaseline = serde_json::from_value(json!({
+            "apiVersion": "palisade.dev/v1alpha1", "kind": "HardeningBaseline",
+            "metadata": {"name": "strict"}, "spec": {"profile": "restricted"}}))
+        .expect("baseline");
+        let first_lists = [
+            vec![
+                seen(0, Kind::Pod, "web-1", pod("web-1")),
+                seen(0, Kind::Pod, "web-2", pod("web-2")),
+            ],
+            vec![seen(1, Kind::Secret, "cert", secret("cert", TLS))],
+            vec![seen(2, Kind::Secret, "token", secret("token", "Opaque"))],
+            vec![event(
+                3,
+                StreamEvent::Seen(
+                    Box::new(Update::ApplyBaseline(baseline)),
+                    Gone::Baseline("strict".into()),
+                ),
+            )],
+        ];
+        for (stream, objects) in first_lists.into_iter().enumerate() {
+            controller.handle(&mut world, event(stream, StreamEvent::Relist));
+            for message in objects {
+                controller.handle(&mut world, message);
+            }
+            controller.handle(&mut world, event(stream, StreamEvent::RelistDone));
+        }
+        assert_eq!(held(&world, Kind::Pod), ["web-1", "web-2"]);
+        assert_eq!(held(&world, Kind::Secret), ["cert", "token"]);
+        assert!(world.baselines.contains_key("strict"));
+
+        // The TLS Secrets' watch lists again and finds none: the Opaque one's stays.
+        controller.handle(&mut world, event(1, StreamEvent::Relist));
+        let dirty = controller.handle(&mut world, event(1, StreamEvent::RelistDone));
+        assert_eq!(held(&world, Kind::Secret), ["token"]);
+        assert!(dirty.namespaces.contains("shop"));
+
+        // The pods' watch fails halfway through a relist and lists again from the start.
+        controller.handle(&mut world, event(0, StreamEvent::Relist));
+        controller.handle(&mut world, seen(0, Kind::Pod, "web-2", pod("web-2")));
+        controller.handle(&mut world, event(0, StreamEvent::Relist));
+        controller.handle(&mut world, seen(0, Kind::Pod, "web-3", pod("web-3")));
+        controller.handle(&mut world, event(0, StreamEvent::RelistDone));
+        assert_eq!(held(&world, Kind::Pod), ["web-3"]);
+
+        controller.handle(&mut world, event(3, StreamEvent::Relist));
+        controller.handle(&mut world, event(3, StreamEvent::RelistDone));
+        assert!(
+            world.baselines.is_empty(),
+            "a baseline deleted while its watch was away"
+        );
+        assert!(controller.relisting.is_empty());
     }
 
     #[test]

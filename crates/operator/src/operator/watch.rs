@@ -35,6 +35,18 @@ pub enum Gone {
     Report(Option<String>),
 }
 
+/// Where what a stream saw is kept, for a relist to find what was deleted while it was away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kept {
+    /// In the index, as its objects of this kind (of Secrets listed by type, this type).
+    Indexed {
+        kind: Kind,
+        secret_type: Option<&'static str>,
+    },
+    /// By the controller, as the references it saw: baselines and reports, a few per namespace.
+    Remembered,
+}
+
 /// A change the watches saw.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant, reason = "boxed as a whole in StreamEvent")]
@@ -74,21 +86,21 @@ pub struct Message {
     pub event: StreamEvent,
 }
 
-/// Starts every watch; returns how many streams there are (all must list once before the
-/// caches count as synced).
+/// Starts every watch; returns where each stream's objects are kept, by stream (all must list
+/// once before the caches count as synced).
 pub fn spawn_all(
     client: &Client,
     metrics: &Arc<Metrics>,
     content_checks: bool,
     lists: Lists,
     sender: &mpsc::Sender<Message>,
-) -> usize {
+) -> Vec<Kept> {
     let mut streams = Streams {
         client,
         metrics,
         sender,
         lists,
-        count: 0,
+        kept: Vec::new(),
     };
     streams.full::<Namespace>(Kind::Namespace, Object::Namespace);
     streams.full::<Pod>(Kind::Pod, Object::Pod);
@@ -122,7 +134,7 @@ pub fn spawn_all(
         streams.full::<Secret>(Kind::Secret, Object::Secret);
     } else {
         for (selector, secret_type) in palisade_checks::secret_type_selectors() {
-            streams.metadata::<Secret>(Kind::Secret, Some(selector), move |metadata| {
+            streams.metadata::<Secret>(Kind::Secret, Some((selector, secret_type)), move |metadata| {
                 secret_of_type(metadata, secret_type)
             });
         }
@@ -130,7 +142,7 @@ pub fn spawn_all(
     streams.baselines();
     streams.report::<PostureReport>("PostureReport", REPORT_NAME);
     streams.report::<ClusterPostureReport>("ClusterPostureReport", CLUSTER_REPORT_NAME);
-    streams.count
+    streams.kept
 }
 
 fn controller(
@@ -203,7 +215,7 @@ struct Streams<'a> {
     metrics: &'a Arc<Metrics>,
     sender: &'a mpsc::Sender<Message>,
     lists: Lists,
-    count: usize,
+    kept: Vec<Kept>,
 }
 
 /// The reference that deletes an object of this kind.
@@ -222,22 +234,35 @@ impl Streams<'_> {
     {
         let api = Api::<K>::all(self.client.clone());
         let gone = move |object: &K| gone_of(kind, object.meta());
-        self.spawn(kind.as_str(), api, self.lists.config(), gone, move |object| {
+        let kept = Kept::Indexed {
+            kind,
+            secret_type: None,
+        };
+        self.spawn(kind.as_str(), kept, api, self.lists.config(), gone, move |object| {
             Update::Apply(into(object))
         });
     }
 
-    fn metadata<K>(&mut self, kind: Kind, fields: Option<String>, into: impl Fn(ObjectMeta) -> Object + Send + 'static)
-    where
+    /// Objects read from their metadata; of Secrets, those a field selector picks, all of one type.
+    fn metadata<K>(
+        &mut self,
+        kind: Kind,
+        secrets_of_type: Option<(String, &'static str)>,
+        into: impl Fn(ObjectMeta) -> Object + Send + 'static,
+    ) where
         K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     {
         let api = Api::<PartialObjectMeta<K>>::all(self.client.clone());
         let mut config = self.lists.config();
-        if let Some(fields) = &fields {
+        if let Some((fields, _)) = &secrets_of_type {
             config = config.fields(fields);
         }
+        let kept = Kept::Indexed {
+            kind,
+            secret_type: secrets_of_type.map(|(_, secret_type)| secret_type),
+        };
         let gone = move |object: &PartialObjectMeta<K>| gone_of(kind, &object.metadata);
-        self.spawn(kind.as_str(), api, config, gone, move |object| {
+        self.spawn(kind.as_str(), kept, api, config, gone, move |object| {
             Update::Apply(into(object.metadata))
         });
     }
@@ -248,7 +273,14 @@ impl Streams<'_> {
         let resource = ApiResource::erase::<HardeningBaseline>(&());
         let api = Api::<DynamicObject>::all_with(self.client.clone(), &resource);
         let gone = |baseline: &DynamicObject| Gone::Baseline(baseline.metadata.name.clone().unwrap_or_default());
-        self.spawn("HardeningBaseline", api, self.lists.config(), gone, read_baseline);
+        self.spawn(
+            "HardeningBaseline",
+            Kept::Remembered,
+            api,
+            self.lists.config(),
+            gone,
+            read_baseline,
+        );
     }
 
     /// Palisade's own reports, by metadata: enough to see one deleted or its status edited.
@@ -259,7 +291,7 @@ impl Streams<'_> {
         let api = Api::<PartialObjectMeta<K>>::all(self.client.clone());
         let config = self.lists.config().fields(&format!("metadata.name={name}"));
         let gone = |report: &PartialObjectMeta<K>| Gone::Report(report.metadata.namespace.clone());
-        self.spawn(kind, api, config, gone, |report| Update::Report {
+        self.spawn(kind, Kept::Remembered, api, config, gone, |report| Update::Report {
             edited_by_others: status_edited_by_others(report.metadata.managed_fields.as_deref().unwrap_or_default()),
             namespace: report.metadata.namespace,
         });
@@ -268,6 +300,7 @@ impl Streams<'_> {
     fn spawn<K>(
         &mut self,
         kind: &'static str,
+        kept: Kept,
         api: Api<K>,
         config: watcher::Config,
         gone: impl Fn(&K) -> Gone + Send + 'static,
@@ -275,8 +308,8 @@ impl Streams<'_> {
     ) where
         K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
     {
-        let stream = self.count;
-        self.count += 1;
+        let stream = self.kept.len();
+        self.kept.push(kept);
         let sender = self.sender.clone();
         let errors = self.metrics.watch_errors.get_or_create(&KindLabels { kind }).clone();
         tokio::spawn(async move {
@@ -355,7 +388,7 @@ mod tests {
             metrics: &metrics,
             sender: &sender,
             lists,
-            count: 0,
+            kept: Vec::new(),
         });
         (receiver, metrics)
     }
