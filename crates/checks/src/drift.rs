@@ -3,6 +3,8 @@
 //! operator restarts.
 
 use std::collections::BTreeSet;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use palisade_crds::{Drift, DriftState};
@@ -21,6 +23,35 @@ pub fn finding_key(check: &str, kind: &str, name: &str, container: Option<&str>)
     }
 }
 
+/// A 64-bit digest of a finding's key: what is remembered of a finding between evaluations.
+/// Deterministic within a process (SipHash with fixed keys); never written anywhere.
+pub fn key_digest(key: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The Required failures of a namespace's last report, each by its [`key_digest`]: what the next
+/// evaluation's failures are compared against to find regressions. The operator keeps one per
+/// namespace for as long as it runs, so it holds 8 bytes per failure instead of the key's text.
+/// A new failure whose digest equals a previous failure's would not be listed as a regression;
+/// among a namespace's thousands of keys the chance of that is below one in 10^11.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FailureDigests(Box<[u64]>);
+
+impl FailureDigests {
+    pub fn of<'a>(keys: impl IntoIterator<Item = &'a str>) -> FailureDigests {
+        let mut digests: Vec<u64> = keys.into_iter().map(key_digest).collect();
+        digests.sort_unstable();
+        digests.dedup();
+        FailureDigests(digests.into_boxed_slice())
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.binary_search(&key_digest(key)).is_ok()
+    }
+}
+
 /// What the current evaluation says.
 pub struct Current<'a> {
     /// Whether a baseline governs the namespace.
@@ -33,12 +64,7 @@ pub struct Current<'a> {
 
 /// The new drift. `since` moves only when the state changes. Regressions are the Required
 /// failures first seen while drifted, accumulated until the namespace is back in sync.
-pub fn compute(
-    previous: Option<&Drift>,
-    previous_failures: &BTreeSet<FindingKey>,
-    current: &Current,
-    now: &Time,
-) -> Drift {
+pub fn compute(previous: Option<&Drift>, previous_failures: &FailureDigests, current: &Current, now: &Time) -> Drift {
     let state = match (current.has_baseline, current.noncompliance.is_empty()) {
         (false, _) => DriftState::NoBaseline,
         (true, true) => DriftState::InSync,
@@ -55,7 +81,7 @@ pub fn compute(
         for key in current
             .required_failures
             .iter()
-            .filter(|key| !previous_failures.contains(*key))
+            .filter(|key| !previous_failures.contains(key))
         {
             if regressions.len() >= MAX_DRIFT_ITEMS {
                 break;
@@ -87,10 +113,12 @@ mod tests {
     #[test]
     fn since_moves_only_on_state_changes_and_regressions_accumulate() {
         let keys = |items: &[&str]| items.iter().map(|item| item.to_string()).collect::<BTreeSet<_>>();
+        let digests = |keys: &BTreeSet<String>| FailureDigests::of(keys.iter().map(String::as_str));
         let none = BTreeSet::new();
+        let no_failures = FailureDigests::default();
         let in_sync = compute(
             None,
-            &none,
+            &no_failures,
             &Current {
                 has_baseline: true,
                 noncompliance: &[],
@@ -107,7 +135,7 @@ mod tests {
         let first = keys(&["pod.privileged Pod/a"]);
         let drifted = compute(
             Some(&in_sync),
-            &none,
+            &no_failures,
             &Current {
                 has_baseline: true,
                 noncompliance: &reasons,
@@ -123,7 +151,7 @@ mod tests {
         let second = keys(&["pod.privileged Pod/a", "pod.privileged Pod/b"]);
         let still = compute(
             Some(&drifted),
-            &first,
+            &digests(&first),
             &Current {
                 has_baseline: true,
                 noncompliance: &reasons,
@@ -136,7 +164,7 @@ mod tests {
 
         let back = compute(
             Some(&still),
-            &second,
+            &digests(&second),
             &Current {
                 has_baseline: true,
                 noncompliance: &[],
@@ -147,7 +175,7 @@ mod tests {
         assert_eq!((back.state, back.regressions.len()), (DriftState::InSync, 0));
         let orphan = compute(
             Some(&back),
-            &none,
+            &no_failures,
             &Current {
                 has_baseline: false,
                 noncompliance: &[],
@@ -156,6 +184,39 @@ mod tests {
             &time("2026-01-05T00:00:00Z"),
         );
         assert_eq!(orphan.state, DriftState::NoBaseline);
+
+        // Failures the previous report already had are not regressions when drift begins.
+        let governed_again = compute(
+            Some(&orphan),
+            &digests(&first),
+            &Current {
+                has_baseline: true,
+                noncompliance: &reasons,
+                required_failures: &second,
+            },
+            &time("2026-01-06T00:00:00Z"),
+        );
+        assert_eq!(governed_again.regressions, vec!["pod.privileged Pod/b"]);
+    }
+
+    #[test]
+    fn failure_digests_hold_exactly_the_keys_they_were_made_of() {
+        let keys = [
+            "pod.privileged Pod/a",
+            "pod.privileged Pod/a container=app",
+            "rbac.wildcard Role/b",
+        ];
+        let digests = FailureDigests::of(keys.iter().copied().chain(["pod.privileged Pod/a"]));
+        assert!(keys.iter().all(|key| digests.contains(key)));
+        for other in [
+            "pod.privileged Pod/b",
+            "pod.privileged Pod/a container=ap",
+            "",
+            "rbac.wildcard Role/b ",
+        ] {
+            assert!(!digests.contains(other), "{other:?}");
+        }
+        assert!(!FailureDigests::default().contains("pod.privileged Pod/a"));
     }
 
     #[test]

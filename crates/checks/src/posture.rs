@@ -11,7 +11,7 @@ use k8s_openapi::jiff::Timestamp;
 use palisade_crds::{CheckMode, Drift, Summary};
 
 use crate::baseline::ResolvedBaseline;
-use crate::drift::{self, FindingKey, finding_key};
+use crate::drift::{self, FailureDigests, FindingKey, finding_key};
 use crate::engine::{Evaluation, Finding, earliest, evaluate_cluster, evaluate_cross_namespace, evaluate_namespace};
 use crate::exceptions::{Excepted, apply};
 use crate::inventory::Inventory;
@@ -132,23 +132,23 @@ impl Posture {
     }
 
     /// The drift against the previous report's drift and Required failures (`has_baseline`:
-    /// whether a HardeningBaseline governs the scope at all).
+    /// whether a HardeningBaseline governs the scope at all; `required_failures`: this posture's,
+    /// from [`Posture::required_failures`], which the caller also remembers for the next one).
     pub fn drift(
         &self,
-        baseline: &ResolvedBaseline,
         has_baseline: bool,
+        required_failures: &BTreeSet<FindingKey>,
         previous: Option<&Drift>,
-        previous_failures: &BTreeSet<FindingKey>,
+        previous_failures: &FailureDigests,
         now: &Time,
     ) -> Drift {
-        let required_failures = self.required_failures(baseline);
         drift::compute(
             previous,
             previous_failures,
             &drift::Current {
                 has_baseline,
                 noncompliance: &self.noncompliance,
-                required_failures: &required_failures,
+                required_failures,
             },
             now,
         )

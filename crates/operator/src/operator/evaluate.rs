@@ -1,10 +1,11 @@
 //! The middle of the pipeline, pure: world + previous report → the report that should exist.
 //! (Gathering is the watches' job, applying the writer's.)
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
+use palisade_checks::drift::FailureDigests;
 use palisade_checks::posture::{self, Scope as PostureScope};
 use palisade_crds::{ClusterPostureReportStatus, PostureReportStatus};
 
@@ -63,13 +64,14 @@ pub fn namespace(
     );
     let assessed = posture::assess(evaluation, baseline, scope.content_checks, now);
     let time = Time(now);
+    let required_failures = assessed.required_failures(baseline);
     let drift = assessed.drift(
-        baseline,
         governing.is_some(),
+        &required_failures,
         previous.and_then(|previous| previous.drift.as_ref()),
         previous
             .map(|previous| &previous.required_failures)
-            .unwrap_or(&BTreeSet::new()),
+            .unwrap_or(&FailureDigests::default()),
         &time,
     );
     let mut status = namespace_status(&assessed, baseline, drift, previous, &time, limits);
@@ -79,7 +81,10 @@ pub fn namespace(
     } else {
         previous.and_then(|previous| previous.last_evaluated.clone())
     };
-    let remembered = Remembered::of(&status, assessed.required_failures(baseline));
+    let remembered = Remembered::of(
+        &status,
+        FailureDigests::of(required_failures.iter().map(String::as_str)),
+    );
     NamespaceOutcome {
         namespace: name.to_string(),
         report: Some(Report { status, remembered }),
@@ -123,6 +128,7 @@ mod tests {
     use palisade_checks::{AddOptions, Kind, ObjectRef};
     use palisade_crds::{CheckOutcome, DriftState, HardeningBaseline, Profile};
     use serde_json::json;
+    use std::collections::BTreeSet;
 
     fn world(objects: &[serde_json::Value]) -> World {
         let mut world = World::default();

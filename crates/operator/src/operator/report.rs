@@ -4,13 +4,13 @@
 //! `since` and condition transition times carry over from the previous status.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{Hash, Hasher};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hasher;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use palisade_checks::Finding;
 use palisade_checks::baseline::ResolvedBaseline;
-use palisade_checks::drift::{FindingKey, finding_key};
+use palisade_checks::drift::{FailureDigests, FindingKey, finding_key, key_digest};
 use palisade_checks::posture::Posture;
 use palisade_crds::{
     AffectedResource, CheckMode, CheckOutcome, CheckResult, ClusterPostureReportStatus, Drift, DriftState,
@@ -102,17 +102,17 @@ pub struct Remembered {
     pub conditions: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
     /// When each listed finding was first seen, by the digest of its key.
     first_seen: HashMap<u64, Time>,
-    /// Keys of the failing Required findings (all when computed here; the listed ones when read
-    /// back after a restart): what drift regressions compare against.
-    pub required_failures: BTreeSet<FindingKey>,
+    /// The failing Required findings (all when computed here; the listed ones when read back
+    /// after a restart): what drift regressions compare against.
+    pub required_failures: FailureDigests,
     pub summary: NamespaceSummary,
 }
 
 impl Remembered {
     /// Remembers a report; `status.last_evaluated` does not count in its digest.
-    pub fn of(status: &PostureReportStatus, required_failures: BTreeSet<FindingKey>) -> Remembered {
+    pub fn of(status: &PostureReportStatus, required_failures: FailureDigests) -> Remembered {
         let first_seen = listed_first_seen(&status.checks)
-            .map(|(key, time)| (hash_of(&key), time.clone()))
+            .map(|(key, time)| (key_digest(&key), time.clone()))
             .collect();
         Remembered {
             digest: digest(status),
@@ -138,7 +138,7 @@ impl Remembered {
     }
 
     fn first_seen(&self, key: &str) -> Option<Time> {
-        self.first_seen.get(&hash_of(key)).cloned()
+        self.first_seen.get(&key_digest(key)).cloned()
     }
 }
 
@@ -150,12 +150,6 @@ fn listed_first_seen(checks: &[CheckResult]) -> impl Iterator<Item = (FindingKey
             Some((key, resource.first_seen.as_ref()?))
         })
     })
-}
-
-fn hash_of(value: &(impl Hash + ?Sized)) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    value.hash(&mut hasher);
-    hasher.finish()
 }
 
 /// Digest of a report's content: its JSON without `lastEvaluated`, hashed as it is written out.
@@ -186,10 +180,10 @@ pub fn digest(status: &PostureReportStatus) -> u64 {
     writer.0.finish()
 }
 
-/// The keys of the failing Required findings a report lists: what drift regressions compare
-/// against after a restart.
-fn listed_required_failures(status: &PostureReportStatus) -> BTreeSet<FindingKey> {
-    status
+/// The failing Required findings a report lists: what drift regressions compare against after a
+/// restart.
+fn listed_required_failures(status: &PostureReportStatus) -> FailureDigests {
+    let keys: Vec<FindingKey> = status
         .checks
         .iter()
         .filter(|check| check.mode == CheckMode::Required && check.result == CheckOutcome::Fail)
@@ -199,7 +193,8 @@ fn listed_required_failures(status: &PostureReportStatus) -> BTreeSet<FindingKey
                 .iter()
                 .map(|resource| finding_key(&check.id, &resource.kind, &resource.name, resource.container.as_deref()))
         })
-        .collect()
+        .collect();
+    FailureDigests::of(keys.iter().map(String::as_str))
 }
 
 /// One entry per check and outcome (failing, excepted), most severe first, each listing its
