@@ -13,10 +13,11 @@ use anyhow::Context as _;
 use http::{Request, Response};
 use kube::Client;
 use kube::client::retry::RetryPolicy;
-use kube::client::{Body, ClientBuilder, DynBody};
+use kube::client::{Body, ClientBuilder, ConfigExt, DynBody};
 use tower::buffer::BufferLayer;
 use tower::retry::RetryLayer;
-use tower::{BoxError, Service};
+use tower::util::BoxService;
+use tower::{BoxError, Service, ServiceBuilder, ServiceExt};
 
 use super::metrics::{Metrics, ResponseLabels};
 
@@ -25,6 +26,11 @@ use super::metrics::{Metrics, ResponseLabels};
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Requests queued for the connection pool before callers wait.
 const QUEUED_REQUESTS: usize = 256;
+/// The most a connection buffers of what it reads. hyper's default, 408 KiB, is reached while a
+/// LIST page of a few MB is read, and the buffer is kept for as long as the connection lives:
+/// every watch holds one open, so at 5k pods some 40 connections kept 6.7 MB of such buffers
+/// (heaptrack). Bounded, a page is read in 64 KiB pieces.
+const READ_BUFFER: usize = 64 * 1024;
 
 pub struct Clients {
     /// For watches: no read timeout (the watcher has its own idle timeout).
@@ -60,7 +66,7 @@ fn counted(mut config: kube::Config, metrics: &Arc<Metrics>) -> anyhow::Result<C
     let retry =
         RetryPolicy::new(Duration::from_millis(200), Duration::from_secs(30), 6, true).context("the retry policy")?;
     let metrics = Arc::clone(metrics);
-    Ok(ClientBuilder::try_from(config)
+    Ok(connections(config)
         .context("building the API client")?
         .with_layer(&tower::layer::layer_fn(move |inner| Counted {
             inner,
@@ -69,6 +75,39 @@ fn counted(mut config: kube::Config, metrics: &Arc<Metrics>) -> anyhow::Result<C
         .with_layer(&BufferLayer::new(QUEUED_REQUESTS))
         .with_layer(&RetryLayer::new(retry))
         .build())
+}
+
+/// The service under a client, as kube's own builder makes it.
+type Connections = BoxService<Request<Body>, Response<Box<DynBody>>, BoxError>;
+
+/// kube's default stack (TLS, the API server's address, authentication, extra headers) over a
+/// connection pool whose read buffers are bounded by [`READ_BUFFER`]. Through a proxy, kube's own
+/// stack, which knows proxies, with hyper's default buffers.
+fn connections(config: kube::Config) -> kube::Result<ClientBuilder<Connections>> {
+    if config.proxy_url.is_some() {
+        return ClientBuilder::try_from(config);
+    }
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+    http.enforce_http(false);
+    let mut connector = hyper_timeout::TimeoutConnector::new(config.rustls_https_connector_with_connector(http)?);
+    connector.set_connect_timeout(config.connect_timeout);
+    connector.set_read_timeout(config.read_timeout);
+    connector.set_write_timeout(config.write_timeout);
+    connector.set_reset_reader_on_write(config.reset_reader_on_write);
+    let pool = hyper_util::client::legacy::Builder::new(hyper_util::rt::TokioExecutor::new())
+        .http1_max_buf_size(READ_BUFFER)
+        .build(connector);
+    let service = ServiceBuilder::new()
+        .layer(config.base_uri_layer())
+        .option_layer(config.auth_layer()?)
+        .layer(config.extra_headers_layer()?)
+        .map_err(BoxError::from)
+        .service(pool)
+        .map_response(|response| {
+            response.map(|body| Box::new(http_body_util::BodyExt::map_err(body, BoxError::from)) as Box<DynBody>)
+        })
+        .boxed();
+    Ok(ClientBuilder::new(service, config.default_namespace))
 }
 
 /// Counts each response (or failure to get one) of the wrapped service.
