@@ -16,7 +16,7 @@ import sys
 # (part, the functions whose cumulative samples measure it: the largest of those matching, as
 # they call one another)
 PARTS = [
-    ("report writes: PATCH requests (server-side apply of a status)", r"k8s\.io/apiserver/pkg/endpoints/handlers\.\(\*patcher\)\.patchResource\.func\d+$"),
+    ("report writes: PATCH requests (apply or JSON patch)", r"k8s\.io/apiserver/pkg/endpoints/handlers\.\(\*patcher\)\.patchResource\.func\d+$"),
     ("  reading apply bodies as YAML (twice per apply: strict and not)", r"sigs\.k8s\.io/yaml\.unmarshal$"),
     ("  field manager (managedFields)", r"managedfields/internal\.\(\*FieldManager\)\.(Apply|Update)$"),
     ("custom resources: validation against the CRD schema", r"apiextensions-apiserver/pkg/apiserver/validation\.ValidateCustomResource(Update)?$"),
