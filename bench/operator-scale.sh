@@ -253,11 +253,13 @@ done < "$work/kinds.txt" | jq -s .)"
 log "floor: ${floor}s of requests (${floor_wall}s wall) one kind after another, ${floor_parallel}s all at once, ${floor_kubectl}s with kubectl"
 
 # --- the operator ---------------------------------------------------------------------------
-metric() { # name: sum of every series of that metric (0 for a family without series yet), empty
-  # when the endpoint or metric is missing. OpenMetrics names a counter's family without `_total`.
-  { curl -s --max-time 5 "http://$listen/metrics" || true; } |
-    awk -v name="$1" '$1 == "#" && $2 == "TYPE" && ($3 == name || $3 "_total" == name) { found = 1 }
-      $1 == name || index($1, name "{") == 1 { sum += $2; found = 1 } END { if (found) print sum + 0 }'
+metric() { # name: sum of every series of that metric, empty when the endpoint does not answer.
+  # A family without series yet reads 0: prometheus-client leaves it out of the exposition
+  # altogether, TYPE line included (a restart that writes nothing has no write counter).
+  local exposition
+  exposition="$(curl -s --max-time 5 "http://$listen/metrics" || true)"
+  [[ -n "$exposition" ]] || return 0
+  awk -v name="$1" '$1 == name || index($1, name "{") == 1 { sum += $2 } END { print sum + 0 }' <<<"$exposition"
 }
 reported_namespaces() { # namespaces holding a PostureReport named posture (metadata only: small)
   curl_api -H 'Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' \
