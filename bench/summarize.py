@@ -74,8 +74,8 @@ def table(sized):
 
 
 def restart_writes(operator):
-    # Runs before the script read an absent family as 0 recorded none when a restart wrote nothing
-    # (prometheus-client leaves a family without series out of the exposition).
+    # Runs made before the script read an absent metric as 0 recorded no count when a restart
+    # wrote nothing (prometheus-client leaves a family without series out of the exposition).
     writes = operator.get("restart_writes")
     return "writes not read" if writes is None else f"{writes} writes"
 

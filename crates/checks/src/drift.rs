@@ -40,8 +40,8 @@ pub fn key_digest(key: &str) -> u64 {
 pub struct FailureDigests(Box<[u64]>);
 
 impl FailureDigests {
-    pub fn of<'a>(keys: impl IntoIterator<Item = &'a str>) -> FailureDigests {
-        let mut digests: Vec<u64> = keys.into_iter().map(key_digest).collect();
+    pub fn of(keys: impl IntoIterator<Item = impl AsRef<str>>) -> FailureDigests {
+        let mut digests: Vec<u64> = keys.into_iter().map(|key| key_digest(key.as_ref())).collect();
         digests.sort_unstable();
         digests.dedup();
         FailureDigests(digests.into_boxed_slice())
@@ -113,7 +113,7 @@ mod tests {
     #[test]
     fn since_moves_only_on_state_changes_and_regressions_accumulate() {
         let keys = |items: &[&str]| items.iter().map(|item| item.to_string()).collect::<BTreeSet<_>>();
-        let digests = |keys: &BTreeSet<String>| FailureDigests::of(keys.iter().map(String::as_str));
+        let digests = |keys: &BTreeSet<String>| FailureDigests::of(keys);
         let none = BTreeSet::new();
         let no_failures = FailureDigests::default();
         let in_sync = compute(
@@ -206,7 +206,7 @@ mod tests {
             "pod.privileged Pod/a container=app",
             "rbac.wildcard Role/b",
         ];
-        let digests = FailureDigests::of(keys.iter().copied().chain(["pod.privileged Pod/a"]));
+        let digests = FailureDigests::of(keys.into_iter().chain(["pod.privileged Pod/a"]));
         assert!(keys.iter().all(|key| digests.contains(key)));
         for other in [
             "pod.privileged Pod/b",

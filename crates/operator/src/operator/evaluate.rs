@@ -81,10 +81,7 @@ pub fn namespace(
     } else {
         previous.and_then(|previous| previous.last_evaluated.clone())
     };
-    let remembered = Remembered::of(
-        &status,
-        FailureDigests::of(required_failures.iter().map(String::as_str)),
-    );
+    let remembered = Remembered::of(&status, FailureDigests::of(&required_failures));
     NamespaceOutcome {
         namespace: name.to_string(),
         report: Some(Report { status, remembered }),

@@ -183,18 +183,17 @@ pub fn digest(status: &PostureReportStatus) -> u64 {
 /// The failing Required findings a report lists: what drift regressions compare against after a
 /// restart.
 fn listed_required_failures(status: &PostureReportStatus) -> FailureDigests {
-    let keys: Vec<FindingKey> = status
-        .checks
-        .iter()
-        .filter(|check| check.mode == CheckMode::Required && check.result == CheckOutcome::Fail)
-        .flat_map(|check| {
-            check
-                .resources
-                .iter()
-                .map(|resource| finding_key(&check.id, &resource.kind, &resource.name, resource.container.as_deref()))
-        })
-        .collect();
-    FailureDigests::of(keys.iter().map(String::as_str))
+    FailureDigests::of(
+        status
+            .checks
+            .iter()
+            .filter(|check| check.mode == CheckMode::Required && check.result == CheckOutcome::Fail)
+            .flat_map(|check| {
+                check.resources.iter().map(|resource| {
+                    finding_key(&check.id, &resource.kind, &resource.name, resource.container.as_deref())
+                })
+            }),
+    )
 }
 
 /// One entry per check and outcome (failing, excepted), most severe first, each listing its
